@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The IoT SAFE (GSMA IoT.05) command set as a C API. */
+#ifndef IOTSAFE_COMMANDS_H
+#define IOTSAFE_COMMANDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iotsafe/card.h"
+#include "iotsafe/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define IOTSAFE_ID_MAX 20
+#define IOTSAFE_LABEL_MAX 60
+#define IOTSAFE_POINT_MAX 65   /* 04 || X || Y for 256-bit curves */
+#define IOTSAFE_RS_MAX 64      /* raw r || s for 256-bit curves */
+
+/* Object kinds; the values are the GET DATA structure tags. */
+typedef enum iotsafe_obj_type {
+    IOTSAFE_OBJ_PRIVATE_KEY = 0xC1,
+    IOTSAFE_OBJ_PUBLIC_KEY = 0xC2,
+    IOTSAFE_OBJ_FILE = 0xC3,
+    IOTSAFE_OBJ_SECRET_KEY = 0xC4,
+} iotsafe_obj_type;
+
+/* Key types (tag 4B) */
+#define IOTSAFE_KEYTYPE_RSA2048 0x03
+#define IOTSAFE_KEYTYPE_P256 0x13
+#define IOTSAFE_KEYTYPE_P256_VOLATILE 0x14
+#define IOTSAFE_KEYTYPE_BP256 0x23
+#define IOTSAFE_KEYTYPE_BP256_VOLATILE 0x24
+#define IOTSAFE_KEYTYPE_HMAC 0xA0
+/* Key usage (tag 4E) */
+#define IOTSAFE_USAGE_GENERAL 0x01
+#define IOTSAFE_USAGE_TLS12_CV 0x02
+#define IOTSAFE_USAGE_TLS13_CV 0x03
+/* Cryptographic functions (tag 61 / 90), bit map */
+#define IOTSAFE_FN_SIGN 0x01
+#define IOTSAFE_FN_KEYGEN 0x02
+#define IOTSAFE_FN_KEY_AGREEMENT 0x04
+#define IOTSAFE_FN_KEY_DERIVATION 0x08
+/* Access conditions (tag 60), bit map */
+#define IOTSAFE_ACCESS_READ 0x01
+#define IOTSAFE_ACCESS_UPDATE 0x02
+/* Signature algorithms (tag 92) */
+#define IOTSAFE_SIGALG_ECDSA 0x04
+/* File usage (tag 21) */
+#define IOTSAFE_FILE_GENERAL 0x01
+#define IOTSAFE_FILE_X509 0x02
+
+/* Hash algorithms (tag 91): a single value in commands, a bit map in attributes. */
+typedef enum iotsafe_hash {
+    IOTSAFE_HASH_SHA256 = 0x0001,
+    IOTSAFE_HASH_SHA384 = 0x0002,
+    IOTSAFE_HASH_SHA512 = 0x0004,
+} iotsafe_hash;
+
+size_t iotsafe_hash_len(iotsafe_hash h);        /* 32/48/64, 0 if unknown */
+const char *iotsafe_hash_name(iotsafe_hash h);  /* "SHA256", ... */
+
+typedef enum iotsafe_curve {
+    IOTSAFE_CURVE_NONE = 0,
+    IOTSAFE_CURVE_P256,
+    IOTSAFE_CURVE_BP256R1,
+} iotsafe_curve;
+
+iotsafe_curve iotsafe_key_type_curve(uint8_t key_type);
+const char *iotsafe_curve_name(iotsafe_curve c); /* "prime256v1" / "brainpoolP256r1" (OpenSSL group names) */
+
+/* An object named by ID or by label: exactly one of the two is set. */
+typedef struct iotsafe_ref {
+    const uint8_t *id;
+    size_t id_len;
+    const uint8_t *label;
+    size_t label_len;
+} iotsafe_ref;
+
+/* "id=01" or "label=DEVKEY" for messages (buf >= 2*IOTSAFE_LABEL_MAX + 16). */
+const char *iotsafe_ref_str(const iotsafe_ref *ref, char *buf, size_t buflen);
+
+/* present bits for optional attributes */
+#define IOTSAFE_HAS_LABEL 0x0001
+#define IOTSAFE_HAS_SIG_ALGS 0x0002
+#define IOTSAFE_HAS_HASHES 0x0004
+#define IOTSAFE_HAS_KEY_AGREEMENT 0x0008
+#define IOTSAFE_HAS_KDF 0x0010
+#define IOTSAFE_HAS_FILE_USAGE 0x0020
+#define IOTSAFE_HAS_FILE_SIZE 0x0040
+#define IOTSAFE_HAS_KEY_TYPE 0x0080
+#define IOTSAFE_HAS_USAGE 0x0100
+#define IOTSAFE_HAS_FUNCTIONS 0x0200
+
+typedef struct iotsafe_object {
+    iotsafe_obj_type type;
+    uint8_t id[IOTSAFE_ID_MAX];
+    size_t id_len;
+    uint8_t label[IOTSAFE_LABEL_MAX];
+    size_t label_len;
+    uint8_t access;        /* 60 */
+    uint8_t state;         /* 4A: 1 = activated */
+    uint8_t key_type;      /* 4B */
+    uint8_t usage;         /* 4E */
+    uint8_t functions;     /* 61 */
+    uint8_t sig_algs;      /* 92 */
+    uint16_t hashes;       /* 91 (bit map) */
+    uint8_t key_agreement; /* 6F */
+    uint8_t kdf_algs;      /* 94 */
+    uint8_t file_usage;    /* 21 */
+    uint32_t file_size;    /* 20 (big-endian on the card) */
+    unsigned present;      /* IOTSAFE_HAS_* */
+} iotsafe_object;
+
+/* Ref that names obj by ID (pointers into obj). */
+iotsafe_ref iotsafe_object_ref(const iotsafe_object *obj);
+
+/*
+ * Parse a GET DATA object list (any group order, one or several objects per
+ * structure). Appends to *objs (realloc'ed) / *n. Strict: MALFORMED on any
+ * bounds problem. Exposed for unit tests and fuzzing.
+ */
+iotsafe_rc iotsafe_parse_object_list(const uint8_t *buf, size_t len, iotsafe_object **objs,
+                                     size_t *n, iotsafe_status *st);
+
+typedef struct iotsafe_app_info {
+    uint8_t version;           /* 10 */
+    uint8_t proprietary[32];   /* 11 */
+    size_t proprietary_len;
+    uint8_t max_files, max_private_keys, max_public_keys, max_secret_keys; /* B1..B4 */
+    uint8_t functions;         /* 90 */
+    uint16_t hashes;           /* 91 */
+    uint8_t sig_algs;          /* 92 */
+    uint8_t key_agreement;     /* 93 */
+    uint8_t kdf_algs;          /* 94 */
+    uint8_t max_sessions;      /* B7 */
+} iotsafe_app_info;
+
+/* GET DATA 00: applet capabilities (handles 6Cxx, short 91, short 11). */
+iotsafe_rc iotsafe_get_app_info(iotsafe_card *c, iotsafe_app_info *out, iotsafe_status *st);
+
+/*
+ * GET DATA 01 with 63 00 paging. Cached per card handle; *objs is a malloc'ed
+ * copy the caller frees with free().
+ */
+iotsafe_rc iotsafe_list_objects(iotsafe_card *c, iotsafe_object **objs, size_t *n,
+                                iotsafe_status *st);
+
+/* Look one object up by ID or label in the (cached) list. NOT_FOUND names the ref. */
+iotsafe_rc iotsafe_find_object(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
+                               iotsafe_object *out, iotsafe_status *st);
+
+/*
+ * The public key that pairs with a private key: same label, else same ID.
+ * NOT_FOUND if the card has none.
+ */
+iotsafe_rc iotsafe_find_public_for_private(iotsafe_card *c, const iotsafe_object *priv,
+                                           iotsafe_object *out, iotsafe_status *st);
+
+/* READ FILE, whole file in read_chunk steps; *data malloc'ed, caller frees. */
+iotsafe_rc iotsafe_read_file(iotsafe_card *c, const iotsafe_ref *file, uint8_t **data, size_t *len,
+                             iotsafe_status *st);
+
+/*
+ * READ PUBLIC KEY: uncompressed point 04||X||Y into point (capacity *point_len
+ * on entry). Cached per card handle until keygen/flush/reset.
+ */
+iotsafe_rc iotsafe_read_public_key(iotsafe_card *c, const iotsafe_ref *pub, uint8_t *point,
+                                   size_t *point_len, iotsafe_status *st);
+
+/*
+ * COMPUTE SIGNATURE, mode 03 (hash on host): INIT + UPDATE on the sign session,
+ * a close only when the card needs one. Output raw r||s (field-size halves)
+ * whatever form the card answered in (33 00 40, 33 40, BER, DER).
+ */
+iotsafe_rc iotsafe_sign_digest(iotsafe_card *c, const iotsafe_ref *priv, iotsafe_hash hash,
+                               const uint8_t *digest, size_t digest_len, uint8_t *rs,
+                               size_t *rs_len, iotsafe_status *st);
+
+/* COMPUTE SIGNATURE, mode 01 (the card hashes): message split over UPDATE blocks. */
+iotsafe_rc iotsafe_sign_message(iotsafe_card *c, const iotsafe_ref *priv, iotsafe_hash hash,
+                                const uint8_t *msg, size_t msg_len, uint8_t *rs, size_t *rs_len,
+                                iotsafe_status *st);
+
+/* VERIFY SIGNATURE (mode 03): IOTSAFE_OK if valid, IOTSAFE_E_SIG_MISMATCH if not. */
+iotsafe_rc iotsafe_verify_digest(iotsafe_card *c, const iotsafe_ref *pub, iotsafe_hash hash,
+                                 const uint8_t *digest, size_t digest_len, const uint8_t *rs,
+                                 size_t rs_len, iotsafe_status *st);
+
+typedef struct iotsafe_keygen_result {
+    uint8_t priv_id[IOTSAFE_ID_MAX];
+    size_t priv_id_len;
+    uint8_t pub_id[IOTSAFE_ID_MAX];
+    size_t pub_id_len;
+    uint8_t point[IOTSAFE_POINT_MAX];
+    size_t point_len;
+} iotsafe_keygen_result;
+
+/*
+ * GENERATE KEY PAIR on an existing container. Refreshes this handle's caches
+ * (object list, the container's public key).
+ */
+iotsafe_rc iotsafe_generate_key_pair(iotsafe_card *c, const iotsafe_ref *priv,
+                                     iotsafe_keygen_result *out, iotsafe_status *st);
+
+/* PUT PUBLIC KEY (INIT, UPDATE, close) into a public key object with update access. */
+iotsafe_rc iotsafe_put_public_key(iotsafe_card *c, const iotsafe_ref *pub, const uint8_t *point,
+                                  size_t point_len, iotsafe_status *st);
+
+/* COMPUTE DH between a private key and a stored public key: raw X coordinate. */
+iotsafe_rc iotsafe_compute_dh(iotsafe_card *c, const iotsafe_ref *priv, const iotsafe_ref *pub,
+                              uint8_t *secret, size_t *secret_len, iotsafe_status *st);
+
+/*
+ * PUT PUBLIC KEY of a peer point into slot, then COMPUTE DH, in one
+ * transaction so no other process can swap the slot in between.
+ */
+iotsafe_rc iotsafe_compute_dh_with_peer(iotsafe_card *c, const iotsafe_ref *priv,
+                                        const iotsafe_ref *slot, const uint8_t *point,
+                                        size_t point_len, uint8_t *secret, size_t *secret_len,
+                                        iotsafe_status *st);
+
+/* GET RANDOM, any length (256-byte steps). */
+iotsafe_rc iotsafe_get_random(iotsafe_card *c, uint8_t *buf, size_t len, iotsafe_status *st);
+
+/* COMPUTE PRF mode 00 (secret given) or 01 (secret_ref names a secret key): TLS 1.2 PRF. */
+iotsafe_rc iotsafe_compute_prf(iotsafe_card *c, const uint8_t *secret, size_t secret_len,
+                               const iotsafe_ref *secret_ref, const uint8_t *label_seed,
+                               size_t label_seed_len, uint8_t *out, size_t out_len,
+                               iotsafe_status *st);
+
+/* COMPUTE HKDF (extract): PRK of hash length. */
+iotsafe_rc iotsafe_compute_hkdf_extract(iotsafe_card *c, iotsafe_hash hash, const uint8_t *ikm,
+                                        size_t ikm_len, const uint8_t *salt, size_t salt_len,
+                                        uint8_t *prk, size_t *prk_len, iotsafe_status *st);
+
+/* Raw r||s (two equal halves) <-> DER ECDSA-Sig-Value, without OpenSSL. */
+iotsafe_rc iotsafe_ecdsa_rs_to_der(const uint8_t *rs, size_t rs_len, uint8_t *der, size_t *der_len);
+iotsafe_rc iotsafe_ecdsa_der_to_rs(const uint8_t *der, size_t der_len, size_t half, uint8_t *rs,
+                                   size_t *rs_len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

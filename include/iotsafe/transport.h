@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * How APDUs reach a card. The layers above (apdu.c, the command set) only
+ * see this interface, so PC/SC, an AT+CSIM/+CGLA modem on a serial port, or
+ * an in-process simulator can be plugged in without touching them.
+ */
+#ifndef IOTSAFE_TRANSPORT_H
+#define IOTSAFE_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iotsafe/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct iotsafe_transport iotsafe_transport;
+
+typedef struct iotsafe_transport_ops {
+    const char *name; /* "pcsc", "sim", ... for traces and messages */
+    /*
+     * Send one command APDU (header, Lc, data, Le as one short APDU) and
+     * receive the response (data || SW1 SW2) into resp, whose capacity is
+     * *resp_len on entry and the received length on return.
+     * Returns IOTSAFE_E_CARD_RESET when the card was reset since the last
+     * call (the APDU was not sent; the caller reselects and retries once),
+     * IOTSAFE_E_CARD_REMOVED / IOTSAFE_E_NO_SERVICE / IOTSAFE_E_TRANSPORT otherwise.
+     */
+    iotsafe_rc (*transmit)(iotsafe_transport *t, const uint8_t *cmd, size_t cmd_len,
+                           uint8_t *resp, size_t *resp_len, iotsafe_status *st);
+    /* Exclusive access across processes (SCardBeginTransaction). May report CARD_RESET. */
+    iotsafe_rc (*begin)(iotsafe_transport *t, iotsafe_status *st);
+    iotsafe_rc (*end)(iotsafe_transport *t, iotsafe_status *st);
+    /*
+     * Re-establish the connection after a reset, removal or daemon restart
+     * (a new PC/SC context/handle if needed). All card-side state (channels,
+     * selection) must be assumed lost afterwards.
+     */
+    iotsafe_rc (*reconnect)(iotsafe_transport *t, iotsafe_status *st);
+    /* Human-readable name of what we are connected to (reader name). */
+    const char *(*describe)(const iotsafe_transport *t);
+    void (*close)(iotsafe_transport *t);
+    /* Free without any I/O (in a child after fork: the parent's PC/SC handles are not ours). */
+    void (*discard)(iotsafe_transport *t);
+} iotsafe_transport_ops;
+
+struct iotsafe_transport {
+    const iotsafe_transport_ops *ops;
+    void *impl;
+};
+
+/*
+ * Reader selection for PC/SC: NULL or "" = first reader whose card answers the
+ * applet SELECT (the card layer does that probe); otherwise an exact reader
+ * name, then a substring, then "#N" (0-based index in SCardListReaders order).
+ */
+typedef struct iotsafe_pcsc_options {
+    const char *reader;
+} iotsafe_pcsc_options;
+
+/* List reader names (NUL-separated, double-NUL terminated, malloc'ed; caller frees). */
+iotsafe_rc iotsafe_pcsc_list_readers(char **names, size_t *count, iotsafe_status *st);
+
+/* Connect to one reader (exact name) in shared mode, T=0|T=1. */
+iotsafe_rc iotsafe_pcsc_open(const char *reader_name, iotsafe_transport **out, iotsafe_status *st);
+
+/*
+ * In-process transport around a function that plays the card: used by unit
+ * tests with the simulator's applet core, and by fuzzers. The callback gets
+ * one command APDU and writes the response (data||SW) into resp.
+ */
+typedef int (*iotsafe_card_fn)(void *card_ctx, const uint8_t *cmd, size_t cmd_len,
+                               uint8_t *resp, size_t *resp_len);
+iotsafe_rc iotsafe_func_transport_new(iotsafe_card_fn fn, void *card_ctx, iotsafe_transport **out);
+
+/* Free a transport from any implementation. NULL is fine. */
+void iotsafe_transport_close(iotsafe_transport *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
