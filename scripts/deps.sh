@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages the build, the tests and the demo need.
+# Sourced by test.sh and demo.sh; does nothing when everything is present.
+set -eu
+
+IOTSAFE_DEB_PACKAGES=(
+  gcc clang libclang-rt-14-dev meson ninja-build pkg-config
+  libssl-dev openssl libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools check
+  curl mosquitto mosquitto-clients libmosquitto-dev
+  util-linux procps iproute2 python3
+)
+
+iotsafe_install_deps() {
+  local missing=() p
+  for p in "${IOTSAFE_DEB_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "Installing: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  # Services must not start from the package scripts: tests start their own pcscd/mosquitto.
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -q
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
