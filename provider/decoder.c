@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Key-reference files for programs that only take a key file (curl 7.88,
+ * mosquitto). OpenSSL 3.0's own PEM-to-DER decoder drops PEM labels it does
+ * not know, so stage 1 is ours: registered as "DER" from PEM, it passes the
+ * body of an IOTSAFE KEY REFERENCE block on with our structure name. Stage 2
+ * ("EC" from DER, structure iotsafe-keyref) resolves the URI to a card key.
+ * Anything that is not ours goes back "empty handed" so other decoders run.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/core_object.h>
+#include <openssl/params.h>
+#include <openssl/pem.h>
+
+#include "key.h"
+#include "keyref.h"
+#include "uri.h"
+
+/* A key reference is tiny; anything bigger than this is not one. */
+#define KEYREF_DER_MAX (IOTSAFE_URI_MAX + 64)
+
+static OSSL_FUNC_decoder_newctx_fn dec_newctx;
+static OSSL_FUNC_decoder_freectx_fn dec_freectx;
+static OSSL_FUNC_decoder_decode_fn pem_decode;
+static OSSL_FUNC_decoder_decode_fn keyref_decode;
+static OSSL_FUNC_decoder_export_object_fn keyref_export_object;
+
+static void *dec_newctx(void *provctx)
+{
+    return provctx; /* stateless: the provider context is all we need */
+}
+
+static void dec_freectx(void *ctx)
+{
+    (void)ctx;
+}
+
+static int pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBACK *data_cb,
+                      void *data_cbarg, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
+{
+    IOTSAFE_PROV_CTX *pctx = ctx;
+    BIO *in = BIO_new_from_core_bio(pctx->libctx, cin);
+    char *name = NULL, *header = NULL;
+    unsigned char *data = NULL;
+    long len = 0;
+    int ret = 1; /* "carry on" unless our own callback chain says otherwise */
+    (void)selection;
+    (void)pw_cb;
+    (void)pw_cbarg;
+
+    if (in == NULL)
+        return 0;
+    if (PEM_read_bio(in, &name, &header, &data, &len) > 0 &&
+        strcmp(name, IOTSAFE_KEYREF_PEM_LABEL) == 0) {
+        OSSL_PARAM params[3];
+        params[0] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_DATA, data, (size_t)len);
+        params[1] = OSSL_PARAM_construct_utf8_string(OSSL_OBJECT_PARAM_DATA_STRUCTURE,
+                                                     (char *)IOTSAFE_KEYREF_STRUCTURE, 0);
+        params[2] = OSSL_PARAM_construct_end();
+        ret = data_cb(params, data_cbarg);
+    }
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(data);
+    BIO_free(in);
+    return ret;
+}
+
+static int keyref_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBACK *data_cb,
+                         void *data_cbarg, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
+{
+    IOTSAFE_PROV_CTX *pctx = ctx;
+    BIO *in = BIO_new_from_core_bio(pctx->libctx, cin);
+    unsigned char der[KEYREF_DER_MAX + 1];
+    size_t len = 0;
+    const char *uri_text;
+    size_t uri_len;
+    iotsafe_uri uri;
+    char err[160];
+    IOTSAFE_KEY *k;
+    int ret;
+    (void)selection;
+    (void)pw_cb;
+    (void)pw_cbarg;
+
+    if (in == NULL)
+        return 0;
+    while (len < sizeof(der)) {
+        int n = BIO_read(in, der + len, (int)(sizeof(der) - len));
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    BIO_free(in);
+    if (len > KEYREF_DER_MAX || iotsafe_keyref_decode(der, len, &uri_text, &uri_len) < 0)
+        return 1; /* not a key reference: let other decoders try */
+
+    /* From here on it is ours: problems are errors with a clear message. */
+    if (iotsafe_uri_parse(uri_text, uri_len, &uri, err, sizeof(err)) < 0) {
+        IPROV_ERR(pctx, IOTSAFE_R_BAD_KEYREF, "key reference holds a malformed URI '%.*s': %s",
+                  (int)(uri_len > 200 ? 200 : uri_len), uri_text, err);
+        return 0;
+    }
+    k = iotsafe_key_resolve(pctx, &uri);
+    if (k == NULL)
+        return 0;
+    {
+        int type = OSSL_OBJECT_PKEY;
+        OSSL_PARAM params[4];
+        params[0] = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &type);
+        params[1] = OSSL_PARAM_construct_utf8_string(OSSL_OBJECT_PARAM_DATA_TYPE, (char *)"EC", 0);
+        params[2] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_REFERENCE, &k, sizeof(k));
+        params[3] = OSSL_PARAM_construct_end();
+        ret = data_cb(params, data_cbarg);
+    }
+    iotsafe_key_free(k); /* the keymgmt took its own reference */
+    return ret;
+}
+
+/* Only public keys may be copied into another provider. */
+static int keyref_export_object(void *ctx, const void *objref, size_t objref_sz,
+                                OSSL_CALLBACK *export_cb, void *export_cbarg)
+{
+    IOTSAFE_KEY *k = NULL;
+    (void)ctx;
+    if (!iotsafe_key_from_reference(objref, objref_sz, &k) || k->has_private)
+        return 0;
+    return iotsafe_key_export_public(k, OSSL_KEYMGMT_SELECT_PUBLIC_KEY |
+                                            OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS,
+                                     export_cb, export_cbarg);
+}
+
+const OSSL_DISPATCH iotsafe_pem_to_der_decoder_functions[] = {
+    {OSSL_FUNC_DECODER_NEWCTX, (void (*)(void))dec_newctx},
+    {OSSL_FUNC_DECODER_FREECTX, (void (*)(void))dec_freectx},
+    {OSSL_FUNC_DECODER_DECODE, (void (*)(void))pem_decode},
+    {0, NULL},
+};
+
+const OSSL_DISPATCH iotsafe_der_to_ec_decoder_functions[] = {
+    {OSSL_FUNC_DECODER_NEWCTX, (void (*)(void))dec_newctx},
+    {OSSL_FUNC_DECODER_FREECTX, (void (*)(void))dec_freectx},
+    {OSSL_FUNC_DECODER_DECODE, (void (*)(void))keyref_decode},
+    {OSSL_FUNC_DECODER_EXPORT_OBJECT, (void (*)(void))keyref_export_object},
+    {0, NULL},
+};

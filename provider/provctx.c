@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Provider configuration and the table of open card handles. Nothing here
+ * touches a card until the first key operation asks for a handle.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+
+#include "provider.h"
+
+struct iotsafe_prov_card {
+    char *selector; /* "" = first reader with the applet */
+    iotsafe_card *card;
+};
+
+/* Config keys in the provider's openssl.cnf section and the env vars that override them. */
+enum { CFG_READER, CFG_AID, CFG_CLA, CFG_CHANNEL, CFG_TRACE, CFG_RAND, CFG_DH_PEER_SLOT, CFG_N };
+static const struct {
+    const char *key;
+    const char *env;
+} cfg_names[CFG_N] = {
+    {"reader", "IOTSAFE_READER"},   {"aid", "IOTSAFE_AID"},     {"cla", "IOTSAFE_CLA"},
+    {"channel", "IOTSAFE_CHANNEL"}, {"trace", "IOTSAFE_TRACE"}, {"rand", "IOTSAFE_RAND"},
+    {"dh-peer-slot", "IOTSAFE_DH_PEER_SLOT"},
+};
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Hex string (spaces and ':' allowed between bytes) -> bytes. -1 on bad input. */
+static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *out_len)
+{
+    size_t n = 0;
+    while (*s != '\0') {
+        int hi, lo;
+        if (*s == ' ' || *s == ':') {
+            s++;
+            continue;
+        }
+        if ((hi = hexval(s[0])) < 0 || (lo = hexval(s[1])) < 0 || n == cap)
+            return -1;
+        out[n++] = (uint8_t)(hi << 4 | lo);
+        s += 2;
+    }
+    *out_len = n;
+    return n > 0 ? 0 : -1;
+}
+
+static int parse_bool(const char *s, int *out)
+{
+    if (strcmp(s, "1") == 0 || strcmp(s, "yes") == 0 || strcmp(s, "true") == 0 ||
+        strcmp(s, "on") == 0)
+        *out = 1;
+    else if (strcmp(s, "0") == 0 || strcmp(s, "no") == 0 || strcmp(s, "false") == 0 ||
+             strcmp(s, "off") == 0)
+        *out = 0;
+    else
+        return -1;
+    return 0;
+}
+
+static int apply(IOTSAFE_PROV_CTX *ctx, int which, const char *v, const char *origin)
+{
+    iotsafe_prov_cfg *cfg = &ctx->cfg;
+    switch (which) {
+    case CFG_READER:
+        free(cfg->reader);
+        cfg->reader = strdup(v);
+        if (cfg->reader == NULL) {
+            IPROV_ERR(ctx, IOTSAFE_R_MALLOC, "copying the reader name");
+            return 0;
+        }
+        return 1;
+    case CFG_AID:
+        if (parse_hex(v, cfg->aid, sizeof(cfg->aid), &cfg->aid_len) < 0 || cfg->aid_len < 5)
+            break;
+        return 1;
+    case CFG_CLA:
+        if (strcmp(v, "auto") == 0)
+            cfg->cla = IOTSAFE_CLA_AUTO;
+        else if (strcmp(v, "proprietary") == 0)
+            cfg->cla = IOTSAFE_CLA_PROPRIETARY;
+        else if (strcmp(v, "interindustry") == 0)
+            cfg->cla = IOTSAFE_CLA_INTERINDUSTRY;
+        else
+            break;
+        return 1;
+    case CFG_CHANNEL:
+        if (strcmp(v, "logical") == 0)
+            cfg->basic_channel = 0;
+        else if (strcmp(v, "basic") == 0)
+            cfg->basic_channel = 1;
+        else
+            break;
+        return 1;
+    case CFG_TRACE:
+        if (parse_bool(v, &cfg->trace) < 0)
+            break;
+        return 1;
+    case CFG_RAND:
+        if (parse_bool(v, &cfg->rand) < 0)
+            break;
+        return 1;
+    case CFG_DH_PEER_SLOT:
+        if (parse_hex(v, cfg->dh_peer_slot, sizeof(cfg->dh_peer_slot), &cfg->dh_peer_slot_len) < 0)
+            break;
+        return 1;
+    default:
+        return 0;
+    }
+    IPROV_ERR(ctx, IOTSAFE_R_BAD_CONFIG, "bad value '%s' for %s", v, origin);
+    return 0;
+}
+
+int iotsafe_prov_cfg_load(IOTSAFE_PROV_CTX *ctx, const OSSL_DISPATCH *in)
+{
+    OSSL_FUNC_core_get_params_fn *get_params = NULL;
+    const char *vals[CFG_N] = {NULL};
+    OSSL_PARAM params[CFG_N + 1];
+
+    for (; in != NULL && in->function_id != 0; in++)
+        if (in->function_id == OSSL_FUNC_CORE_GET_PARAMS)
+            get_params = OSSL_FUNC_core_get_params(in);
+
+    ctx->cfg.cla = IOTSAFE_CLA_AUTO;
+    for (int i = 0; i < CFG_N; i++)
+        params[i] = OSSL_PARAM_construct_utf8_ptr(cfg_names[i].key, (char **)&vals[i], 0);
+    params[CFG_N] = OSSL_PARAM_construct_end();
+    /* One call fetches every key of our section; absent keys stay NULL. */
+    if (get_params != NULL && !get_params(ctx->handle, params))
+        for (int i = 0; i < CFG_N; i++)
+            vals[i] = NULL;
+
+    for (int i = 0; i < CFG_N; i++) {
+        const char *env = getenv(cfg_names[i].env);
+        char origin[64];
+        /* An empty environment variable means "not set", so tests can unset by exporting "". */
+        if (env != NULL && env[0] != '\0') {
+            snprintf(origin, sizeof(origin), "environment variable %s", cfg_names[i].env);
+            if (!apply(ctx, i, env, origin))
+                return 0;
+        } else if (vals[i] != NULL && vals[i][0] != '\0') {
+            snprintf(origin, sizeof(origin), "config key '%s'", cfg_names[i].key);
+            if (!apply(ctx, i, vals[i], origin))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+static void free_handles(IOTSAFE_PROV_CTX *ctx, int discard)
+{
+    for (size_t i = 0; i < ctx->ncards; i++) {
+        if (discard)
+            iotsafe_card_discard(ctx->cards[i].card);
+        else
+            iotsafe_card_free(ctx->cards[i].card);
+        free(ctx->cards[i].selector);
+    }
+    for (size_t i = 0; i < ctx->nretired; i++) {
+        if (discard)
+            iotsafe_card_discard(ctx->retired[i]);
+        else
+            iotsafe_card_free(ctx->retired[i]);
+    }
+    free(ctx->cards);
+    free(ctx->retired);
+    ctx->cards = NULL;
+    ctx->retired = NULL;
+    ctx->ncards = ctx->nretired = 0;
+}
+
+void iotsafe_prov_ctx_free(IOTSAFE_PROV_CTX *ctx)
+{
+    if (ctx == NULL)
+        return;
+    /* In a forked child the handles belong to the parent's PC/SC context. */
+    free_handles(ctx, getpid() != ctx->pid);
+    pthread_mutex_destroy(&ctx->lock);
+    OSSL_LIB_CTX_free(ctx->libctx);
+    free(ctx->cfg.reader);
+    free(ctx);
+}
+
+/* Caller holds ctx->lock. */
+static void check_fork(IOTSAFE_PROV_CTX *ctx)
+{
+    pid_t now = getpid();
+    if (now != ctx->pid) {
+        free_handles(ctx, 1);
+        ctx->pid = now;
+    }
+}
+
+iotsafe_rc iotsafe_prov_card_get(IOTSAFE_PROV_CTX *ctx, const char *reader, iotsafe_card **out,
+                                 iotsafe_status *st)
+{
+    const char *sel = reader != NULL ? reader : ctx->cfg.reader != NULL ? ctx->cfg.reader : "";
+    iotsafe_config cfg;
+    iotsafe_card *card = NULL;
+    iotsafe_rc rc;
+
+    pthread_mutex_lock(&ctx->lock);
+    check_fork(ctx);
+    for (size_t i = 0; i < ctx->ncards; i++) {
+        if (strcmp(ctx->cards[i].selector, sel) == 0) {
+            *out = ctx->cards[i].card;
+            pthread_mutex_unlock(&ctx->lock);
+            return IOTSAFE_OK;
+        }
+    }
+    iotsafe_config_init(&cfg);
+    if (ctx->cfg.aid_len > 0) {
+        cfg.aid = ctx->cfg.aid;
+        cfg.aid_len = ctx->cfg.aid_len;
+    }
+    cfg.cla = ctx->cfg.cla;
+    cfg.basic_channel = ctx->cfg.basic_channel;
+    cfg.trace = ctx->cfg.trace;
+    /* Opening under the lock keeps two threads from racing to open the same reader. */
+    rc = iotsafe_card_open(&cfg, sel[0] != '\0' ? sel : NULL, &card, st);
+    if (rc == IOTSAFE_OK) {
+        struct iotsafe_prov_card *n = realloc(ctx->cards, (ctx->ncards + 1) * sizeof(*n));
+        char *s = strdup(sel);
+        if (n == NULL || s == NULL) {
+            if (n != NULL)
+                ctx->cards = n;
+            free(s);
+            iotsafe_card_free(card);
+            pthread_mutex_unlock(&ctx->lock);
+            return iotsafe_status_set(st, IOTSAFE_E_NOMEM, 0, "out of memory");
+        }
+        ctx->cards = n;
+        ctx->cards[ctx->ncards].selector = s;
+        ctx->cards[ctx->ncards].card = card;
+        ctx->ncards++;
+        *out = card;
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    return rc;
+}
+
+/*
+ * Take a handle out of the table so the next user opens a fresh one. It is
+ * not freed: another thread may still be inside a call on it.
+ */
+static void card_retire(IOTSAFE_PROV_CTX *ctx, iotsafe_card *card)
+{
+    pthread_mutex_lock(&ctx->lock);
+    for (size_t i = 0; i < ctx->ncards; i++) {
+        if (ctx->cards[i].card != card)
+            continue;
+        iotsafe_card **r = realloc(ctx->retired, (ctx->nretired + 1) * sizeof(*r));
+        if (r == NULL)
+            break; /* keep using it; better than leaking or freeing under a user */
+        ctx->retired = r;
+        ctx->retired[ctx->nretired++] = card;
+        free(ctx->cards[i].selector);
+        ctx->cards[i] = ctx->cards[--ctx->ncards];
+        break;
+    }
+    pthread_mutex_unlock(&ctx->lock);
+}
+
+static int is_connection_failure(iotsafe_rc rc)
+{
+    return rc == IOTSAFE_E_NO_SERVICE || rc == IOTSAFE_E_NO_READER || rc == IOTSAFE_E_NO_CARD ||
+           rc == IOTSAFE_E_CARD_REMOVED || rc == IOTSAFE_E_CARD_RESET ||
+           rc == IOTSAFE_E_TRANSPORT;
+}
+
+iotsafe_rc iotsafe_prov_card_run(IOTSAFE_PROV_CTX *ctx, const char *reader,
+                                 iotsafe_prov_card_op *op, void *arg, iotsafe_status *st)
+{
+    for (int attempt = 0;; attempt++) {
+        iotsafe_card *card = NULL;
+        iotsafe_rc rc = iotsafe_prov_card_get(ctx, reader, &card, st);
+        if (rc != IOTSAFE_OK)
+            return rc;
+        rc = op(card, arg, st);
+        if (rc == IOTSAFE_OK || !is_connection_failure(rc))
+            return rc;
+        /* libiotsafe already retried once on this handle; start over on a new one. */
+        card_retire(ctx, card);
+        if (attempt == 1)
+            return rc;
+    }
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Entry point of iotsafe.so: provider init/teardown, parameters, and the
+ * algorithm tables. Only operations done with card keys are registered:
+ * no digests, ciphers or RNG that could shadow the default provider, and no
+ * get_capabilities (an unanswered TLS-GROUP query must not fail SSL_CTX_new).
+ * Loading touches no card; handles open on first use (provctx.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+
+#include "provider.h"
+
+#ifndef IOTSAFE_PROV_VERSION
+#define IOTSAFE_PROV_VERSION "0.0.0"
+#endif
+
+/* keymgmt and decoder/encoder names must agree so libcrypto can chain them. */
+#define EC_NAMES "EC:id-ecPublicKey:1.2.840.10045.2.1"
+
+static const OSSL_ALGORITHM keymgmt_algs[] = {
+    {EC_NAMES, IOTSAFE_PROV_PROPS, iotsafe_ec_keymgmt_functions, "EC keys held by an IoT SAFE applet"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const OSSL_ALGORITHM signature_algs[] = {
+    {"ECDSA", IOTSAFE_PROV_PROPS, iotsafe_ecdsa_signature_functions, "ECDSA computed by the card"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const OSSL_ALGORITHM store_algs[] = {
+    {"iotsafe", IOTSAFE_PROV_PROPS, iotsafe_store_functions, "iotsafe: URI store"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const OSSL_ALGORITHM decoder_algs[] = {
+    {"DER", IOTSAFE_PROV_PROPS ",input=pem", iotsafe_pem_to_der_decoder_functions,
+     "IOTSAFE KEY REFERENCE PEM to DER"},
+    {EC_NAMES, IOTSAFE_PROV_PROPS ",input=der,structure=iotsafe-keyref",
+     iotsafe_der_to_ec_decoder_functions, "IoT SAFE key reference to card key"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const OSSL_ALGORITHM encoder_algs[] = {
+    {EC_NAMES, IOTSAFE_PROV_PROPS ",output=pem,structure=PrivateKeyInfo",
+     iotsafe_ec_to_keyref_pem_encoder_functions, "card key to IOTSAFE KEY REFERENCE PEM"},
+    {EC_NAMES, IOTSAFE_PROV_PROPS ",output=der,structure=PrivateKeyInfo",
+     iotsafe_ec_to_keyref_der_encoder_functions, "card key to key reference DER"},
+    {EC_NAMES, IOTSAFE_PROV_PROPS ",output=pem,structure=SubjectPublicKeyInfo",
+     iotsafe_ec_to_spki_pem_encoder_functions, "card public key to PEM"},
+    {EC_NAMES, IOTSAFE_PROV_PROPS ",output=der,structure=SubjectPublicKeyInfo",
+     iotsafe_ec_to_spki_der_encoder_functions, "card public key to DER"},
+    {EC_NAMES, IOTSAFE_PROV_PROPS ",output=text", iotsafe_ec_to_text_encoder_functions,
+     "card public key as text"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static OSSL_FUNC_provider_teardown_fn prov_teardown;
+static OSSL_FUNC_provider_gettable_params_fn prov_gettable_params;
+static OSSL_FUNC_provider_get_params_fn prov_get_params;
+static OSSL_FUNC_provider_query_operation_fn prov_query_operation;
+static OSSL_FUNC_provider_get_reason_strings_fn prov_get_reason_strings;
+
+static const OSSL_ALGORITHM *prov_query_operation(void *provctx, int operation_id, int *no_cache)
+{
+    (void)provctx;
+    *no_cache = 0;
+    switch (operation_id) {
+    case OSSL_OP_KEYMGMT:
+        return keymgmt_algs;
+    case OSSL_OP_SIGNATURE:
+        return signature_algs;
+    case OSSL_OP_STORE:
+        return store_algs;
+    case OSSL_OP_DECODER:
+        return decoder_algs;
+    case OSSL_OP_ENCODER:
+        return encoder_algs;
+    default:
+        return NULL;
+    }
+}
+
+static const OSSL_PARAM prov_param_types[] = {
+    OSSL_PARAM_DEFN(OSSL_PROV_PARAM_NAME, OSSL_PARAM_UTF8_PTR, NULL, 0),
+    OSSL_PARAM_DEFN(OSSL_PROV_PARAM_VERSION, OSSL_PARAM_UTF8_PTR, NULL, 0),
+    OSSL_PARAM_DEFN(OSSL_PROV_PARAM_BUILDINFO, OSSL_PARAM_UTF8_PTR, NULL, 0),
+    OSSL_PARAM_DEFN(OSSL_PROV_PARAM_STATUS, OSSL_PARAM_INTEGER, NULL, 0),
+    OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *prov_gettable_params(void *provctx)
+{
+    (void)provctx;
+    return prov_param_types;
+}
+
+static int prov_get_params(void *provctx, OSSL_PARAM params[])
+{
+    OSSL_PARAM *p;
+    (void)provctx;
+    if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_NAME)) != NULL &&
+        !OSSL_PARAM_set_utf8_ptr(p, IOTSAFE_PROV_NAME))
+        return 0;
+    if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_VERSION)) != NULL &&
+        !OSSL_PARAM_set_utf8_ptr(p, IOTSAFE_PROV_VERSION))
+        return 0;
+    if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_BUILDINFO)) != NULL &&
+        !OSSL_PARAM_set_utf8_ptr(p, IOTSAFE_PROV_VERSION))
+        return 0;
+    if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS)) != NULL &&
+        !OSSL_PARAM_set_int(p, 1))
+        return 0;
+    return 1;
+}
+
+static const OSSL_ITEM *prov_get_reason_strings(void *provctx)
+{
+    (void)provctx;
+    return iotsafe_prov_reason_strings();
+}
+
+static void prov_teardown(void *provctx)
+{
+    iotsafe_prov_ctx_free(provctx);
+}
+
+static const OSSL_DISPATCH prov_dispatch[] = {
+    {OSSL_FUNC_PROVIDER_TEARDOWN, (void (*)(void))prov_teardown},
+    {OSSL_FUNC_PROVIDER_GETTABLE_PARAMS, (void (*)(void))prov_gettable_params},
+    {OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))prov_get_params},
+    {OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))prov_query_operation},
+    {OSSL_FUNC_PROVIDER_GET_REASON_STRINGS, (void (*)(void))prov_get_reason_strings},
+    {0, NULL},
+};
+
+OSSL_provider_init_fn OSSL_provider_init;
+
+int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
+                       const OSSL_DISPATCH **out, void **provctx)
+{
+    IOTSAFE_PROV_CTX *ctx = calloc(1, sizeof(*ctx));
+
+    if (ctx == NULL)
+        return 0;
+    ctx->handle = handle;
+    ctx->pid = getpid();
+    for (const OSSL_DISPATCH *d = in; d != NULL && d->function_id != 0; d++) {
+        switch (d->function_id) {
+        case OSSL_FUNC_CORE_NEW_ERROR:
+            ctx->core_new_error = OSSL_FUNC_core_new_error(d);
+            break;
+        case OSSL_FUNC_CORE_SET_ERROR_DEBUG:
+            ctx->core_set_error_debug = OSSL_FUNC_core_set_error_debug(d);
+            break;
+        case OSSL_FUNC_CORE_VSET_ERROR:
+            ctx->core_vset_error = OSSL_FUNC_core_vset_error(d);
+            break;
+        default:
+            break;
+        }
+    }
+    if (pthread_mutex_init(&ctx->lock, NULL) != 0) {
+        free(ctx);
+        return 0;
+    }
+    /*
+     * A child libctx sees the application's providers, so digests and EC
+     * math come from the same default (or FIPS) provider the app uses.
+     */
+    if (!iotsafe_prov_cfg_load(ctx, in)) {
+        iotsafe_prov_ctx_free(ctx);
+        return 0;
+    }
+    if ((ctx->libctx = OSSL_LIB_CTX_new_child(handle, in)) == NULL) {
+        IPROV_ERR(ctx, IOTSAFE_R_INTERNAL, "creating the provider library context");
+        iotsafe_prov_ctx_free(ctx);
+        return 0;
+    }
+    *out = prov_dispatch;
+    *provctx = ctx;
+    return 1;
+}

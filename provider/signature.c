@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ECDSA with a card key. The host hashes (EVP_MD from the provider's child
+ * libctx, i.e. the application's default provider) and the card signs only
+ * the digest: INIT + UPDATE, two APDUs. Init and size queries do no card I/O,
+ * so libssl can probe digests cheaply, and dupctx is just an MD ctx copy.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "key.h"
+
+typedef struct sig_ctx {
+    IOTSAFE_PROV_CTX *pctx;
+    IOTSAFE_KEY *key;
+    iotsafe_hash hash; /* 0: not chosen yet (pre-hashed sign infers it from the length) */
+    EVP_MD *md;        /* digest-sign only */
+    EVP_MD_CTX *mdctx;
+} SIG_CTX;
+
+static OSSL_FUNC_signature_newctx_fn sig_newctx;
+static OSSL_FUNC_signature_freectx_fn sig_freectx;
+static OSSL_FUNC_signature_dupctx_fn sig_dupctx;
+static OSSL_FUNC_signature_sign_init_fn sig_sign_init;
+static OSSL_FUNC_signature_sign_fn sig_sign;
+static OSSL_FUNC_signature_digest_sign_init_fn sig_digest_sign_init;
+static OSSL_FUNC_signature_digest_sign_update_fn sig_digest_sign_update;
+static OSSL_FUNC_signature_digest_sign_final_fn sig_digest_sign_final;
+static OSSL_FUNC_signature_digest_sign_fn sig_digest_sign;
+static OSSL_FUNC_signature_get_ctx_params_fn sig_get_ctx_params;
+static OSSL_FUNC_signature_gettable_ctx_params_fn sig_gettable_ctx_params;
+static OSSL_FUNC_signature_set_ctx_params_fn sig_set_ctx_params;
+static OSSL_FUNC_signature_settable_ctx_params_fn sig_settable_ctx_params;
+
+/* ecdsa-with-SHA256/384/512 AlgorithmIdentifiers (no parameters, RFC 5758). */
+static const struct {
+    iotsafe_hash hash;
+    const char *md_name; /* OpenSSL's canonical name, used with EVP_MD_is_a */
+    const char *label;
+    uint8_t alg_id[12];
+} hashes[] = {
+    {IOTSAFE_HASH_SHA256, "SHA2-256", "SHA-256",
+     {0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02}},
+    {IOTSAFE_HASH_SHA384, "SHA2-384", "SHA-384",
+     {0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x03}},
+    {IOTSAFE_HASH_SHA512, "SHA2-512", "SHA-512",
+     {0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x04}},
+};
+#define NHASHES (sizeof(hashes) / sizeof(hashes[0]))
+
+static int hash_index(iotsafe_hash h)
+{
+    for (size_t i = 0; i < NHASHES; i++)
+        if (hashes[i].hash == h)
+            return (int)i;
+    return -1;
+}
+
+static void *sig_newctx(void *provctx, const char *propq)
+{
+    SIG_CTX *c = calloc(1, sizeof(*c));
+    (void)propq; /* digests come from the default provider whatever the query */
+    if (c == NULL) {
+        IPROV_ERR(provctx, IOTSAFE_R_MALLOC, "allocating a signature context");
+        return NULL;
+    }
+    c->pctx = provctx;
+    return c;
+}
+
+static void reset(SIG_CTX *c)
+{
+    EVP_MD_CTX_free(c->mdctx);
+    EVP_MD_free(c->md);
+    iotsafe_key_free(c->key);
+    c->mdctx = NULL;
+    c->md = NULL;
+    c->key = NULL;
+    c->hash = 0;
+}
+
+static void sig_freectx(void *vctx)
+{
+    SIG_CTX *c = vctx;
+    if (c == NULL)
+        return;
+    reset(c);
+    free(c);
+}
+
+static void *sig_dupctx(void *vctx)
+{
+    const SIG_CTX *src = vctx;
+    SIG_CTX *d = calloc(1, sizeof(*d));
+    if (d == NULL) {
+        IPROV_ERR(src->pctx, IOTSAFE_R_MALLOC, "duplicating a signature context");
+        return NULL;
+    }
+    *d = *src;
+    d->key = NULL;
+    d->md = NULL;
+    d->mdctx = NULL;
+    if (src->key != NULL && iotsafe_key_up_ref(src->key))
+        d->key = src->key;
+    if (src->md != NULL && EVP_MD_up_ref(src->md))
+        d->md = src->md;
+    if (src->mdctx != NULL &&
+        ((d->mdctx = EVP_MD_CTX_new()) == NULL || !EVP_MD_CTX_copy_ex(d->mdctx, src->mdctx))) {
+        IPROV_ERR(src->pctx, IOTSAFE_R_MALLOC, "copying the digest state");
+        sig_freectx(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* Is this key allowed to sign (at all / with hash)? Raises the reason. No card I/O. */
+static int check_key(SIG_CTX *c, const IOTSAFE_KEY *k)
+{
+    char d[160];
+    if (k == NULL || !k->on_card || !k->has_private) {
+        IPROV_ERR(c->pctx, IOTSAFE_R_NOT_A_PRIVATE_KEY,
+                  "cannot sign with %s: it is not a private key on the card",
+                  k != NULL ? iotsafe_key_desc(k, d, sizeof(d)) : "a missing key");
+        return 0;
+    }
+    if (((k->priv.present & IOTSAFE_HAS_FUNCTIONS) != 0 &&
+         (k->priv.functions & IOTSAFE_FN_SIGN) == 0) ||
+        ((k->priv.present & IOTSAFE_HAS_SIG_ALGS) != 0 &&
+         (k->priv.sig_algs & IOTSAFE_SIGALG_ECDSA) == 0)) {
+        IPROV_ERR(c->pctx, IOTSAFE_R_WRONG_USAGE,
+                  "private key %s may not be used for signing (card functions %02X)",
+                  iotsafe_key_desc(k, d, sizeof(d)), k->priv.functions);
+        return 0;
+    }
+    return 1;
+}
+
+static int check_hash(SIG_CTX *c, iotsafe_hash h)
+{
+    char d[160];
+    const IOTSAFE_KEY *k = c->key;
+    int i = hash_index(h);
+    if (i < 0)
+        return 0;
+    if ((k->priv.present & IOTSAFE_HAS_HASHES) != 0 && (k->priv.hashes & h) == 0) {
+        char allowed[64] = "";
+        for (size_t j = 0; j < NHASHES; j++) {
+            if ((k->priv.hashes & hashes[j].hash) != 0) {
+                if (allowed[0] != '\0')
+                    strcat(allowed, ", ");
+                strcat(allowed, hashes[j].label);
+            }
+        }
+        IPROV_ERR(c->pctx, IOTSAFE_R_UNSUPPORTED_DIGEST,
+                  "private key %s does not allow %s (card allows: %s)",
+                  iotsafe_key_desc(k, d, sizeof(d)), hashes[i].label,
+                  allowed[0] != '\0' ? allowed : "none");
+        return 0;
+    }
+    return 1;
+}
+
+/* Digest name -> card hash, by fetching it (so every OpenSSL alias works). */
+static int hash_from_name(SIG_CTX *c, const char *name, iotsafe_hash *out, EVP_MD **md_out)
+{
+    EVP_MD *md = EVP_MD_fetch(c->pctx->libctx, name, NULL);
+    if (md != NULL) {
+        for (size_t i = 0; i < NHASHES; i++) {
+            if (EVP_MD_is_a(md, hashes[i].md_name)) {
+                *out = hashes[i].hash;
+                if (md_out != NULL)
+                    *md_out = md;
+                else
+                    EVP_MD_free(md);
+                return 1;
+            }
+        }
+        EVP_MD_free(md);
+    }
+    IPROV_ERR(c->pctx, IOTSAFE_R_UNSUPPORTED_DIGEST,
+              "digest %s cannot be used with IoT SAFE keys (SHA-256, SHA-384 or SHA-512 only)", name);
+    return 0;
+}
+
+static int set_key(SIG_CTX *c, void *provkey)
+{
+    IOTSAFE_KEY *k = provkey;
+    if (k == NULL) {
+        if (c->key == NULL) {
+            IPROV_ERR(c->pctx, IOTSAFE_R_NOT_A_PRIVATE_KEY, "no key given");
+            return 0;
+        }
+        return check_key(c, c->key); /* re-init with the same key */
+    }
+    if (!check_key(c, k) || !iotsafe_key_up_ref(k))
+        return 0;
+    reset(c);
+    c->key = k;
+    return 1;
+}
+
+static int sig_sign_init(void *vctx, void *provkey, const OSSL_PARAM params[])
+{
+    SIG_CTX *c = vctx;
+    if (!set_key(c, provkey))
+        return 0;
+    EVP_MD_CTX_free(c->mdctx);
+    c->mdctx = NULL;
+    return sig_set_ctx_params(c, params);
+}
+
+static int sig_digest_sign_init(void *vctx, const char *mdname, void *provkey,
+                                const OSSL_PARAM params[])
+{
+    SIG_CTX *c = vctx;
+    iotsafe_hash h;
+    EVP_MD *md = NULL;
+
+    if (!set_key(c, provkey))
+        return 0;
+    if (mdname == NULL || mdname[0] == '\0')
+        mdname = "SHA256"; /* our default-digest */
+    if (!hash_from_name(c, mdname, &h, &md))
+        return 0;
+    if (!check_hash(c, h)) {
+        EVP_MD_free(md);
+        return 0;
+    }
+    EVP_MD_free(c->md);
+    c->md = md;
+    c->hash = h;
+    if (c->mdctx == NULL && (c->mdctx = EVP_MD_CTX_new()) == NULL) {
+        IPROV_ERR(c->pctx, IOTSAFE_R_MALLOC, "allocating a digest context");
+        return 0;
+    }
+    if (!EVP_DigestInit_ex2(c->mdctx, c->md, NULL)) {
+        IPROV_ERR(c->pctx, IOTSAFE_R_INTERNAL, "initialising %s", mdname);
+        return 0;
+    }
+    return sig_set_ctx_params(c, params);
+}
+
+struct sign_arg {
+    const IOTSAFE_KEY *key;
+    iotsafe_hash hash;
+    const uint8_t *digest;
+    size_t digest_len;
+    uint8_t rs[IOTSAFE_RS_MAX];
+    size_t rs_len;
+};
+
+static iotsafe_rc sign_op(iotsafe_card *card, void *varg, iotsafe_status *st)
+{
+    struct sign_arg *a = varg;
+    iotsafe_ref ref = iotsafe_key_priv_ref(a->key);
+    a->rs_len = sizeof(a->rs);
+    return iotsafe_sign_digest(card, &ref, a->hash, a->digest, a->digest_len, a->rs, &a->rs_len,
+                               st);
+}
+
+/* The card signs digest; DER ECDSA-Sig-Value into sig. */
+static int card_sign(SIG_CTX *c, const uint8_t *digest, size_t dlen, unsigned char *sig,
+                     size_t *siglen, size_t sigsize)
+{
+    struct sign_arg a = {c->key, c->hash, digest, dlen, {0}, 0};
+    uint8_t der[IOTSAFE_RS_MAX + 16];
+    size_t der_len = sizeof(der);
+    iotsafe_status st;
+
+    iotsafe_status_clear(&st);
+    if (iotsafe_prov_card_run(c->pctx, c->key->reader, sign_op, &a, &st) != IOTSAFE_OK) {
+        IPROV_ERR_ST(c->pctx, &st);
+        return 0;
+    }
+    if (a.rs_len != 2 * iotsafe_curve_field_len(c->key->curve) ||
+        iotsafe_ecdsa_rs_to_der(a.rs, a.rs_len, der, &der_len) != IOTSAFE_OK) {
+        IPROV_ERR(c->pctx, IOTSAFE_R_OPERATION_FAILED,
+                  "the card returned a %zu-byte signature; expected %zu bytes", a.rs_len,
+                  2 * iotsafe_curve_field_len(c->key->curve));
+        return 0;
+    }
+    if (der_len > sigsize) {
+        IPROV_ERR(c->pctx, IOTSAFE_R_BUFFER_TOO_SMALL,
+                  "signature buffer of %zu bytes, need %zu", sigsize, der_len);
+        return 0;
+    }
+    memcpy(sig, der, der_len);
+    *siglen = der_len;
+    return 1;
+}
+
+static int size_query(SIG_CTX *c, size_t *siglen)
+{
+    if (c->key == NULL)
+        return 0;
+    *siglen = iotsafe_curve_max_sig_der(c->key->curve);
+    return 1;
+}
+
+static int sig_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t sigsize,
+                    const unsigned char *tbs, size_t tbslen)
+{
+    SIG_CTX *c = vctx;
+    iotsafe_hash h = c->hash;
+
+    if (sig == NULL)
+        return size_query(c, siglen);
+    if (c->key == NULL)
+        return 0;
+    if (h == 0) {
+        /* Pre-hashed input without a digest parameter: the length says which SHA-2. */
+        for (size_t i = 0; i < NHASHES; i++)
+            if (iotsafe_hash_len(hashes[i].hash) == tbslen)
+                h = hashes[i].hash;
+    }
+    if (h == 0 || iotsafe_hash_len(h) != tbslen) {
+        IPROV_ERR(c->pctx, IOTSAFE_R_BAD_ARGUMENT,
+                  "input of %zu bytes is not a SHA-256/384/512 digest%s", tbslen,
+                  h != 0 ? " of the chosen algorithm" : "");
+        return 0;
+    }
+    if (!check_hash(c, h))
+        return 0;
+    c->hash = h;
+    return card_sign(c, tbs, tbslen, sig, siglen, sigsize);
+}
+
+static int sig_digest_sign_update(void *vctx, const unsigned char *data, size_t datalen)
+{
+    SIG_CTX *c = vctx;
+    if (c->mdctx == NULL)
+        return 0;
+    return EVP_DigestUpdate(c->mdctx, data, datalen);
+}
+
+static int sig_digest_sign_final(void *vctx, unsigned char *sig, size_t *siglen, size_t sigsize)
+{
+    SIG_CTX *c = vctx;
+    unsigned char dgst[EVP_MAX_MD_SIZE];
+    unsigned int dlen = 0;
+
+    if (sig == NULL)
+        return size_query(c, siglen);
+    if (c->mdctx == NULL || !EVP_DigestFinal_ex(c->mdctx, dgst, &dlen))
+        return 0;
+    return card_sign(c, dgst, dlen, sig, siglen, sigsize);
+}
+
+static int sig_digest_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t sigsize,
+                           const unsigned char *tbs, size_t tbslen)
+{
+    SIG_CTX *c = vctx;
+    if (sig == NULL)
+        return size_query(c, siglen);
+    if (c->mdctx == NULL || !EVP_DigestUpdate(c->mdctx, tbs, tbslen))
+        return 0;
+    return sig_digest_sign_final(c, sig, siglen, sigsize);
+}
+
+static int sig_get_ctx_params(void *vctx, OSSL_PARAM params[])
+{
+    SIG_CTX *c = vctx;
+    OSSL_PARAM *p;
+    int i = hash_index(c->hash);
+
+    if ((p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_ALGORITHM_ID)) != NULL) {
+        if (i < 0 || !OSSL_PARAM_set_octet_string(p, hashes[i].alg_id, sizeof(hashes[i].alg_id)))
+            return 0;
+    }
+    if ((p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_DIGEST)) != NULL) {
+        if (i < 0 || !OSSL_PARAM_set_utf8_string(p, hashes[i].md_name))
+            return 0;
+    }
+    if ((p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_DIGEST_SIZE)) != NULL) {
+        if (i < 0 || !OSSL_PARAM_set_size_t(p, iotsafe_hash_len(c->hash)))
+            return 0;
+    }
+    return 1;
+}
+
+static const OSSL_PARAM gettable[] = {
+    OSSL_PARAM_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, NULL, 0),
+    OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
+    OSSL_PARAM_size_t(OSSL_SIGNATURE_PARAM_DIGEST_SIZE, NULL),
+    OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *sig_gettable_ctx_params(void *vctx, void *provctx)
+{
+    (void)vctx;
+    (void)provctx;
+    return gettable;
+}
+
+static int sig_set_ctx_params(void *vctx, const OSSL_PARAM params[])
+{
+    SIG_CTX *c = vctx;
+    const OSSL_PARAM *p;
+    const char *name = NULL;
+    iotsafe_hash h;
+
+    if (params == NULL)
+        return 1;
+    p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_DIGEST);
+    if (p == NULL)
+        return 1;
+    if (!OSSL_PARAM_get_utf8_string_ptr(p, &name) || !hash_from_name(c, name, &h, NULL))
+        return 0;
+    if (c->mdctx != NULL && h != c->hash) {
+        /* Digest-sign already hashes with the digest given at init. */
+        IPROV_ERR(c->pctx, IOTSAFE_R_BAD_ARGUMENT, "the digest cannot change after init");
+        return 0;
+    }
+    if (c->key != NULL && !check_hash(c, h))
+        return 0;
+    c->hash = h;
+    return 1;
+}
+
+static const OSSL_PARAM settable[] = {
+    OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
+    OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *sig_settable_ctx_params(void *vctx, void *provctx)
+{
+    (void)vctx;
+    (void)provctx;
+    return settable;
+}
+
+const OSSL_DISPATCH iotsafe_ecdsa_signature_functions[] = {
+    {OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))sig_newctx},
+    {OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))sig_freectx},
+    {OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))sig_dupctx},
+    {OSSL_FUNC_SIGNATURE_SIGN_INIT, (void (*)(void))sig_sign_init},
+    {OSSL_FUNC_SIGNATURE_SIGN, (void (*)(void))sig_sign},
+    {OSSL_FUNC_SIGNATURE_DIGEST_SIGN_INIT, (void (*)(void))sig_digest_sign_init},
+    {OSSL_FUNC_SIGNATURE_DIGEST_SIGN_UPDATE, (void (*)(void))sig_digest_sign_update},
+    {OSSL_FUNC_SIGNATURE_DIGEST_SIGN_FINAL, (void (*)(void))sig_digest_sign_final},
+    {OSSL_FUNC_SIGNATURE_DIGEST_SIGN, (void (*)(void))sig_digest_sign},
+    {OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, (void (*)(void))sig_get_ctx_params},
+    {OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, (void (*)(void))sig_gettable_ctx_params},
+    {OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, (void (*)(void))sig_set_ctx_params},
+    {OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, (void (*)(void))sig_settable_ctx_params},
+    {0, NULL},
+};

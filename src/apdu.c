@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * APDU layer: CLA per channel and style, 61xx GET RESPONSE and 6Cxx resend
+ * loops (both bounded), MANAGE CHANNEL with fallback to the basic channel,
+ * SELECT once per channel, and status-word to error mapping.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "card_internal.h"
+
+/* One APDU answer as the transport delivers it: up to 256 data bytes + SW. */
+#define APDU_RESP_RAW 260
+#define MAX_GET_RESPONSE 32
+#define MAX_6C_RESEND 2
+
+int card_sw_ok(uint16_t sw)
+{
+    return sw == 0x9000 || (sw >> 8) == 0x91;
+}
+
+uint8_t card_cla(int interindustry, uint8_t channel)
+{
+    if (channel <= 3)
+        return (uint8_t)((interindustry ? 0x00 : 0x80) | channel);
+    return (uint8_t)((interindustry ? 0x40 : 0xC0) | (uint8_t)(channel - 4));
+}
+
+iotsafe_rc card_sw_fail(iotsafe_status *st, uint16_t sw, const char *cmd, const char *obj)
+{
+    iotsafe_rc rc;
+    switch (sw) {
+    case 0x6A82:
+    case 0x6A88:
+        rc = IOTSAFE_E_NOT_FOUND;
+        break;
+    case 0x6985:
+    case 0x6982:
+        rc = IOTSAFE_E_USAGE;
+        break;
+    case 0x6D01:
+        rc = IOTSAFE_E_SIG_MISMATCH;
+        break;
+    default:
+        rc = IOTSAFE_E_SW;
+        break;
+    }
+    if (obj != NULL && *obj != '\0')
+        return iotsafe_status_set(st, rc, sw, "%s on %s: card answered %04X (%s)", cmd, obj, sw,
+                                  iotsafe_sw_str(sw));
+    return iotsafe_status_set(st, rc, sw, "%s: card answered %04X (%s)", cmd, sw,
+                              iotsafe_sw_str(sw));
+}
+
+iotsafe_rc card_malformed(iotsafe_status *st, uint16_t sw, const char *cmd, const char *obj,
+                          const char *what)
+{
+    if (obj != NULL && *obj != '\0')
+        return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, sw, "%s on %s: malformed card answer: %s",
+                                  cmd, obj, what);
+    return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, sw, "%s: malformed card answer: %s", cmd,
+                              what);
+}
+
+static iotsafe_rc xfer_one(iotsafe_card *c, const uint8_t *cmd, size_t len, uint8_t *resp,
+                           size_t *rlen, unsigned redact, iotsafe_status *st)
+{
+    trace_apdu(c, 1, cmd, len, redact);
+    atomic_fetch_add(&c->apdu_count, 1UL);
+    *rlen = APDU_RESP_RAW;
+    iotsafe_rc rc = c->t->ops->transmit(c->t, cmd, len, resp, rlen, st);
+    if (rc != IOTSAFE_OK)
+        return rc;
+    if (*rlen < 2 || *rlen > APDU_RESP_RAW)
+        return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, 0,
+                                  "card answer of %zu bytes has no status word", *rlen);
+    trace_apdu(c, 0, resp, *rlen, redact);
+    return IOTSAFE_OK;
+}
+
+static iotsafe_rc append(card_resp *r, const uint8_t *p, size_t n, iotsafe_status *st)
+{
+    if (n > sizeof r->data - r->len)
+        return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, 0,
+                                  "card answer longer than %zu bytes", sizeof r->data);
+    memcpy(r->data + r->len, p, n);
+    r->len += n;
+    return IOTSAFE_OK;
+}
+
+iotsafe_rc card_exchange_iso(iotsafe_card *c, uint8_t cla, const card_apdu *a, card_resp *r,
+                             iotsafe_status *st)
+{
+    if (a->lc > 255 || a->le > 256 || (a->lc != 0 && a->data == NULL))
+        return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0,
+                                  "APDU INS %02X: data of %zu bytes does not fit a short APDU",
+                                  a->ins, a->lc);
+    uint8_t cmd[5 + 255 + 1];
+    uint8_t raw[APDU_RESP_RAW];
+    size_t rlen = 0;
+    int le = a->le;
+    uint16_t sw = 0;
+    iotsafe_rc rc;
+    r->len = 0;
+    r->sw = 0;
+
+    for (int resend = 0;; resend++) {
+        size_t n = 0;
+        cmd[n++] = cla;
+        cmd[n++] = a->ins;
+        cmd[n++] = a->p1;
+        cmd[n++] = a->p2;
+        if (a->lc != 0) {
+            cmd[n++] = (uint8_t)a->lc;
+            memcpy(cmd + n, a->data, a->lc);
+            n += a->lc;
+        }
+        if (le >= 0)
+            cmd[n++] = (uint8_t)(le == 256 ? 0 : le);
+        rc = xfer_one(c, cmd, n, raw, &rlen, a->redact, st);
+        if (rc != IOTSAFE_OK)
+            return rc;
+        sw = (uint16_t)(raw[rlen - 2] << 8 | raw[rlen - 1]);
+        /* 6Cxx: wrong Le, the card tells the right one; resend with it */
+        if ((sw >> 8) == 0x6C && resend < MAX_6C_RESEND) {
+            le = (sw & 0xFF) == 0 ? 256 : (sw & 0xFF);
+            continue;
+        }
+        break;
+    }
+    rc = append(r, raw, rlen - 2, st);
+    if (rc != IOTSAFE_OK)
+        return rc;
+
+    /* 61xx (and the old GSM 9Fxx): fetch the rest with GET RESPONSE on the same channel */
+    for (int i = 0; (sw >> 8) == 0x61 || (sw >> 8) == 0x9F; i++) {
+        if (i >= MAX_GET_RESPONSE)
+            return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, sw,
+                                      "card kept answering %02Xxx after %d GET RESPONSE commands",
+                                      sw >> 8, MAX_GET_RESPONSE);
+        const uint8_t gr[5] = {cla, 0xC0, 0x00, 0x00, (uint8_t)(sw & 0xFF)};
+        rc = xfer_one(c, gr, sizeof gr, raw, &rlen, a->redact, st);
+        if (rc != IOTSAFE_OK)
+            return rc;
+        sw = (uint16_t)(raw[rlen - 2] << 8 | raw[rlen - 1]);
+        rc = append(r, raw, rlen - 2, st);
+        if (rc != IOTSAFE_OK)
+            return rc;
+    }
+    r->sw = sw;
+    return IOTSAFE_OK;
+}
+
+iotsafe_rc card_exchange(iotsafe_card *c, const card_apdu *a, card_resp *r, iotsafe_status *st)
+{
+    for (;;) {
+        iotsafe_rc rc = card_exchange_iso(c, card_cla(c->cla_inter, c->channel), a, r, st);
+        if (rc != IOTSAFE_OK)
+            return rc;
+        if (c->cla_style == IOTSAFE_CLA_AUTO && !c->cla_resolved) {
+            if (r->sw == 0x6E00 && !c->cla_inter) {
+                /* this card wants the interindustry class: switch for good */
+                c->cla_inter = 1;
+                c->cla_resolved = 1;
+                continue;
+            }
+            if (r->sw != 0x6E00)
+                c->cla_resolved = 1;
+        }
+        return IOTSAFE_OK;
+    }
+}
+
+static void hex_str(const uint8_t *p, size_t n, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t j = 0;
+    for (size_t i = 0; i < n && j + 3 <= cap; i++) {
+        out[j++] = hex[p[i] >> 4];
+        out[j++] = hex[p[i] & 15];
+    }
+    out[j < cap ? j : cap - 1] = '\0';
+}
+
+void card_close_channel(iotsafe_card *c)
+{
+    if (c->channel_opened) {
+        card_resp r;
+        iotsafe_status ignored;
+        const card_apdu a = {.ins = 0x70, .p1 = 0x80, .p2 = c->channel, .le = -1};
+        (void)card_exchange_iso(c, 0x00, &a, &r, &ignored);
+    }
+    c->channel_opened = 0;
+    c->channel = 0;
+    c->selected = 0;
+}
+
+iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st)
+{
+    card_resp r;
+    iotsafe_rc rc;
+    c->selected = 0;
+    c->channel = 0;
+    c->channel_opened = 0;
+
+    if (c->use_channel && !c->channel_refused) {
+        const card_apdu open = {.ins = 0x70, .p1 = 0x00, .p2 = 0x00, .le = 1};
+        rc = card_exchange_iso(c, 0x00, &open, &r, st);
+        if (rc != IOTSAFE_OK)
+            return rc;
+        if (card_sw_ok(r.sw)) {
+            if (r.len != 1 || r.data[0] == 0 || r.data[0] > 19)
+                return card_malformed(st, r.sw, "MANAGE CHANNEL (open)", NULL,
+                                      "expected one channel number 01..13");
+            c->channel = r.data[0];
+            c->channel_opened = 1;
+        } else {
+            /* no logical channels (6881, 6D00, 6E00, ...): the basic channel will do */
+            c->channel_refused = 1;
+        }
+    }
+
+    const card_apdu sel = {.ins = 0xA4, .p1 = 0x04, .p2 = 0x00, .data = c->aid, .lc = c->aid_len,
+                           .le = -1};
+    rc = card_exchange_iso(c, card_cla(1, c->channel), &sel, &r, st);
+    if (rc != IOTSAFE_OK)
+        return rc;
+    if (!card_sw_ok(r.sw)) {
+        char aid[2 * CARD_AID_MAX + 1];
+        hex_str(c->aid, c->aid_len, aid, sizeof aid);
+        uint16_t sw = r.sw;
+        card_close_channel(c);
+        if (sw == 0x6A82)
+            return iotsafe_status_set(st, IOTSAFE_E_NO_APPLET, sw,
+                                      "IoT SAFE applet %s not found on the card in '%s': SELECT "
+                                      "answered 6A82 (%s)",
+                                      aid, c->t->ops->describe(c->t), iotsafe_sw_str(sw));
+        return iotsafe_status_set(st, IOTSAFE_E_SW, sw,
+                                  "SELECT of IoT SAFE applet %s on '%s': card answered %04X (%s)",
+                                  aid, c->t->ops->describe(c->t), sw, iotsafe_sw_str(sw));
+    }
+    c->selected = 1;
+    return IOTSAFE_OK;
+}

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The card handle: configuration, mutex, transactions, recovery after a
+ * reset or removal (reconnect and reselect once, then retry once), caches.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "card_internal.h"
+
+const uint8_t IOTSAFE_AID_GSMA[7] = {0xA0, 0x00, 0x00, 0x05, 0x59, 0x00, 0x10};
+
+void iotsafe_config_init(iotsafe_config *cfg)
+{
+    if (cfg != NULL)
+        memset(cfg, 0, sizeof *cfg);
+}
+
+void card_flush_locked(iotsafe_card *c)
+{
+    free(c->objs);
+    c->objs = NULL;
+    c->n_objs = 0;
+    c->objs_valid = 0;
+    c->n_pubs = 0;
+}
+
+static int pub_match(const card_pub_entry *e, const iotsafe_ref *ref)
+{
+    if (ref->id != NULL)
+        return !e->is_label && e->ref_len == ref->id_len && memcmp(e->ref, ref->id, ref->id_len) == 0;
+    return e->is_label && e->ref_len == ref->label_len &&
+           memcmp(e->ref, ref->label, ref->label_len) == 0;
+}
+
+const card_pub_entry *card_pub_get(const iotsafe_card *c, const iotsafe_ref *ref)
+{
+    for (size_t i = 0; i < c->n_pubs; i++)
+        if (pub_match(&c->pubs[i], ref))
+            return &c->pubs[i];
+    return NULL;
+}
+
+void card_pub_drop(iotsafe_card *c, const iotsafe_ref *ref)
+{
+    for (size_t i = 0; i < c->n_pubs;) {
+        if (pub_match(&c->pubs[i], ref)) {
+            c->pubs[i] = c->pubs[c->n_pubs - 1];
+            c->n_pubs--;
+        } else {
+            i++;
+        }
+    }
+}
+
+void card_pub_put(iotsafe_card *c, const iotsafe_ref *ref, const uint8_t *point, size_t len)
+{
+    if (len > IOTSAFE_POINT_MAX)
+        return;
+    card_pub_drop(c, ref);
+    if (c->n_pubs == CARD_PUBCACHE_MAX) { /* full: forget the oldest */
+        memmove(c->pubs, c->pubs + 1, sizeof c->pubs[0] * (CARD_PUBCACHE_MAX - 1));
+        c->n_pubs--;
+    }
+    card_pub_entry *e = &c->pubs[c->n_pubs++];
+    e->is_label = ref->id == NULL;
+    e->ref_len = e->is_label ? ref->label_len : ref->id_len;
+    memcpy(e->ref, e->is_label ? ref->label : ref->id, e->ref_len);
+    memcpy(e->point, point, len);
+    e->point_len = len;
+}
+
+static int is_lost(iotsafe_rc rc)
+{
+    return rc == IOTSAFE_E_CARD_RESET || rc == IOTSAFE_E_CARD_REMOVED || rc == IOTSAFE_E_NO_SERVICE;
+}
+
+static iotsafe_rc run_locked(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_status *st)
+{
+    iotsafe_rc rc;
+    for (int attempt = 0;; attempt++) {
+        rc = c->t->ops->begin(c->t, st);
+        if (rc == IOTSAFE_OK) {
+            if (!c->selected)
+                rc = card_open_channel_and_select(c, st);
+            if (rc == IOTSAFE_OK && op != NULL)
+                rc = op(c, arg, st);
+            iotsafe_status ignored;
+            (void)c->t->ops->end(c->t, &ignored);
+        }
+        if (!is_lost(rc))
+            return rc;
+        /* all card-side state is gone: channel, selection, sessions, caches */
+        c->selected = 0;
+        c->channel_opened = 0;
+        c->channel = 0;
+        card_flush_locked(c);
+        if (attempt == 1) {
+            iotsafe_status prev;
+            if (st != NULL)
+                prev = *st;
+            else
+                prev.msg[0] = '\0';
+            return iotsafe_status_set(st, rc, 0,
+                                      "card in '%s' lost again after reconnecting, giving up: %s",
+                                      c->t->ops->describe(c->t), prev.msg);
+        }
+        iotsafe_status rst;
+        iotsafe_rc rrc = c->t->ops->reconnect(c->t, &rst);
+        if (rrc != IOTSAFE_OK)
+            return iotsafe_status_set(st, rrc, 0, "card %s and could not be reconnected: %s",
+                                      rc == IOTSAFE_E_CARD_RESET ? "was reset" : "went away",
+                                      rst.msg);
+    }
+}
+
+iotsafe_rc card_run(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_status *st)
+{
+    iotsafe_status_clear(st);
+    if (c == NULL)
+        return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0, "no card handle");
+    pthread_mutex_lock(&c->lock);
+    iotsafe_rc rc = run_locked(c, op, arg, st);
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+iotsafe_rc iotsafe_card_attach(const iotsafe_config *cfg, iotsafe_transport *t, iotsafe_card **out,
+                               iotsafe_status *st)
+{
+    iotsafe_status_clear(st);
+    if (out != NULL)
+        *out = NULL;
+    iotsafe_config defaults;
+    iotsafe_config_init(&defaults);
+    if (cfg == NULL)
+        cfg = &defaults;
+    if (t == NULL || out == NULL) {
+        iotsafe_transport_close(t);
+        return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0, "attach: NULL transport or handle");
+    }
+    if ((cfg->aid != NULL && (cfg->aid_len < 5 || cfg->aid_len > CARD_AID_MAX)) ||
+        cfg->cla > IOTSAFE_CLA_INTERINDUSTRY || cfg->read_chunk > 256) {
+        iotsafe_transport_close(t);
+        return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0,
+                                  "attach: invalid configuration (AID 5..16 bytes, read chunk "
+                                  "1..256, CLA style)");
+    }
+    iotsafe_card *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        iotsafe_transport_close(t);
+        return iotsafe_status_set(st, IOTSAFE_E_NOMEM, 0, "attach: out of memory");
+    }
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        free(c);
+        iotsafe_transport_close(t);
+        return iotsafe_status_set(st, IOTSAFE_E_NOMEM, 0, "attach: cannot create mutex");
+    }
+    c->t = t;
+    if (cfg->aid != NULL) {
+        memcpy(c->aid, cfg->aid, cfg->aid_len);
+        c->aid_len = cfg->aid_len;
+    } else {
+        memcpy(c->aid, IOTSAFE_AID_GSMA, sizeof IOTSAFE_AID_GSMA);
+        c->aid_len = sizeof IOTSAFE_AID_GSMA;
+    }
+    c->cla_style = cfg->cla;
+    c->cla_inter = cfg->cla == IOTSAFE_CLA_INTERINDUSTRY;
+    c->cla_resolved = cfg->cla != IOTSAFE_CLA_AUTO;
+    c->use_channel = !cfg->basic_channel;
+    c->sign_session = cfg->sign_session != 0 ? cfg->sign_session : 1;
+    c->read_chunk = cfg->read_chunk != 0 ? cfg->read_chunk : 256;
+    c->trace = cfg->trace || trace_env_enabled();
+    atomic_init(&c->apdu_count, 0UL);
+
+    iotsafe_rc rc = card_run(c, NULL, NULL, st);
+    if (rc != IOTSAFE_OK) {
+        iotsafe_card_free(c);
+        return rc;
+    }
+    *out = c;
+    return IOTSAFE_OK;
+}
+
+void iotsafe_card_free(iotsafe_card *c)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->lock);
+    if (c->channel_opened) {
+        iotsafe_status ignored;
+        if (c->t->ops->begin(c->t, &ignored) == IOTSAFE_OK) {
+            card_close_channel(c);
+            (void)c->t->ops->end(c->t, &ignored);
+        }
+    }
+    iotsafe_transport_close(c->t);
+    card_flush_locked(c);
+    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+void iotsafe_card_discard(iotsafe_card *c)
+{
+    if (c == NULL)
+        return;
+    if (c->t != NULL && c->t->ops->discard != NULL)
+        c->t->ops->discard(c->t);
+    free(c->objs);
+    /* the mutex may be held by a thread of the parent that does not exist here */
+    free(c);
+}
+
+const char *iotsafe_card_reader(const iotsafe_card *c)
+{
+    if (c == NULL || c->t == NULL)
+        return "";
+    return c->t->ops->describe(c->t);
+}
+
+void iotsafe_card_flush_cache(iotsafe_card *c)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->lock);
+    card_flush_locked(c);
+    pthread_mutex_unlock(&c->lock);
+}
+
+unsigned long iotsafe_card_apdu_count(const iotsafe_card *c)
+{
+    if (c == NULL)
+        return 0;
+    return atomic_load(&((iotsafe_card *)c)->apdu_count);
+}

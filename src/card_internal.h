@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What the files of libiotsafe share: the card handle and the APDU helpers. */
+#ifndef IOTSAFE_CARD_INTERNAL_H
+#define IOTSAFE_CARD_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iotsafe/iotsafe.h"
+
+/* Accumulated answer of one command (GET RESPONSE chains included). */
+#define CARD_RESP_MAX 1024
+#define CARD_PUBCACHE_MAX 16
+#define CARD_AID_MAX 16
+#define CARD_DESC_MAX 160 /* "private key label=<60 escaped bytes> (...)" */
+
+/* Redaction flags for the APDU trace. */
+enum { CARD_REDACT_CMD = 1, CARD_REDACT_RESP = 2 };
+
+typedef struct card_pub_entry {
+    int is_label;
+    uint8_t ref[IOTSAFE_LABEL_MAX];
+    size_t ref_len;
+    uint8_t point[IOTSAFE_POINT_MAX];
+    size_t point_len;
+} card_pub_entry;
+
+struct iotsafe_card {
+    pthread_mutex_t lock;
+    iotsafe_transport *t;
+    uint8_t aid[CARD_AID_MAX];
+    size_t aid_len;
+    iotsafe_cla_style cla_style;
+    int cla_inter;          /* current IoT SAFE CLA is 0N (else 8N) */
+    int cla_resolved;       /* AUTO: the card has accepted one of the two */
+    int use_channel;        /* config: open a logical channel */
+    int channel_refused;    /* MANAGE CHANNEL failed once: stay on channel 0 */
+    uint8_t channel;
+    int channel_opened;     /* we own an open logical channel */
+    int selected;
+    int strict_sessions;    /* card refuses INIT on an open session: close every time */
+    int sig33_one_byte;     /* the card answers "33 40": use that form for VERIFY */
+    uint8_t sign_session;
+    size_t read_chunk;
+    int trace;
+    atomic_ulong apdu_count;
+    iotsafe_object *objs;
+    size_t n_objs;
+    int objs_valid;
+    card_pub_entry pubs[CARD_PUBCACHE_MAX];
+    size_t n_pubs;
+};
+
+typedef struct card_apdu {
+    uint8_t ins, p1, p2;
+    const uint8_t *data;
+    size_t lc;
+    int le;           /* -1: none; 1..256 (256 is sent as 00) */
+    unsigned redact;  /* CARD_REDACT_* */
+} card_apdu;
+
+typedef struct card_resp {
+    uint8_t data[CARD_RESP_MAX];
+    size_t len;
+    uint16_t sw;
+} card_resp;
+
+/* One sequence run under the card mutex and a transport transaction. */
+typedef iotsafe_rc (*card_op_fn)(iotsafe_card *c, void *arg, iotsafe_status *st);
+
+/* card.c */
+iotsafe_rc card_run(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_status *st);
+void card_flush_locked(iotsafe_card *c);
+const card_pub_entry *card_pub_get(const iotsafe_card *c, const iotsafe_ref *ref);
+void card_pub_put(iotsafe_card *c, const iotsafe_ref *ref, const uint8_t *point, size_t len);
+void card_pub_drop(iotsafe_card *c, const iotsafe_ref *ref);
+
+/* apdu.c */
+int card_sw_ok(uint16_t sw);
+uint8_t card_cla(int interindustry, uint8_t channel);
+iotsafe_rc card_exchange(iotsafe_card *c, const card_apdu *a, card_resp *r, iotsafe_status *st);
+iotsafe_rc card_exchange_iso(iotsafe_card *c, uint8_t cla, const card_apdu *a, card_resp *r,
+                             iotsafe_status *st);
+iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st);
+void card_close_channel(iotsafe_card *c);
+/* Error for a failing SW: 6A82 -> NOT_FOUND, 6985/6982 -> USAGE, 6D01 -> SIG_MISMATCH. */
+iotsafe_rc card_sw_fail(iotsafe_status *st, uint16_t sw, const char *cmd, const char *obj);
+iotsafe_rc card_malformed(iotsafe_status *st, uint16_t sw, const char *cmd, const char *obj,
+                          const char *what);
+
+/* objects.c */
+iotsafe_rc objects_load(iotsafe_card *c, iotsafe_status *st);
+const iotsafe_object *objects_lookup(const iotsafe_card *c, iotsafe_obj_type type,
+                                     const iotsafe_ref *ref);
+iotsafe_rc objects_find_locked(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
+                               iotsafe_object *out, iotsafe_status *st);
+/* "private key id=01 (DEVKEY)" using the cached list only. */
+const char *card_obj_desc(const iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
+                          char *buf, size_t len);
+iotsafe_rc card_check_ref(const iotsafe_ref *ref, const char *what, iotsafe_status *st);
+void card_put_ref(iotsafe_tlv_writer *w, uint8_t id_tag, uint8_t label_tag, const iotsafe_ref *ref);
+int ref_equal_bytes(const iotsafe_ref *ref, const uint8_t *id, size_t id_len, const uint8_t *label,
+                    size_t label_len);
+
+/* sign.c: INIT that copes with a card in strict session policy. */
+iotsafe_rc session_init(iotsafe_card *c, uint8_t ins, uint8_t session, const uint8_t *data,
+                        size_t len, const char *cmd, const char *obj, iotsafe_status *st);
+void session_close(iotsafe_card *c, uint8_t ins, uint8_t session);
+
+/* keys.c */
+iotsafe_rc keys_put_public_locked(iotsafe_card *c, const iotsafe_ref *pub, const uint8_t *point,
+                                  size_t point_len, iotsafe_status *st);
+iotsafe_rc keys_parse_point(const uint8_t *buf, size_t len, uint8_t *point, size_t *point_len);
+
+/* trace.c */
+int trace_env_enabled(void);
+void trace_apdu(const iotsafe_card *c, int outgoing, const uint8_t *p, size_t len, unsigned redact);
+
+#endif

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Opening a card through PC/SC: pick the reader (exact name, substring,
+ * "#N", or the first reader whose card answers the applet SELECT).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "card_internal.h"
+
+static const char *pick_reader(const char *names, const char *want)
+{
+    for (const char *s = names; *s != '\0'; s += strlen(s) + 1)
+        if (strcmp(s, want) == 0)
+            return s;
+    for (const char *s = names; *s != '\0'; s += strlen(s) + 1)
+        if (strstr(s, want) != NULL)
+            return s;
+    if (want[0] == '#' && want[1] != '\0') {
+        char *end;
+        unsigned long idx = strtoul(want + 1, &end, 10);
+        if (*end == '\0') {
+            unsigned long i = 0;
+            for (const char *s = names; *s != '\0'; s += strlen(s) + 1, i++)
+                if (i == idx)
+                    return s;
+        }
+    }
+    return NULL;
+}
+
+/* "'A', 'B'" for messages. */
+static void join_names(const char *names, char *out, size_t cap)
+{
+    size_t j = 0;
+    out[0] = '\0';
+    for (const char *s = names; *s != '\0' && j < cap; s += strlen(s) + 1) {
+        int n = snprintf(out + j, cap - j, "%s'%s'", j == 0 ? "" : ", ", s);
+        if (n < 0)
+            break;
+        j += (size_t)n;
+    }
+}
+
+/* Rank failures so the most telling one is reported when every reader fails. */
+static int rank(iotsafe_rc rc)
+{
+    switch (rc) {
+    case IOTSAFE_E_NO_CARD: return 1;
+    case IOTSAFE_E_TRANSPORT: return 2;
+    case IOTSAFE_E_NO_APPLET: return 3;
+    default: return 4;
+    }
+}
+
+iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader, iotsafe_card **out,
+                             iotsafe_status *st)
+{
+    iotsafe_status_clear(st);
+    if (out == NULL)
+        return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0, "open: NULL output");
+    *out = NULL;
+    char *names = NULL;
+    size_t count = 0;
+    iotsafe_rc rc = iotsafe_pcsc_list_readers(&names, &count, st);
+    if (rc != IOTSAFE_OK)
+        return rc;
+    iotsafe_transport *t = NULL;
+
+    if (reader != NULL && *reader != '\0') {
+        const char *name = pick_reader(names, reader);
+        if (name == NULL) {
+            char list[200];
+            join_names(names, list, sizeof list);
+            rc = iotsafe_status_set(st, IOTSAFE_E_NO_READER, 0,
+                                    "no reader matches '%s' (readers: %s)", reader, list);
+        } else {
+            rc = iotsafe_pcsc_open(name, &t, st);
+            if (rc == IOTSAFE_OK)
+                rc = iotsafe_card_attach(cfg, t, out, st);
+        }
+        free(names);
+        return rc;
+    }
+
+    /* no choice given: the first reader whose card has the applet */
+    iotsafe_status best;
+    int best_rank = 0;
+    iotsafe_status_clear(&best);
+    for (const char *s = names; *s != '\0'; s += strlen(s) + 1) {
+        iotsafe_status one;
+        rc = iotsafe_pcsc_open(s, &t, &one);
+        if (rc == IOTSAFE_OK)
+            rc = iotsafe_card_attach(cfg, t, out, &one);
+        if (rc == IOTSAFE_OK) {
+            free(names);
+            return IOTSAFE_OK;
+        }
+        if (rc == IOTSAFE_E_NO_SERVICE || rc == IOTSAFE_E_NOMEM) {
+            free(names);
+            if (st != NULL)
+                *st = one;
+            return rc;
+        }
+        if (rank(rc) > best_rank) {
+            best_rank = rank(rc);
+            best = one;
+        }
+    }
+    free(names);
+    if (best.rc == IOTSAFE_E_NO_CARD)
+        return iotsafe_status_set(st, IOTSAFE_E_NO_CARD, 0, "no card in any reader (%s)",
+                                  best.msg);
+    if (st != NULL)
+        *st = best;
+    return best.rc;
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Object references (by ID or by label) and their wording in messages. */
+#include <stdio.h>
+#include <string.h>
+
+#include "card_internal.h"
+
+/* Labels are shown as text; bytes outside printable ASCII (and '%') as %XX. */
+static size_t put_escaped(char *out, size_t cap, const uint8_t *p, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7F && p[i] != '%') {
+            if (j + 2 > cap)
+                break;
+            out[j++] = (char)p[i];
+        } else {
+            if (j + 4 > cap)
+                break;
+            out[j++] = '%';
+            out[j++] = hex[p[i] >> 4];
+            out[j++] = hex[p[i] & 15];
+        }
+    }
+    if (cap > 0)
+        out[j < cap ? j : cap - 1] = '\0';
+    return j;
+}
+
+static size_t put_hex(char *out, size_t cap, const uint8_t *p, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t j = 0;
+    for (size_t i = 0; i < n && j + 3 <= cap; i++) {
+        out[j++] = hex[p[i] >> 4];
+        out[j++] = hex[p[i] & 15];
+    }
+    if (cap > 0)
+        out[j < cap ? j : cap - 1] = '\0';
+    return j;
+}
+
+const char *iotsafe_ref_str(const iotsafe_ref *ref, char *buf, size_t buflen)
+{
+    if (buf == NULL || buflen == 0)
+        return "";
+    buf[0] = '\0';
+    if (ref == NULL || buflen < 8)
+        return buf;
+    if (ref->id != NULL) {
+        memcpy(buf, "id=", 3);
+        put_hex(buf + 3, buflen - 3, ref->id, ref->id_len);
+    } else if (ref->label != NULL) {
+        memcpy(buf, "label=", 6);
+        put_escaped(buf + 6, buflen - 6, ref->label, ref->label_len);
+    }
+    return buf;
+}
+
+iotsafe_ref iotsafe_object_ref(const iotsafe_object *obj)
+{
+    iotsafe_ref r = {.id = obj->id, .id_len = obj->id_len, .label = NULL, .label_len = 0};
+    return r;
+}
+
+iotsafe_rc card_check_ref(const iotsafe_ref *ref, const char *what, iotsafe_status *st)
+{
+    if (ref == NULL)
+        return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0, "%s: no object reference", what);
+    const int has_id = ref->id != NULL, has_label = ref->label != NULL;
+    if (has_id == has_label)
+        return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0,
+                                  "%s: name the object by ID or by label (exactly one)", what);
+    if (has_id && (ref->id_len == 0 || ref->id_len > IOTSAFE_ID_MAX))
+        return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0,
+                                  "%s: an object ID has 1..%d bytes", what, IOTSAFE_ID_MAX);
+    if (has_label && (ref->label_len == 0 || ref->label_len > IOTSAFE_LABEL_MAX))
+        return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0,
+                                  "%s: an object label has 1..%d bytes", what, IOTSAFE_LABEL_MAX);
+    return IOTSAFE_OK;
+}
+
+void card_put_ref(iotsafe_tlv_writer *w, uint8_t id_tag, uint8_t label_tag, const iotsafe_ref *ref)
+{
+    if (ref->id != NULL)
+        iotsafe_tlv_put(w, id_tag, ref->id, ref->id_len);
+    else
+        iotsafe_tlv_put(w, label_tag, ref->label, ref->label_len);
+}
+
+int ref_equal_bytes(const iotsafe_ref *ref, const uint8_t *id, size_t id_len, const uint8_t *label,
+                    size_t label_len)
+{
+    if (ref->id != NULL)
+        return id_len == ref->id_len && memcmp(id, ref->id, id_len) == 0;
+    return label_len != 0 && label_len == ref->label_len && memcmp(label, ref->label, label_len) == 0;
+}
+
+static const char *type_word(iotsafe_obj_type type)
+{
+    switch (type) {
+    case IOTSAFE_OBJ_PRIVATE_KEY: return "private key";
+    case IOTSAFE_OBJ_PUBLIC_KEY: return "public key";
+    case IOTSAFE_OBJ_FILE: return "file";
+    case IOTSAFE_OBJ_SECRET_KEY: return "secret key";
+    }
+    return "object";
+}
+
+const char *card_obj_desc(const iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
+                          char *buf, size_t len)
+{
+    char rs[2 * IOTSAFE_LABEL_MAX + 16];
+    char lab[3 * IOTSAFE_LABEL_MAX + 1];
+    iotsafe_ref_str(ref, rs, sizeof rs);
+    const iotsafe_object *o = ref->id != NULL && c != NULL ? objects_lookup(c, type, ref) : NULL;
+    if (o != NULL && o->label_len != 0) {
+        put_escaped(lab, sizeof lab, o->label, o->label_len);
+        snprintf(buf, len, "%s %s (%s)", type_word(type), rs, lab);
+    } else {
+        snprintf(buf, len, "%s %s", type_word(type), rs);
+    }
+    return buf;
+}

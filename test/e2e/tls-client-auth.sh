@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# The card key for TLS CLIENT authentication: `openssl s_server -Verify 1
+# -verify_return_error` (software server certificate from the test CA)
+# requires a client certificate; `openssl s_client -cert devcert.pem` signs
+# CertificateVerify on the card, with the key named by an iotsafe: URI and by
+# a PEM key-reference file, over TLS 1.3 and TLS 1.2.
+
+. "$SOURCE_ROOT/test/e2e/harness.sh"
+. "$SOURCE_ROOT/test/e2e/tls-common.sh"
+
+card_up
+issue_cert server 127.0.0.1 server
+
+# The key-reference file through the provider's encoder (iotsafe-tool keyfile
+# is used by the curl and MQTT scripts, so both writers are covered).
+keyfile=$WORK/card-key.pem
+ok "openssl pkey writes the key-reference file" \
+    openssl pkey -in "$CARD_KEY_URI" -out "$keyfile"
+like "the file is a key reference" "$(cat "$keyfile" 2>/dev/null)" '^-----BEGIN IOTSAFE KEY REFERENCE-----'
+is "the file holds no private key" "$(grep -c 'PRIVATE KEY' "$keyfile" 2>/dev/null)" 0
+
+port=$(free_port)
+# s_server -rev prints its per-connection summary on stderr.
+srv_log=$WORK/server.log
+spawn "$WORK/server.out" "$srv_log" \
+    openssl s_server -accept "127.0.0.1:$port" -rev \
+    -cert "$WORK/server.pem" -key "$WORK/server.key" \
+    -Verify 1 -verify_return_error -CAfile "$CA_CERT"
+server=$SPAWNED_PID
+if ! wait_port "$port"; then
+    sed 's/^/# /' "$WORK/server.out" "$srv_log"
+    echo "Bail out! s_server did not start"
+    exit 1
+fi
+
+client() {
+    openssl s_client -connect "127.0.0.1:$port" -verify_return_error \
+        -CAfile "$CA_CERT" -cert "$DEVCERT" "$@"
+}
+
+# Every successful client-auth handshake adds one "Peer certificate" line with
+# the device subject and one "Verification: OK" line to the server's output.
+seen=0
+server_saw_device() {
+    local what=$1 n
+    seen=$((seen + 1))
+    # s_server may print its summary just after the client is gone.
+    for _ in $(seq 100); do
+        n=$(count_lines "$srv_log" "^Peer certificate: CN ?= ?$DEVICE_CN\$")
+        [ "$n" -ge "$seen" ] && break
+        sleep 0.05
+    done
+    is "server saw the card's certificate ($what)" "$n" "$seen"
+    n=$(count_lines "$srv_log" '^Verification: OK')
+    is "server verified the client ($what)" "$n" "$seen"
+}
+
+run_case() {
+    local what=$1 key=$2 proto
+    shift 2
+    case " $* " in
+    *' -tls1_3 '*) proto='TLSv1\.3' ;;
+    *) proto='TLSv1\.2' ;;
+    esac
+    ok "client auth with the card key: $what" client -key "$key" "$@"
+    like "negotiated $proto ($what)" "$LAST_OUT" "New, $proto, Cipher is"
+    like "client verified the server ($what)" "$LAST_OUT" 'Verify return code: 0 \(ok\)'
+    server_saw_device "$what"
+}
+
+run_case "URI, TLS 1.3" "$CARD_KEY_URI" -tls1_3
+run_case "URI, TLS 1.2 ECDHE-ECDSA" "$CARD_KEY_URI" -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256
+run_case "key file, TLS 1.3" "$keyfile" -tls1_3
+run_case "key file, TLS 1.2 ECDHE-ECDSA" "$keyfile" -tls1_2 -cipher ECDHE-ECDSA-AES256-GCM-SHA384
+
+# One traced handshake: the client is a fresh process, so its trace holds the
+# key load too; the signature itself is the 2A/2B part of the split.
+trace=$WORK/client.trace
+IOTSAFE_TRACE=1 openssl s_client -connect "127.0.0.1:$port" -verify_return_error \
+    -CAfile "$CA_CERT" -cert "$DEVCERT" -key "$keyfile" -tls1_3 \
+    </dev/null >"$WORK/client.out" 2>"$trace"
+like "traced TLS 1.3 client-auth handshake completed" "$(cat "$WORK/client.out")" 'Verify return code: 0 \(ok\)'
+report_apdus "TLS 1.3 client auth, fresh s_client incl. key load" "$trace"
+server_saw_device "traced run"
+
+# ---- refusals
+# TLS 1.2: the server's alert arrives before the client finishes its handshake.
+fails 'alert|handshake failure' \
+    "server rejects a client without a certificate" \
+    openssl s_client -connect "127.0.0.1:$port" -CAfile "$CA_CERT" -tls1_2
+fails 'key values mismatch|does not match|mismatch' \
+    "s_client refuses a card key that does not match the certificate" \
+    client -key 'iotsafe:label=GENKEY;type=private' -tls1_3
+fails 'NOSUCHKEY|not found|no (such )?(key|object)|Could not (read|find|open)' \
+    "s_client refuses a key label that is not on the card" \
+    client -key 'iotsafe:label=NOSUCHKEY;type=private' -tls1_3
+
+stop_spawned "$server"
+done_testing

@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# iotsafe-tool error paths: message and exit code for each, plus reset/removal recovery.
+. "$SOURCE_ROOT/test/e2e/harness.sh"
+. "$SOURCE_ROOT/test/e2e/lib-tool.sh"
+
+msg=$WORK/msg
+printf 'error test\n' >"$msg"
+
+# No PC/SC service: before card_up the harness's socket does not exist.
+fails 'iotsafe-tool: no PC/SC service' "no pcscd: clear message" "$TOOL" list
+is "no pcscd: exit code 3" "$LAST_RC" 3
+fails 'iotsafe-tool: no PC/SC service' "no pcscd (list --readers)" "$TOOL" list --readers
+is "no pcscd (list --readers): exit code 3" "$LAST_RC" 3
+
+card_up
+
+# No card: simulator stopped, the reader is empty.
+sim_stop
+fails 'iotsafe-tool: no card' "no card: clear message" "$TOOL" --reader "Virtual PCD 00 00" list
+is "no card: exit code 4" "$LAST_RC" 4
+fails 'iotsafe-tool: no card' "no card, default reader selection" "$TOOL" list
+is "no card (default reader): exit code 4" "$LAST_RC" 4
+
+# Applet absent: the card only knows another AID and answers 6A82.
+sim_start --set aid=A000000559FFFF
+fails 'iotsafe-tool: IoT SAFE applet not found.*6A82' "applet absent: clear message" "$TOOL" --reader "Virtual PCD 00 00" list
+is "applet absent: exit code 5" "$LAST_RC" 5
+fails 'applet not found' "applet absent, default reader selection" "$TOOL" pubkey --label DEVKEY
+is "applet absent (default reader): exit code 5" "$LAST_RC" 5
+ok "the applet is found under its AID with --aid" "$TOOL" --aid A000000559FFFF list
+sim_stop
+sim_start
+
+# Unknown object.
+fails 'iotsafe-tool: unknown object.*label=NOPE' "unknown label" "$TOOL" pubkey --label NOPE
+is "unknown label: exit code 6" "$LAST_RC" 6
+fails 'iotsafe-tool: unknown object.*id=7F' "unknown ID" "$TOOL" sign --id 7F --in "$msg"
+is "unknown ID: exit code 6" "$LAST_RC" 6
+
+# Usage refused: NOSIGN may only do key agreement (card answers 6985).
+fails 'iotsafe-tool: usage refused' "sign with NOSIGN is refused" "$TOOL" sign --label NOSIGN --in "$msg"
+is "usage refused: exit code 7" "$LAST_RC" 7
+
+# Bad arguments.
+fails 'invalid argument' "bad --id" "$TOOL" pubkey --id 0G
+is "bad --id: exit code 2" "$LAST_RC" 2
+fails 'invalid argument' "bad --hash" "$TOOL" sign --label DEVKEY --in "$msg" --hash md5
+is "bad --hash: exit code 2" "$LAST_RC" 2
+fails 'invalid argument' "random without a count" "$TOOL" random
+fails 'invalid argument' "random 0" "$TOOL" random 0
+ok "random 48" "$TOOL" random 48
+like "random prints 48 bytes of hex" "$LAST_OUT" '^[0-9a-f]{96}$'
+
+# Reset recovery: another client resets the card while the tool is between
+# two signatures; the tool reconnects, reselects and carries on.
+pub=$WORK/pub.pem
+ok "pubkey DEVKEY" to_file "$pub" "$TOOL" pubkey --label DEVKEY
+sim_stop
+sim_start --set latency-sign=300
+"$TOOL" sign --label DEVKEY --in "$msg" --repeat 6 --stats --out "$WORK/sig-reset.der" >"$WORK/reset.out" 2>&1 &
+signer=$!
+track_pid "$signer"
+sleep 0.7
+card_reset
+wait "$signer"
+rc=$?
+is "signing survives a card reset by another client" "$rc" 0
+[ "$rc" = 0 ] || diag "$(cat "$WORK/reset.out")"
+like "all six signatures were made" "$(cat "$WORK/reset.out")" 'signature 6: '
+ok "the signature made after the reset verifies" \
+    ossl dgst -sha256 -verify "$pub" -signature "$WORK/sig-reset.der" "$msg"
+ok "the next operation works too" "$TOOL" list
+
+# Card removed mid-sequence: the simulator dies during a slow signature.
+sim_stop
+sim_start --set latency-sign=1500
+"$TOOL" sign --label DEVKEY --in "$msg" --out "$WORK/sig-gone.der" >"$WORK/gone.out" 2>&1 &
+signer=$!
+track_pid "$signer"
+sleep 0.6
+sim_stop
+wait "$signer"
+rc=$?
+like "card removed: non-zero exit code 9 or 4" "$rc" '^(9|4)$'
+like "card removed: clear message" "$(cat "$WORK/gone.out")" 'iotsafe-tool: (card removed|no card|card communication failed)'
+sim_start
+ok "the card works again after re-insertion" "$TOOL" sign --label DEVKEY --in "$msg" --out "$WORK/sig-back.der"
+ok "and its signature verifies" ossl dgst -sha256 -verify "$pub" -signature "$WORK/sig-back.der" "$msg"
+
+done_testing

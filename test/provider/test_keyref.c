@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Key-reference DER codec: round trip, exact bytes, and strict rejection. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyref.h"
+#include "uri.h"
+
+static const char uri[] = "iotsafe:id=%01;type=private";
+
+START_TEST(encode_exact_bytes)
+{
+    uint8_t der[256];
+    size_t len = 0;
+    ck_assert_int_eq(iotsafe_keyref_encode(uri, strlen(uri), der, sizeof(der), &len), 0);
+    /* 30 L 1A 19 "IoT SAFE key reference v1" 0C 1B uri */
+    ck_assert_uint_eq(len, 2 + 2 + 25 + 2 + strlen(uri));
+    ck_assert_uint_eq(der[0], 0x30);
+    ck_assert_uint_eq(der[1], len - 2);
+    ck_assert_uint_eq(der[2], 0x1A);
+    ck_assert_uint_eq(der[3], 25);
+    ck_assert_mem_eq(der + 4, "IoT SAFE key reference v1", 25);
+    ck_assert_uint_eq(der[29], 0x0C);
+    ck_assert_uint_eq(der[30], strlen(uri));
+    ck_assert_mem_eq(der + 31, uri, strlen(uri));
+}
+END_TEST
+
+START_TEST(round_trip_lengths)
+{
+    /* Cross the short/long DER length boundaries (127/128, 255/256). */
+    static const size_t lens[] = {9, 90, 97, 98, 99, 100, 120, 127, 128, 200, 255, 256, 1000, IOTSAFE_URI_MAX};
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        char text[IOTSAFE_URI_MAX + 1];
+        uint8_t der[IOTSAFE_URI_MAX + 64];
+        size_t len = 0, ulen = 0;
+        const char *out = NULL;
+        memset(text, 'x', lens[i]);
+        memcpy(text, "iotsafe:", 8);
+        ck_assert_int_eq(iotsafe_keyref_encode(text, lens[i], der, sizeof(der), &len), 0);
+        ck_assert_int_eq(iotsafe_keyref_decode(der, len, &out, &ulen), 0);
+        ck_assert_uint_eq(ulen, lens[i]);
+        ck_assert_mem_eq(out, text, ulen);
+        /* every truncation is rejected */
+        for (size_t cut = 0; cut < len; cut++)
+            ck_assert_int_eq(iotsafe_keyref_decode(der, cut, &out, &ulen), -1);
+        /* every too-small output buffer is rejected */
+        ck_assert_int_eq(iotsafe_keyref_encode(text, lens[i], der, len - 1, &ulen), -1);
+    }
+}
+END_TEST
+
+START_TEST(encode_rejects)
+{
+    uint8_t der[IOTSAFE_URI_MAX + 128];
+    char big[IOTSAFE_URI_MAX + 2];
+    size_t len;
+    memset(big, 'a', sizeof(big));
+    ck_assert_int_eq(iotsafe_keyref_encode("", 0, der, sizeof(der), &len), -1);
+    ck_assert_int_eq(iotsafe_keyref_encode(big, IOTSAFE_URI_MAX + 1, der, sizeof(der), &len), -1);
+    ck_assert_int_eq(iotsafe_keyref_encode("a\0b", 3, der, sizeof(der), &len), -1);
+    ck_assert_int_eq(iotsafe_keyref_encode(NULL, 3, der, sizeof(der), &len), -1);
+}
+END_TEST
+
+static void mutate_expect_reject(size_t pos, uint8_t value)
+{
+    uint8_t der[256];
+    size_t len = 0, ulen;
+    const char *out;
+    ck_assert_int_eq(iotsafe_keyref_encode(uri, strlen(uri), der, sizeof(der), &len), 0);
+    der[pos] = value;
+    ck_assert_msg(iotsafe_keyref_decode(der, len, &out, &ulen) == -1, "accepted mutation at %zu", pos);
+}
+
+START_TEST(decode_rejects)
+{
+    uint8_t der[256];
+    size_t len = 0, ulen;
+    const char *out;
+
+    mutate_expect_reject(0, 0x31);          /* SET instead of SEQUENCE */
+    mutate_expect_reject(1, 0x80);          /* indefinite length */
+    mutate_expect_reject(2, 0x0C);          /* magic as UTF8String */
+    mutate_expect_reject(4, 'i');           /* wrong magic text */
+    mutate_expect_reject(28, '2');          /* "v2" */
+    mutate_expect_reject(29, 0x16);         /* URI as IA5String */
+    mutate_expect_reject(31 + 3, 0x00);     /* NUL inside the URI */
+
+    ck_assert_int_eq(iotsafe_keyref_encode(uri, strlen(uri), der, sizeof(der), &len), 0);
+    /* trailing garbage after the SEQUENCE */
+    der[len] = 0x00;
+    ck_assert_int_eq(iotsafe_keyref_decode(der, len + 1, &out, &ulen), -1);
+    /* non-minimal length form 81 xx with xx < 0x80 */
+    {
+        uint8_t nm[256];
+        nm[0] = 0x30;
+        nm[1] = 0x81;
+        nm[2] = der[1];
+        memcpy(nm + 3, der + 2, len - 2);
+        ck_assert_int_eq(iotsafe_keyref_decode(nm, len + 1, &out, &ulen), -1);
+    }
+    /* an extra element inside the SEQUENCE */
+    {
+        uint8_t ex[256];
+        memcpy(ex, der, len);
+        ex[1] = (uint8_t)(der[1] + 2);
+        ex[len] = 0x05;
+        ex[len + 1] = 0x00;
+        ck_assert_int_eq(iotsafe_keyref_decode(ex, len + 2, &out, &ulen), -1);
+    }
+    /* empty URI */
+    {
+        static const uint8_t e[] = {0x30, 0x1D, 0x1A, 0x19, 'I', 'o', 'T', ' ', 'S', 'A', 'F', 'E', ' ',
+                                    'k', 'e', 'y', ' ', 'r', 'e', 'f', 'e', 'r', 'e', 'n', 'c', 'e',
+                                    ' ', 'v', '1', 0x0C, 0x00};
+        ck_assert_int_eq(iotsafe_keyref_decode(e, sizeof(e), &out, &ulen), -1);
+    }
+    ck_assert_int_eq(iotsafe_keyref_decode(NULL, 0, &out, &ulen), -1);
+    ck_assert_int_eq(iotsafe_keyref_decode(der, 0, &out, &ulen), -1);
+}
+END_TEST
+
+static Suite *keyref_suite(void)
+{
+    Suite *s = suite_create("keyref");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, encode_exact_bytes);
+    tcase_add_test(tc, round_trip_lengths);
+    tcase_add_test(tc, encode_rejects);
+    tcase_add_test(tc, decode_rejects);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(keyref_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

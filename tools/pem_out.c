@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* PEM/DER output through OpenSSL: public keys, certificates, key reference files. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "tool.h"
+
+#define KEYREF_PEM_LABEL "IOTSAFE KEY REFERENCE"
+#define KEYREF_VERSION "IoT SAFE key reference v1"
+
+/* Drain a memory BIO to the output. */
+static int write_bio(const char *path, BIO *mem)
+{
+    char *p = NULL;
+    long n = BIO_get_mem_data(mem, &p);
+    if (n < 0 || (n > 0 && !p)) {
+        tool_err("internal error: no output");
+        return EXIT_FAILURE_OTHER;
+    }
+    return tool_write_output(path, (const uint8_t *)p, (size_t)n);
+}
+
+int tool_write_pubkey_pem(const char *path, iotsafe_curve curve, const uint8_t *point,
+                          size_t point_len)
+{
+    const char *group = iotsafe_curve_name(curve);
+    if (curve == IOTSAFE_CURVE_NONE || !group) {
+        tool_err("unsupported key type: cannot express this public key as an EC key");
+        return EXIT_FAILURE_OTHER;
+    }
+    char group_buf[64];
+    if (strlen(group) >= sizeof group_buf) {
+        tool_err("internal error: curve name too long");
+        return EXIT_FAILURE_OTHER;
+    }
+    strcpy(group_buf, group);
+    uint8_t pt[IOTSAFE_POINT_MAX];
+    if (point_len == 0 || point_len > sizeof pt) {
+        tool_err("malformed card answer: public key of %zu bytes", point_len);
+        return EXIT_MALFORMED;
+    }
+    memcpy(pt, point, point_len);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group_buf, 0),
+        OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt, point_len),
+        OSSL_PARAM_END,
+    };
+    int rc = EXIT_FAILURE_OTHER;
+    EVP_PKEY *pkey = NULL;
+    BIO *mem = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    if (!ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+        EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
+        /* A point not on the curve is the card's fault, not ours. */
+        tool_err("malformed card answer: the public key is not a valid %s point", group);
+        rc = EXIT_MALFORMED;
+        goto out;
+    }
+    mem = BIO_new(BIO_s_mem());
+    if (!mem || !PEM_write_bio_PUBKEY(mem, pkey)) {
+        tool_err("cannot encode the public key");
+        goto out;
+    }
+    rc = write_bio(path, mem);
+out:
+    BIO_free(mem);
+    EVP_PKEY_free(pkey);
+    EVP_PKEY_CTX_free(ctx);
+    return rc;
+}
+
+int tool_write_cert(const char *path, const uint8_t *der, size_t len, int as_der, int *is_cert)
+{
+    const unsigned char *p = der;
+    X509 *x = len > 0 && len <= 0x7FFFFFFF ? d2i_X509(NULL, &p, (long)len) : NULL;
+    /* Only a file that is exactly one certificate is converted. */
+    *is_cert = x != NULL && p == der + len;
+    if (!*is_cert || as_der) {
+        X509_free(x);
+        return tool_write_output(path, der, len);
+    }
+    int rc = EXIT_FAILURE_OTHER;
+    BIO *mem = BIO_new(BIO_s_mem());
+    if (!mem || !PEM_write_bio_X509(mem, x))
+        tool_err("cannot encode the certificate");
+    else
+        rc = write_bio(path, mem);
+    BIO_free(mem);
+    X509_free(x);
+    return rc;
+}
+
+/* DER header (tag + definite length) into out; returns its size. */
+static size_t der_header(uint8_t *out, uint8_t tag, size_t len)
+{
+    size_t o = 0;
+    out[o++] = tag;
+    if (len < 0x80) {
+        out[o++] = (uint8_t)len;
+    } else if (len <= 0xFF) {
+        out[o++] = 0x81;
+        out[o++] = (uint8_t)len;
+    } else {
+        out[o++] = 0x82;
+        out[o++] = (uint8_t)(len >> 8);
+        out[o++] = (uint8_t)len;
+    }
+    return o;
+}
+
+int tool_write_keyref_pem(const char *path, const char *uri)
+{
+    const size_t vlen = sizeof KEYREF_VERSION - 1, ulen = strlen(uri);
+    if (ulen > 4096) {
+        tool_err("internal error: URI too long");
+        return EXIT_FAILURE_OTHER;
+    }
+    uint8_t h1[4], h2[4], h0[4];
+    size_t n1 = der_header(h1, 0x1A, vlen); /* VisibleString */
+    size_t n2 = der_header(h2, 0x0C, ulen); /* UTF8String */
+    size_t body = n1 + vlen + n2 + ulen;
+    size_t n0 = der_header(h0, 0x30, body); /* SEQUENCE */
+    size_t total = n0 + body;
+    uint8_t *der = malloc(total);
+    if (!der) {
+        tool_err("out of memory");
+        return EXIT_FAILURE_OTHER;
+    }
+    size_t o = 0;
+    memcpy(der + o, h0, n0);
+    o += n0;
+    memcpy(der + o, h1, n1);
+    o += n1;
+    memcpy(der + o, KEYREF_VERSION, vlen);
+    o += vlen;
+    memcpy(der + o, h2, n2);
+    o += n2;
+    memcpy(der + o, uri, ulen);
+    int rc = EXIT_FAILURE_OTHER;
+    BIO *mem = BIO_new(BIO_s_mem());
+    if (!mem || !PEM_write_bio(mem, KEYREF_PEM_LABEL, "", der, (long)total))
+        tool_err("cannot encode the key reference");
+    else
+        rc = write_bio(path, mem);
+    BIO_free(mem);
+    free(der);
+    return rc;
+}

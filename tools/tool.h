@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* iotsafe-tool internals shared by the subcommand files. */
+#ifndef IOTSAFE_TOOL_H
+#define IOTSAFE_TOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iotsafe/iotsafe.h"
+
+/* Exit codes: documented in --help and doc/iotsafe-tool.md. */
+enum tool_exit {
+    EXIT_OK = 0,
+    EXIT_FAILURE_OTHER = 1, /* other card error status word, unsupported feature */
+    EXIT_BAD_ARGS = 2,      /* bad command line, unreadable input file */
+    EXIT_NO_READER = 3,     /* no PC/SC service or no (matching) reader */
+    EXIT_NO_CARD = 4,       /* reader empty */
+    EXIT_NO_APPLET = 5,     /* SELECT of the applet answered 6A82 */
+    EXIT_NOT_FOUND = 6,     /* no such object */
+    EXIT_USAGE_REFUSED = 7, /* 6985 or the object's attributes forbid it */
+    EXIT_MALFORMED = 8,     /* the card's answer does not parse */
+    EXIT_CARD_LOST = 9,     /* card removed/reset mid-operation, transport failure */
+    EXIT_SIG_MISMATCH = 10, /* verify: signature does not match */
+    EXIT_IO = 11,           /* cannot write the output file */
+};
+
+/* Which kind of object a name must resolve to; 0 = any. */
+enum obj_kind {
+    KIND_ANY = 0,
+    KIND_PRIVATE,
+    KIND_PUBLIC,
+    KIND_FILE,
+    KIND_SECRET,
+};
+
+/* An object name from --id / --label / --uri / --type. */
+typedef struct obj_name {
+    uint8_t id[IOTSAFE_ID_MAX];
+    size_t id_len;
+    char label[IOTSAFE_LABEL_MAX + 1];
+    size_t label_len;
+    enum obj_kind kind;
+    char reader[256]; /* reader= from a URI, "" if none */
+    int given;        /* an ID or label was given */
+} obj_name;
+
+typedef struct tool_opts {
+    /* global */
+    const char *reader;
+    uint8_t aid[16];
+    size_t aid_len;
+    iotsafe_cla_style cla;
+    int basic_channel;
+    int trace;
+    /* object naming */
+    obj_name obj;
+    /* subcommand options */
+    const char *in;
+    const char *out;
+    const char *sig;
+    iotsafe_hash hash;
+    int json;
+    int readers;
+    int der;
+    unsigned long repeat;
+    int stats;
+    const char *positional[2];
+    size_t n_positional;
+} tool_opts;
+
+/* Print "iotsafe-tool: <message>" to stderr. */
+void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Report a libiotsafe failure with a category prefix; returns the exit code. */
+int tool_fail(iotsafe_rc rc, const iotsafe_status *st, const char *what);
+
+/* Exit code for a libiotsafe result (EXIT_OK for IOTSAFE_OK). */
+int tool_exit_code(iotsafe_rc rc, uint16_t sw);
+
+/* Strict hex (even length, 0-9a-fA-F, optional ':' between bytes not allowed). */
+int tool_parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len);
+
+/* Lower-case hex of buf into a new string (caller frees); NULL on OOM. */
+char *tool_hex(const uint8_t *buf, size_t len);
+
+/* Whole file into memory (caller frees). Returns 0 or -1 after printing the reason. */
+int tool_read_file(const char *path, uint8_t **data, size_t *len);
+
+/* Write bytes to path, or stdout when path is NULL or "-". Returns exit code. */
+int tool_write_output(const char *path, const uint8_t *data, size_t len);
+
+/* Parse an iotsafe: URI into name (strict). Returns 0 or -1 after printing the reason. */
+int tool_parse_uri(const char *uri, obj_name *name);
+
+/* iotsafe: URI of an object (malloc'ed), with the given type attribute. */
+char *tool_make_uri(const iotsafe_object *obj, const char *type_attr, int with_label);
+
+/* Open the card per the global options (reader from --reader, URI, or IOTSAFE_READER). */
+int tool_open_card(const tool_opts *o, iotsafe_card **card);
+
+/*
+ * Resolve o->obj to one object on the card. kinds lists acceptable kinds in
+ * order of preference when the name does not fix the kind.
+ */
+int tool_resolve(iotsafe_card *c, const tool_opts *o, const enum obj_kind *kinds, size_t n_kinds,
+                 iotsafe_object *out);
+
+/* Names for display / JSON. */
+const char *tool_type_name(iotsafe_obj_type t);
+const char *tool_usage_name(uint8_t usage);
+const char *tool_key_type_name(uint8_t key_type);
+
+/* PEM output helpers (OpenSSL). Each returns an exit code. */
+int tool_write_pubkey_pem(const char *path, iotsafe_curve curve, const uint8_t *point,
+                          size_t point_len);
+int tool_write_cert(const char *path, const uint8_t *der, size_t len, int as_der, int *is_cert);
+int tool_write_keyref_pem(const char *path, const char *uri);
+
+/* Subcommands. */
+int cmd_list(const tool_opts *o);
+int cmd_info(const tool_opts *o);
+int cmd_pubkey(const tool_opts *o);
+int cmd_genkey(const tool_opts *o);
+int cmd_uri(const tool_opts *o);
+int cmd_keyfile(const tool_opts *o);
+int cmd_read_file(const tool_opts *o);
+int cmd_random(const tool_opts *o);
+int cmd_sign(const tool_opts *o);
+int cmd_verify(const tool_opts *o);
+
+#endif

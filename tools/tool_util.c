@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Messages, exit codes, hex and file helpers for iotsafe-tool. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+void tool_err(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("iotsafe-tool: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int tool_exit_code(iotsafe_rc rc, uint16_t sw)
+{
+    switch (rc) {
+    case IOTSAFE_OK:
+        return EXIT_OK;
+    case IOTSAFE_E_INVALID_ARG:
+        return EXIT_BAD_ARGS;
+    case IOTSAFE_E_NO_SERVICE:
+    case IOTSAFE_E_NO_READER:
+        return EXIT_NO_READER;
+    case IOTSAFE_E_NO_CARD:
+        return EXIT_NO_CARD;
+    case IOTSAFE_E_NO_APPLET:
+        return EXIT_NO_APPLET;
+    case IOTSAFE_E_NOT_FOUND:
+        return EXIT_NOT_FOUND;
+    case IOTSAFE_E_USAGE:
+        return EXIT_USAGE_REFUSED;
+    case IOTSAFE_E_MALFORMED:
+        return EXIT_MALFORMED;
+    case IOTSAFE_E_CARD_REMOVED:
+    case IOTSAFE_E_CARD_RESET:
+    case IOTSAFE_E_TRANSPORT:
+        return EXIT_CARD_LOST;
+    case IOTSAFE_E_SIG_MISMATCH:
+        return EXIT_SIG_MISMATCH;
+    case IOTSAFE_E_SW:
+        /* Status words the library left generic still have a precise meaning here. */
+        if (sw == 0x6985 || sw == 0x6982)
+            return EXIT_USAGE_REFUSED;
+        if (sw == 0x6A82 || sw == 0x6A88)
+            return EXIT_NOT_FOUND;
+        return EXIT_FAILURE_OTHER;
+    case IOTSAFE_E_NOMEM:
+    case IOTSAFE_E_BUFFER:
+    case IOTSAFE_E_UNSUPPORTED:
+        return EXIT_FAILURE_OTHER;
+    }
+    return EXIT_FAILURE_OTHER;
+}
+
+/* The category a user reads first; the library's message follows it. */
+static const char *category(int code, iotsafe_rc rc)
+{
+    switch (code) {
+    case EXIT_NO_READER:
+        return rc == IOTSAFE_E_NO_SERVICE ? "no PC/SC service (is pcscd running?)"
+                                          : "no reader";
+    case EXIT_NO_CARD:
+        return "no card in the reader";
+    case EXIT_NO_APPLET:
+        return "IoT SAFE applet not found on the card (SELECT answered 6A82)";
+    case EXIT_NOT_FOUND:
+        return "unknown object";
+    case EXIT_USAGE_REFUSED:
+        return "usage refused by the card";
+    case EXIT_MALFORMED:
+        return "malformed card answer";
+    case EXIT_CARD_LOST:
+        if (rc == IOTSAFE_E_CARD_REMOVED)
+            return "card removed";
+        if (rc == IOTSAFE_E_CARD_RESET)
+            return "card reset";
+        return "card communication failed";
+    case EXIT_SIG_MISMATCH:
+        return "signature mismatch";
+    case EXIT_BAD_ARGS:
+        return "invalid argument";
+    default:
+        return "card error";
+    }
+}
+
+int tool_fail(iotsafe_rc rc, const iotsafe_status *st, const char *what)
+{
+    uint16_t sw = st ? st->sw : 0;
+    int code = tool_exit_code(rc, sw);
+    const char *detail = (st && st->msg[0]) ? st->msg : iotsafe_rc_str(rc);
+    const char *cat = category(code, rc);
+    size_t catlen = strlen(cat);
+    /* The library's message may start with the same words: say them once. */
+    if (strncmp(detail, cat, catlen) == 0 && detail[catlen] == ':' && detail[catlen + 1] == ' ')
+        detail += catlen + 2;
+    char swtxt[8];
+    snprintf(swtxt, sizeof swtxt, "%04X", (unsigned)sw);
+    /* Name the status word unless the library's message already does. */
+    if (sw != 0 && strstr(detail, swtxt) == NULL)
+        tool_err("%s: %s: %s (SW %s %s)", cat, what, detail, swtxt, iotsafe_sw_str(sw));
+    else
+        tool_err("%s: %s: %s", cat, what, detail);
+    return code;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int tool_parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n % 2 != 0 || n / 2 > cap)
+        return -1;
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    *len = n / 2;
+    return 0;
+}
+
+char *tool_hex(const uint8_t *buf, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *s = malloc(2 * len + 1);
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        s[2 * i] = digits[buf[i] >> 4];
+        s[2 * i + 1] = digits[buf[i] & 0x0F];
+    }
+    s[2 * len] = '\0';
+    return s;
+}
+
+int tool_read_file(const char *path, uint8_t **data, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        tool_err("cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 4096, n = 0;
+    uint8_t *buf = malloc(cap);
+    if (!buf) {
+        tool_err("out of memory");
+        if (f != stdin)
+            fclose(f);
+        return -1;
+    }
+    for (;;) {
+        if (n == cap) {
+            uint8_t *nb = cap > (size_t)64 << 20 ? NULL : realloc(buf, cap * 2);
+            if (!nb) {
+                tool_err("%s: too large", path);
+                free(buf);
+                if (f != stdin)
+                    fclose(f);
+                return -1;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    int bad = ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (bad) {
+        tool_err("cannot read %s", path);
+        free(buf);
+        return -1;
+    }
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+int tool_write_output(const char *path, const uint8_t *data, size_t len)
+{
+    int to_stdout = path == NULL || strcmp(path, "-") == 0;
+    FILE *f = to_stdout ? stdout : fopen(path, "wb");
+    if (!f) {
+        tool_err("cannot create %s: %s", path, strerror(errno));
+        return EXIT_IO;
+    }
+    int bad = len > 0 && fwrite(data, 1, len, f) != len;
+    if (to_stdout)
+        bad |= fflush(f) != 0;
+    else
+        bad |= fclose(f) != 0;
+    if (bad) {
+        tool_err("cannot write %s", to_stdout ? "standard output" : path);
+        return EXIT_IO;
+    }
+    return EXIT_OK;
+}
+
+const char *tool_type_name(iotsafe_obj_type t)
+{
+    switch (t) {
+    case IOTSAFE_OBJ_PRIVATE_KEY:
+        return "private-key";
+    case IOTSAFE_OBJ_PUBLIC_KEY:
+        return "public-key";
+    case IOTSAFE_OBJ_FILE:
+        return "file";
+    case IOTSAFE_OBJ_SECRET_KEY:
+        return "secret-key";
+    }
+    return "unknown";
+}
+
+const char *tool_usage_name(uint8_t usage)
+{
+    switch (usage) {
+    case IOTSAFE_USAGE_GENERAL:
+        return "general";
+    case IOTSAFE_USAGE_TLS12_CV:
+        return "tls1.2-cv";
+    case IOTSAFE_USAGE_TLS13_CV:
+        return "tls1.3-cv";
+    default:
+        return "other";
+    }
+}
+
+const char *tool_key_type_name(uint8_t key_type)
+{
+    switch (key_type) {
+    case IOTSAFE_KEYTYPE_RSA2048:
+        return "rsa2048";
+    case IOTSAFE_KEYTYPE_P256:
+        return "prime256v1";
+    case IOTSAFE_KEYTYPE_P256_VOLATILE:
+        return "prime256v1-volatile";
+    case IOTSAFE_KEYTYPE_BP256:
+        return "brainpoolP256r1";
+    case IOTSAFE_KEYTYPE_BP256_VOLATILE:
+        return "brainpoolP256r1-volatile";
+    case IOTSAFE_KEYTYPE_HMAC:
+        return "hmac";
+    default:
+        return "other";
+    }
+}
