@@ -6,6 +6,10 @@
  * body of an IOTSAFE KEY REFERENCE block on with our structure name. Stage 2
  * ("EC" from DER, structure iotsafe-keyref) resolves the URI to a card key.
  * Anything that is not ours goes back "empty handed" so other decoders run.
+ *
+ * Known limit on 3.0: when the openssl CLI loads a key file through its file
+ * store and the card is absent, store_result discards our reason and prints
+ * "unsupported"; PEM_read_bio_PrivateKey (curl, mosquitto, libssl) keeps it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +43,47 @@ static void dec_freectx(void *ctx)
     (void)ctx;
 }
 
+/* Pass a key on by reference (the keymgmt takes its own reference). */
+static int emit_key(IOTSAFE_KEY *k, OSSL_CALLBACK *data_cb, void *data_cbarg)
+{
+    int type = OSSL_OBJECT_PKEY;
+    OSSL_PARAM params[4];
+    params[0] = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &type);
+    params[1] = OSSL_PARAM_construct_utf8_string(OSSL_OBJECT_PARAM_DATA_TYPE, (char *)"EC", 0);
+    params[2] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_REFERENCE, &k, sizeof(k));
+    params[3] = OSSL_PARAM_construct_end();
+    return data_cb(params, data_cbarg);
+}
+
+/*
+ * The DER body of a key reference -> the card key. Returns 1 without a
+ * callback when der is not a key reference, so other decoders carry on.
+ */
+static int decode_keyref(IOTSAFE_PROV_CTX *pctx, const unsigned char *der, size_t len,
+                         OSSL_CALLBACK *data_cb, void *data_cbarg)
+{
+    const char *uri_text;
+    size_t uri_len;
+    iotsafe_uri uri;
+    char err[160];
+    IOTSAFE_KEY *k = NULL;
+    int ret;
+
+    if (len > KEYREF_DER_MAX || iotsafe_keyref_decode(der, len, &uri_text, &uri_len) < 0)
+        return 1;
+    /* From here on it is ours: problems are errors with a clear message. */
+    if (iotsafe_uri_parse(uri_text, uri_len, &uri, err, sizeof(err)) < 0)
+        IPROV_ERR(pctx, IOTSAFE_R_BAD_KEYREF, "key reference holds a malformed URI '%.*s': %s",
+                  (int)(uri_len > 200 ? 200 : uri_len), uri_text, err);
+    else
+        k = iotsafe_key_resolve(pctx, &uri);
+    if (k == NULL)
+        return 0;
+    ret = emit_key(k, data_cb, data_cbarg);
+    iotsafe_key_free(k);
+    return ret;
+}
+
 static int pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBACK *data_cb,
                       void *data_cbarg, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
 {
@@ -47,7 +92,7 @@ static int pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBAC
     char *name = NULL, *header = NULL;
     unsigned char *data = NULL;
     long len = 0;
-    int ret = 1; /* "carry on" unless our own callback chain says otherwise */
+    int ret = 1; /* "carry on": not our PEM block */
     (void)selection;
     (void)pw_cb;
     (void)pw_cbarg;
@@ -57,6 +102,12 @@ static int pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBAC
     if (PEM_read_bio(in, &name, &header, &data, &len) > 0 &&
         strcmp(name, IOTSAFE_KEYREF_PEM_LABEL) == 0) {
         OSSL_PARAM params[3];
+        /*
+         * Only DER goes on, never a key reference: OpenSSL 3.0's file store
+         * hands references from any decoder to the default provider's
+         * keymgmt. Stage 2 is reached through libcrypto's own key decoder
+         * setup, which binds our reference to our keymgmt.
+         */
         params[0] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_DATA, data, (size_t)len);
         params[1] = OSSL_PARAM_construct_utf8_string(OSSL_OBJECT_PARAM_DATA_STRUCTURE,
                                                      (char *)IOTSAFE_KEYREF_STRUCTURE, 0);
@@ -77,12 +128,6 @@ static int keyref_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALL
     BIO *in = BIO_new_from_core_bio(pctx->libctx, cin);
     unsigned char der[KEYREF_DER_MAX + 1];
     size_t len = 0;
-    const char *uri_text;
-    size_t uri_len;
-    iotsafe_uri uri;
-    char err[160];
-    IOTSAFE_KEY *k;
-    int ret;
     (void)selection;
     (void)pw_cb;
     (void)pw_cbarg;
@@ -96,29 +141,7 @@ static int keyref_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALL
         len += (size_t)n;
     }
     BIO_free(in);
-    if (len > KEYREF_DER_MAX || iotsafe_keyref_decode(der, len, &uri_text, &uri_len) < 0)
-        return 1; /* not a key reference: let other decoders try */
-
-    /* From here on it is ours: problems are errors with a clear message. */
-    if (iotsafe_uri_parse(uri_text, uri_len, &uri, err, sizeof(err)) < 0) {
-        IPROV_ERR(pctx, IOTSAFE_R_BAD_KEYREF, "key reference holds a malformed URI '%.*s': %s",
-                  (int)(uri_len > 200 ? 200 : uri_len), uri_text, err);
-        return 0;
-    }
-    k = iotsafe_key_resolve(pctx, &uri);
-    if (k == NULL)
-        return 0;
-    {
-        int type = OSSL_OBJECT_PKEY;
-        OSSL_PARAM params[4];
-        params[0] = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &type);
-        params[1] = OSSL_PARAM_construct_utf8_string(OSSL_OBJECT_PARAM_DATA_TYPE, (char *)"EC", 0);
-        params[2] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_REFERENCE, &k, sizeof(k));
-        params[3] = OSSL_PARAM_construct_end();
-        ret = data_cb(params, data_cbarg);
-    }
-    iotsafe_key_free(k); /* the keymgmt took its own reference */
-    return ret;
+    return decode_keyref(pctx, der, len, data_cb, data_cbarg);
 }
 
 /* Only public keys may be copied into another provider. */

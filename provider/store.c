@@ -292,8 +292,12 @@ static int st_load(void *loaderctx, OSSL_CALLBACK *object_cb, void *object_cbarg
         u.has_reader = 0;
         if (iotsafe_uri_format(&u, text, sizeof(text)) < 0)
             snprintf(text, sizeof(text), "iotsafe:");
-        IPROV_ERR(s->pctx, IOTSAFE_R_OBJECT_NOT_FOUND,
-                  "no object matching %s on the card in reader '%s'", text, s->reader_name);
+        IPROV_ERR(s->pctx, IOTSAFE_R_OBJECT_NOT_FOUND, "no %s matching %s on the card in reader '%s'",
+                  s->expect == OSSL_STORE_INFO_PKEY     ? "private key"
+                  : s->expect == OSSL_STORE_INFO_PUBKEY ? "public key"
+                  : s->expect == OSSL_STORE_INFO_CERT   ? "certificate"
+                                                        : "object",
+                  text, s->reader_name);
         return 0;
     }
     return 1;

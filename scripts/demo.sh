@@ -9,9 +9,10 @@
 # Everything runs on 127.0.0.1 with a private pcscd + vpcd reader + simulator,
 # and everything started here is stopped (by PID) on exit. Safe to re-run.
 #
-# usage: scripts/demo.sh [--no-install] [--keep]
-#   --no-install   do not check or install Debian packages
-#   --keep         keep the demo's working directory (printed at the end)
+# usage: scripts/demo.sh [--no-install] [--keep] [--build-dir DIR]
+#   --no-install     do not check or install Debian packages
+#   --keep           keep the demo's working directory (printed at the end)
+#   --build-dir DIR  meson build directory (default: build/ in the source tree)
 #
 # Needs root for the private mount namespace of pcscd; as a normal user it
 # builds first and then re-runs the card part through sudo.
@@ -26,26 +27,35 @@ PACKAGES=(pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools check meson ninja-bui
 install=1
 keep=0
 setup=1
-for arg in "$@"; do
-    case $arg in
+while [ $# -gt 0 ]; do
+    case $1 in
     --no-install) install=0 ;;
     --keep) keep=1 ;;
+    --build-dir)
+        [ $# -ge 2 ] && [ -n "$2" ] || {
+            echo "demo: --build-dir needs a directory" >&2
+            exit 2
+        }
+        BUILD=$(realpath -m "$2")
+        shift
+        ;;
     --card-only) setup=0 ;; # internal: the sudo re-run after the build
     -h | --help)
-        sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
-        echo "demo: unknown argument '$arg' (try --help)" >&2
+        echo "demo: unknown argument '$1' (try --help)" >&2
         exit 2
         ;;
     esac
+    shift
 done
 
 if [ -t 1 ]; then
-    B=$'\e[1m' G=$'\e[32m' R=$'\e[31m' D=$'\e[2m' N=$'\e[0m'
+    B=$'\e[1m' G=$'\e[32m' R=$'\e[31m' DIM=$'\e[2m' N=$'\e[0m'
 else
-    B= G= R= D= N=
+    B= G= R= DIM= N=
 fi
 STEP=0
 
@@ -63,10 +73,22 @@ die() {
     exit 1
 }
 
+# A command line as one could paste it into a shell.
+show_cmd() {
+    local a line=
+    for a in "$@"; do
+        case $a in
+        *[!A-Za-z0-9_./:=@%+,-]* | '') a="'${a//\'/\'\\\'\'}'" ;;
+        esac
+        line+=" $a"
+    done
+    printf '   %s$%s%s\n' "$DIM" "$line" "$N"
+}
+
 # Show the command, run it, indent its output; stop the demo on failure.
 run() {
     local out rc
-    printf '   %s$ %s%s\n' "$D" "$*" "$N"
+    show_cmd "$@"
     out=$("$@" 2>&1)
     rc=$?
     [ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/     /'
@@ -102,7 +124,7 @@ if [ $setup = 1 ]; then
         fi
     fi
 
-    step "Build (meson + ninja into build/)"
+    step "Build (meson + ninja into $BUILD)"
     if [ -f "$BUILD/build.ninja" ]; then
         say "reusing $BUILD"
     else
@@ -116,7 +138,7 @@ if [ $setup = 1 ]; then
 
     if [ "$(id -u)" != 0 ]; then
         say "" "the card part needs root (private mount namespace for pcscd): re-running with sudo"
-        args=(--card-only)
+        args=(--card-only --build-dir "$BUILD")
         [ $keep = 0 ] || args+=(--keep)
         exec sudo env PATH="$PATH" bash "$0" "${args[@]}"
     fi
@@ -155,10 +177,15 @@ step "Generate the key pair ON THE CARD (container '$LABEL')"
 # Prefer the provider (openssl genpkey names the card container); older builds
 # without that option fall back to iotsafe-tool. Either way the private key is
 # born on the card and never leaves it.
+# The result must be a key reference: a software key from another provider
+# would defeat the point, so anything else falls back to the tool.
 if openssl genpkey -propquery '?provider=iotsafe' -algorithm EC \
-    -pkeyopt "iotsafe-uri:$KEY_URI" -out client-key.pem >genpkey.log 2>&1; then
-    say "$ openssl genpkey -propquery '?provider=iotsafe' -algorithm EC -pkeyopt iotsafe-uri:'$KEY_URI' -out client-key.pem"
+    -pkeyopt "iotsafe-uri:$KEY_URI" -out client-key.pem >genpkey.log 2>&1 &&
+    grep -q '^-----BEGIN IOTSAFE KEY REFERENCE-----' client-key.pem; then
+    show_cmd openssl genpkey -propquery '?provider=iotsafe' -algorithm EC \
+        -pkeyopt "iotsafe-uri:$KEY_URI" -out client-key.pem
 else
+    rm -f client-key.pem
     run "$TOOL" genkey --label "$LABEL"
 fi
 run openssl pkey -in "$KEY_URI" -pubout -out client-pub.pem
@@ -194,8 +221,8 @@ policy = policy_any
 copy_extensions = none
 unique_subject = no
 [policy_any]
-commonName = supplied
 organizationName = optional
+commonName = supplied
 [device]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -229,8 +256,7 @@ say "openssl s_server -www on https://127.0.0.1:$HTTPS_PORT/ (client certificate
 
 step "curl authenticates with the card key"
 say "curl $(curl --version | head -n 1 | cut -d' ' -f2) takes the key file; curl >= 8.12 also takes --key '$KEY_URI'"
-printf '   %s$ curl --cacert ca/ca.pem --cert client.pem --key client-key.pem https://127.0.0.1:%s/%s\n' \
-    "$D" "$HTTPS_PORT" "$N"
+show_cmd curl --cacert ca/ca.pem --cert client.pem --key client-key.pem "https://127.0.0.1:$HTTPS_PORT/"
 IOTSAFE_TRACE=1 curl -sS --max-time 20 --cacert ca/ca.pem --cert client.pem --key client-key.pem \
     "https://127.0.0.1:$HTTPS_PORT/" >page.html 2>curl.trace || {
     grep -v '^iotsafe:' curl.trace >&2

@@ -14,14 +14,15 @@
 /* T=1 only, historical bytes "IoTSAFE". */
 static const uint8_t atr_bytes[] = {0x3B, 0x87, 0x80, 0x01, 'I', 'o', 'T', 'S', 'A', 'F', 'E', 0x00};
 
-static void power_reset(sim_applet *a)
+/* Channels and sessions back to power-on state; volatile keys lose their value. */
+static void power_reset(sim_applet *a, int clear_volatile)
 {
     for (int c = 0; c < SIM_MAX_CHANNELS; c++) {
         sim_sessions_clear_channel(a, c);
         memset(&a->ch[c], 0, sizeof a->ch[c]);
     }
     a->ch[0].open = 1; /* the basic channel always exists; nothing is selected on it */
-    for (size_t i = 0; i < a->store.n; i++) {
+    for (size_t i = 0; clear_volatile && i < a->store.n; i++) {
         sim_object *o = &a->store.obj[i];
         if (o->is_volatile && (o->kind == SIM_PRIV || o->kind == SIM_PUB)) {
             sim_object_clear_value(o);
@@ -92,7 +93,8 @@ sim_applet *sim_applet_new(const char *config_path, const char *state_path, int 
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    power_reset(a);
+    /* freshly provisioned volatile keys live until the first power event */
+    power_reset(a, 0);
     return a;
 fail:
     sim_applet_free(a);
@@ -116,7 +118,7 @@ void sim_applet_free(sim_applet *a)
 void sim_applet_power(sim_applet *a, int event)
 {
     (void)event; /* off, on and reset all lose the volatile state */
-    power_reset(a);
+    power_reset(a, 1);
 }
 
 size_t sim_applet_atr(const sim_applet *a, uint8_t *atr, size_t cap)
@@ -406,8 +408,8 @@ int sim_applet_process(void *applet, const uint8_t *cmd, size_t cmd_len, uint8_t
     if ((sw & 0xFF00) == 0x6C00 || ((sw >> 8) != 0x90 && (sw >> 8) != 0x61 && sw != SW_MORE_DATA &&
                                     (sw & 0xFF00) != 0x6200))
         r.len = 0; /* errors carry no data */
-    /* T=0 style: hand the data out through GET RESPONSE, as many modems pass it on */
-    if (a->opt.t0 && r.len > 0 && cmd[1] != 0xC0) {
+    /* T=0 style: case 4 answers go through GET RESPONSE, as modems pass 61xx on (TV-3) */
+    if (a->opt.t0 && r.len > 0 && cmd[1] != 0xC0 && cmd_len > 5) {
         int prop, ch = decode_cla(cmd[0], &prop);
         memcpy(a->ch[ch].pending, r.data, r.len);
         a->ch[ch].pending_len = r.len;

@@ -122,6 +122,8 @@ iotsafe_rc card_run(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_status *s
     pthread_mutex_lock(&c->lock);
     iotsafe_rc rc = run_locked(c, op, arg, st);
     pthread_mutex_unlock(&c->lock);
+    if (rc == IOTSAFE_OK)
+        iotsafe_status_clear(st); /* drop the message of a recovered first attempt */
     return rc;
 }
 

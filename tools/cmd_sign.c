@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* iotsafe-tool sign and verify: hash on the host, sign/verify on the card. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -58,6 +60,13 @@ int cmd_sign(const tool_opts *o)
     size_t rs_len = 0;
     unsigned long repeat = o->repeat ? o->repeat : 1;
     for (unsigned long i = 1; i <= repeat; i++) {
+        if (i > 1 && o->interval_ms) {
+            /* Idle outside any card transaction, as a real client between requests. */
+            struct timespec ts = {.tv_sec = (time_t)(o->interval_ms / 1000),
+                                  .tv_nsec = (long)(o->interval_ms % 1000) * 1000000L};
+            while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+                ;
+        }
         unsigned long before = iotsafe_card_apdu_count(c);
         iotsafe_status st;
         iotsafe_status_clear(&st);

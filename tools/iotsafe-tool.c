@@ -20,7 +20,7 @@ enum {
     O_JSON = 1 << 5,
     O_READERS = 1 << 6,
     O_DER = 1 << 7,
-    O_REPEAT = 1 << 8, /* --repeat --stats */
+    O_REPEAT = 1 << 8, /* --repeat --interval --stats */
 };
 
 typedef struct command {
@@ -39,7 +39,8 @@ static const command COMMANDS[] = {
     {"genkey", cmd_genkey, O_OBJ | O_OUT, 0, "genkey OBJECT [--out FILE]"},
     {"random", cmd_random, O_OUT, 1, "random N [--out FILE]"},
     {"sign", cmd_sign, O_OBJ | O_IN | O_OUT | O_HASH | O_REPEAT, 0,
-     "sign OBJECT --in FILE [--hash sha256|sha384|sha512] [--out FILE] [--repeat N] [--stats]"},
+     "sign OBJECT --in FILE [--hash sha256|sha384|sha512] [--out FILE]\n"
+     "       [--repeat N [--interval MS]] [--stats]"},
     {"verify", cmd_verify, O_OBJ | O_IN | O_SIG | O_HASH, 0,
      "verify OBJECT --in FILE --sig FILE [--hash sha256|sha384|sha512]"},
     {"uri", cmd_uri, O_OBJ, 0, "uri OBJECT"},
@@ -151,7 +152,8 @@ static int parse_args(int argc, char **argv, tool_opts *o, const command **cmd, 
         name[nlen] = '\0';
         static const char *const with_value[] = {"--reader", "--aid",  "--cla", "--id",
                                                  "--label",  "--uri",  "--type", "--in",
-                                                 "--out",    "--sig",  "--hash", "--repeat"};
+                                                 "--out",    "--sig",  "--hash", "--repeat",
+                                                 "--interval"};
         int takes = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             takes |= strcmp(name, with_value[k]) == 0;
@@ -248,6 +250,14 @@ static int parse_args(int argc, char **argv, tool_opts *o, const command **cmd, 
             if (errno || *end != '\0' || val[0] < '0' || val[0] > '9' || n == 0 || n > 100000)
                 return bad_args("--repeat '%s' must be 1..100000", val);
             o->repeat = n;
+            *used |= O_REPEAT;
+        } else if (strcmp(name, "--interval") == 0) {
+            char *end = NULL;
+            errno = 0;
+            unsigned long n = strtoul(val, &end, 10);
+            if (errno || *end != '\0' || val[0] < '0' || val[0] > '9' || n > 60000)
+                return bad_args("--interval '%s' must be 0..60000 (ms)", val);
+            o->interval_ms = n;
             *used |= O_REPEAT;
         } else if (strcmp(name, "--stats") == 0) {
             o->stats = 1;

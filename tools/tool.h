@@ -63,6 +63,7 @@ typedef struct tool_opts {
     int readers;
     int der;
     unsigned long repeat;
+    unsigned long interval_ms;
     int stats;
     const char *positional[2];
     size_t n_positional;

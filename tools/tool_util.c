@@ -103,6 +103,14 @@ int tool_fail(iotsafe_rc rc, const iotsafe_status *st, const char *what)
         detail += catlen + 2;
     char swtxt[8];
     snprintf(swtxt, sizeof swtxt, "%04X", (unsigned)sw);
+    /* Context the library's message already names is not repeated. */
+    if (strstr(detail, what) != NULL) {
+        if (sw != 0 && strstr(detail, swtxt) == NULL)
+            tool_err("%s: %s (SW %s %s)", cat, detail, swtxt, iotsafe_sw_str(sw));
+        else
+            tool_err("%s: %s", cat, detail);
+        return code;
+    }
     /* Name the status word unless the library's message already does. */
     if (sw != 0 && strstr(detail, swtxt) == NULL)
         tool_err("%s: %s: %s (SW %s %s)", cat, what, detail, swtxt, iotsafe_sw_str(sw));

@@ -13,6 +13,9 @@
 #   issue_cert NAME CN [server|client]
 #       software P-256 key + certificate from the test CA:
 #       $WORK/NAME.key, $WORK/NAME.pem (server certs get SAN IP:127.0.0.1)
+#   issue_card_cert NAME KEY_URI CN [server|client]
+#       CSR signed by the card key KEY_URI, certificate from the test CA for
+#       it: $WORK/NAME.pem
 #   spawn OUT ERR CMD...      start CMD in the background (stdin /dev/null,
 #                             stdout to OUT, stderr to ERR), track its PID for
 #                             the harness's EXIT trap; sets SPAWNED_PID
@@ -40,30 +43,50 @@ CA_KEY=$SOURCE_ROOT/test/data/ca.key
 DEVICE_CN=iotsafe-device
 SPAWNED_PID=
 
-issue_cert() {
-    local name=$1 cn=$2 kind=${3:-server} ext=$WORK/$1.ext
-    if [ "$kind" = server ]; then
+# Extensions for the certificates issued here.
+_tls_ext() {
+    if [ "$1" = server ]; then
         printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
             'keyUsage=critical,digitalSignature' \
             'extendedKeyUsage=serverAuth' \
-            'subjectAltName=IP:127.0.0.1,DNS:localhost' >"$ext"
+            'subjectAltName=IP:127.0.0.1,DNS:localhost'
     else
         printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
             'keyUsage=critical,digitalSignature' \
-            'extendedKeyUsage=clientAuth' >"$ext"
+            'extendedKeyUsage=clientAuth'
     fi
-    # The serial file lives in $WORK so that nothing is written to the source tree.
-    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-        -out "$WORK/$name.key" 2>"$WORK/$name.err" &&
-        openssl req -new -key "$WORK/$name.key" -subj "/CN=$cn" \
-            -out "$WORK/$name.csr" 2>>"$WORK/$name.err" &&
+}
+
+# CSR signed by KEY (a file or an iotsafe: URI), certificate from the test CA.
+# The serial file lives in $WORK so that nothing is written to the source tree.
+_tls_issue() {
+    local name=$1 key=$2 cn=$3 kind=$4
+    _tls_ext "$kind" >"$WORK/$name.ext"
+    openssl req -new -key "$key" -subj "/CN=$cn" \
+        -out "$WORK/$name.csr" 2>>"$WORK/$name.err" &&
         openssl x509 -req -in "$WORK/$name.csr" -CA "$CA_CERT" -CAkey "$CA_KEY" \
             -CAserial "$WORK/ca.srl" -CAcreateserial -days 2 -sha256 \
-            -extfile "$ext" -out "$WORK/$name.pem" 2>>"$WORK/$name.err" || {
+            -extfile "$WORK/$name.ext" -out "$WORK/$name.pem" 2>>"$WORK/$name.err" || {
         sed 's/^/# /' "$WORK/$name.err"
         echo "Bail out! cannot issue the $kind certificate $name"
         exit 1
     }
+}
+
+issue_cert() {
+    local name=$1 cn=$2 kind=${3:-server}
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+        -out "$WORK/$name.key" 2>"$WORK/$name.err" || {
+        sed 's/^/# /' "$WORK/$name.err"
+        echo "Bail out! cannot make the key for $name"
+        exit 1
+    }
+    _tls_issue "$name" "$WORK/$name.key" "$cn" "$kind"
+}
+
+issue_card_cert() {
+    : >"$WORK/$1.err"
+    _tls_issue "$1" "$2" "$3" "${4:-server}"
 }
 
 spawn() {

@@ -1,16 +1,24 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# The card key as a TLS SERVER key: `openssl s_server -key iotsafe:...` with
-# the device certificate; `openssl s_client` (software only) verifies the
-# server against the test CA over TLS 1.3 and TLS 1.2 (ECDHE-ECDSA). Also: a
-# card removed under a running server and put back, and clear refusals for a
+# The card key as a TLS SERVER key: `openssl s_server -key iotsafe:...`;
+# `openssl s_client` (software only) verifies the server against the test CA
+# over TLS 1.3 and TLS 1.2 (ECDHE-ECDSA). The device certificate is for client
+# authentication only (EKU clientAuth), so the card first signs a CSR and the
+# test CA issues a serverAuth certificate for the same card key. Also: a card
+# removed under a running server and put back, and clear refusals for a
 # missing key and a key that does not match the certificate.
 
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
 
 card_up
+
+issue_card_cert card-server "$CARD_KEY_URI" "$DEVICE_CN" server
+is "the server certificate certifies the card's public key" \
+    "$(openssl x509 -in "$WORK/card-server.pem" -noout -pubkey)" \
+    "$(openssl pkey -in "$CARD_KEY_URI" -pubout 2>&1)"
+servercert=$WORK/card-server.pem
 
 port=$(free_port)
 srv_out=$WORK/server.out
@@ -21,7 +29,7 @@ srv_err=$WORK/server.err
 # prints its per-connection summary to stderr too.
 spawn "$srv_out" "$srv_err" env IOTSAFE_TRACE=1 \
     openssl s_server -accept "127.0.0.1:$port" -rev \
-    -cert "$DEVCERT" -key "$CARD_KEY_URI"
+    -cert "$servercert" -key "$CARD_KEY_URI"
 server=$SPAWNED_PID
 if ! wait_port "$port"; then
     sed 's/^/# /' "$srv_out" "$srv_err"
@@ -41,7 +49,7 @@ base=$(apdus "$srv_err")
 ok "TLS 1.3 handshake, server key on the card" client -tls1_3
 like "client verified the card-signed server" "$LAST_OUT" 'Verify return code: 0 \(ok\)'
 like "TLS 1.3 negotiated" "$LAST_OUT" 'New, TLSv1\.3, Cipher is TLS_'
-like "server certificate is the device certificate" "$LAST_OUT" "subject=CN ?= ?$DEVICE_CN"
+like "server certificate is the card-key certificate" "$LAST_OUT" "subject=CN ?= ?$DEVICE_CN"
 like "server signed with ECDSA" "$LAST_OUT" 'Peer signature type: ECDSA'
 report_apdus "TLS 1.3 server, warm s_server" "$srv_err" "$base"
 like "the handshake used the card (signature APDUs traced)" \
@@ -71,7 +79,7 @@ is "server saw TLS 1.2 twice" "$(count_lines "$srv_err" '^Protocol version: TLSv
 sim_stop
 fails 'alert|error|errno|handshake failure|unexpected eof|:0A0' \
     "no handshake while the card is absent" client -tls1_3
-like "server reported the card failure" "$(cat "$srv_err")" '[Cc]ard|[Rr]eader|iotsafe'
+like "server reported the card failure" "$(cat "$srv_err")" 'error:[0-9A-F]+:iotsafe:.*card'
 ok "s_server survived the card removal" kill -0 "$server"
 sim_start
 ok "TLS 1.3 handshake again after the card is back" client -tls1_3
@@ -80,13 +88,13 @@ stop_spawned "$server"
 
 # ---- refusals at start-up (no port is opened; each exits at once)
 port2=$(free_port)
-fails 'NOSUCHKEY|not found|no (such )?(key|object)|Could not (read|find|open)' \
+fails 'object not found on card.*NOSUCHKEY' \
     "s_server refuses a key label that is not on the card" \
     openssl s_server -accept "127.0.0.1:$port2" -naccept 1 \
-    -cert "$DEVCERT" -key 'iotsafe:label=NOSUCHKEY;type=private'
-fails 'key values mismatch|does not match|mismatch' \
+    -cert "$servercert" -key 'iotsafe:label=NOSUCHKEY;type=private'
+fails 'key values mismatch' \
     "s_server refuses a card key that does not match the certificate" \
     openssl s_server -accept "127.0.0.1:$port2" -naccept 1 \
-    -cert "$DEVCERT" -key 'iotsafe:label=GENKEY;type=private'
+    -cert "$servercert" -key 'iotsafe:label=GENKEY;type=private'
 
 done_testing

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "simtest.h"
 
-#include <ftw.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,18 +21,23 @@ const char *t_dir(void)
     return dir_buf;
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
+/* The test directory is flat: remove its files, then it. */
 void t_cleanup(void)
 {
-    if (dir_buf[0])
-        nftw(dir_buf, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+    if (dir_buf[0]) {
+        DIR *d = opendir(dir_buf);
+        struct dirent *e;
+        while (d != NULL && (e = readdir(d)) != NULL) {
+            char p[600];
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(p, sizeof p, "%s/%s", dir_buf, e->d_name);
+            unlink(p);
+        }
+        if (d)
+            closedir(d);
+        rmdir(dir_buf);
+    }
     dir_buf[0] = '\0';
     for (size_t i = 0; i < n_owned; i++)
         free(owned[i]);
@@ -178,7 +183,7 @@ void t_expect_at(sim_applet *a, const char *cmd, const char *resp, const char *f
         char g[1300], w[1300];
         t_hex(got, gn, g);
         t_hex(want, wn, w);
-        ck_abort_msg("%s:%d: %s\n  got  %s\n  want %s", file, line, cmd, g, w);
+        ck_abort_msg("%s:%d: %s: got %s want %s", file, line, cmd, g, w);
     }
 }
 

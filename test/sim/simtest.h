@@ -23,7 +23,7 @@ const char *t_data(const char *name);
 sim_applet *t_new(const char *conf, ...) __attribute__((sentinel));
 sim_applet *t_new_state(const char *conf, const char *state, int fresh, ...) __attribute__((sentinel));
 /* Standard card, channel 1 opened and the applet selected on it (TV-1). */
-sim_applet *t_ready(const char *first_override, ...) __attribute__((sentinel));
+sim_applet *t_ready(const char *first_override, ...);
 
 /* Send hex APDU (spaces ignored); returns the SW, data into out (may be NULL). */
 uint16_t t_send(sim_applet *a, const char *hex, uint8_t *out, size_t *out_len);

@@ -9,8 +9,9 @@
  *           thing seen when the timeout expires.
  * --absent  wait until NAME shows no card (used after stopping the simulator so
  *           that the next client sees "no card" deterministically).
- * --reset   wait as by default, then disconnect with SCARD_RESET_CARD so that
- *           other clients get SCARD_W_RESET_CARD on their next call.
+ * --reset   wait for the card, connect and disconnect with SCARD_RESET_CARD
+ *           (no APDU) so that other clients get SCARD_W_RESET_CARD on their
+ *           next call.
  * Defaults: NAME "Virtual PCD 00 00", AID A0000005590010, timeout 15000 ms.
  * Honours PCSCLITE_CSOCK_NAME through libpcsclite.
  */
@@ -154,12 +155,25 @@ static int try_card(SCARDCONTEXT ctx, const struct opts *o, char *why, size_t wh
                  (unsigned long)rv);
         return 0;
     }
+    if (o->mode == MODE_RESET) {
+        /*
+         * No APDU: a transmit would wait for another client's transaction. The
+         * disconnect waits for that transaction to end, then resets, so the
+         * reset lands between two of the other client's operations.
+         */
+        rv = SCardDisconnect(h, SCARD_RESET_CARD);
+        if (rv != SCARD_S_SUCCESS) {
+            snprintf(why, whylen, "SCardDisconnect(RESET): %s (0x%08lX)", pcsc_stringify_error(rv),
+                     (unsigned long)rv);
+            return 0;
+        }
+        return 1;
+    }
     long sw = select_aid(h, proto, o, why, whylen);
     int done = sw >= 0 && sw_ok(sw);
     if (sw >= 0 && !done)
         snprintf(why, whylen, "SELECT answered SW %04lX", (unsigned long)sw);
-    DWORD disp = (done && o->mode == MODE_RESET) ? SCARD_RESET_CARD : SCARD_LEAVE_CARD;
-    rv = SCardDisconnect(h, disp);
+    rv = SCardDisconnect(h, SCARD_LEAVE_CARD);
     if (done && rv != SCARD_S_SUCCESS) {
         snprintf(why, whylen, "SCardDisconnect: %s (0x%08lX)", pcsc_stringify_error(rv),
                  (unsigned long)rv);

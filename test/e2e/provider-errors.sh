@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Negative cases of the provider: each must fail (non-zero exit) with a clear
+# message naming the object, the reader or the card's answer.
+. "$SOURCE_ROOT/test/e2e/harness.sh"
+
+KEYFILE_CHECK=$BUILD_ROOT/test/provider/keyfile_check
+card_up
+K='iotsafe:label=DEVKEY'
+msg=$WORK/msg.txt
+printf 'negative tests\n' >"$msg"
+ok "key file for later" openssl pkey -in "$K" -out "$WORK/card-key.pem"
+
+# ---- objects that do not exist / are not keys
+fails "no private key matching iotsafe:label=NOPE on the card in reader 'Virtual PCD 00 00'" \
+    "unknown label" openssl pkey -in 'iotsafe:label=NOPE' -pubout
+fails 'no private key matching iotsafe:id=%09 ' "unknown id" openssl pkey -in 'iotsafe:id=%09' -pubout
+fails 'no private key matching iotsafe:id=%01;label=GENKEY' "id and label of different objects" \
+    openssl pkey -in 'iotsafe:id=%01;label=GENKEY' -pubout
+fails 'no private key matching iotsafe:label=DEVCERT' "a certificate is not a key" \
+    openssl pkey -in 'iotsafe:label=DEVCERT' -pubout
+fails 'no certificate matching iotsafe:label=DEVKEY' "a key is not a certificate" \
+    openssl x509 -in 'iotsafe:label=DEVKEY' -noout
+fails 'READ PUBLIC KEY on public key id=05.*6985' "empty PEER slot: the card's status word" \
+    openssl pkey -pubin -in 'iotsafe:label=PEER' -pubout
+fails "no reader matches 'No Such Reader'" "reader missing" \
+    openssl pkey -in 'iotsafe:label=DEVKEY;reader=No%20Such%20Reader' -pubout
+
+# ---- malformed URIs
+fails "malformed URI 'iotsafe:lable=DEVKEY': unknown attribute 'lable'" "unknown attribute" \
+    openssl pkey -in 'iotsafe:lable=DEVKEY' -pubout
+fails "bad percent-escape in value of 'id'" "bad %-escape" openssl pkey -in 'iotsafe:id=%0' -pubout
+fails "duplicate attribute 'label'" "duplicate attribute" openssl pkey -in 'iotsafe:label=A;label=B' -pubout
+fails "empty value for 'label'" "empty value" openssl pkey -in 'iotsafe:label=' -pubout
+fails "character ' ' in value of 'label' must be percent-encoded|must be percent-encoded" \
+    "unescaped space" openssl pkey -in 'iotsafe:label=DEV KEY' -pubout
+fails "bad value 'secret' for 'type'" "bad type" openssl storeutl 'iotsafe:type=secret'
+fails "empty attribute" "stray ';'" openssl storeutl 'iotsafe:label=DEVKEY;'
+
+# ---- the private key never leaves the card
+fails 'private key id=01 \(label DEVKEY\) stays on the card' "pkey -text (print private parts)" \
+    openssl pkey -in "$K" -text -noout
+fails 'keymgmt export failure|unsupported' "pkey -traditional (a private key format) is refused" \
+    openssl pkey -in "$K" -traditional -out "$WORK/trad.pem"
+ok "nothing was written by the refused export" sh -c "[ ! -s '$WORK/trad.pem' ]"
+fails 'stays on the card' "pkey -text with the key file" openssl pkey -in "$WORK/card-key.pem" -text -noout
+
+# ---- usage and digest restrictions
+fails 'private key id=07 \(label NOSIGN\) may not be used for signing' "sign with the NOSIGN key" \
+    openssl dgst -sha256 -sign 'iotsafe:label=NOSIGN' "$msg"
+fails 'digest sha1 cannot be used with IoT SAFE keys' "SHA-1 refused" \
+    openssl dgst -sha1 -sign "$K" "$msg"
+fails 'no private key matching iotsafe:label=DEVKEY;type=public' "a public key object cannot sign" \
+    openssl dgst -sha256 -sign 'iotsafe:label=DEVKEY;type=public' "$msg"
+ok "pre-hashed input of a wrong length" sh -c "head -c 20 /dev/zero >'$WORK/md20'"
+fails 'input of 20 bytes is not a SHA-256/384/512 digest' "pkeyutl -sign of 20 bytes" \
+    openssl pkeyutl -sign -inkey "$K" -in "$WORK/md20"
+
+# ---- broken key files
+printf -- '-----BEGIN IOTSAFE KEY REFERENCE-----\n%s\n-----END IOTSAFE KEY REFERENCE-----\n' \
+    "$(printf '\x30\x2f\x1a\x19IoT SAFE key reference v1\x0c\x12iotsafe:lable=NOPE' | base64 -w0)" >"$WORK/bad-uri.pem"
+fails "key reference holds a malformed URI 'iotsafe:lable=NOPE'" "key file with a malformed URI" \
+    "$KEYFILE_CHECK" "$WORK/bad-uri.pem"
+fails 'unsupported|No supported data' "openssl CLI refuses it too" openssl pkey -in "$WORK/bad-uri.pem" -pubout
+printf -- '-----BEGIN IOTSAFE KEY REFERENCE-----\n%s\n-----END IOTSAFE KEY REFERENCE-----\n' \
+    "$(printf '\x30\x2d\x1a\x19IoT SAFE key reference v1\x0c\x10iotsafe:label=NO' | base64 -w0)" >"$WORK/no-key.pem"
+fails "no private key matching iotsafe:label=NO on the card" "key file naming a missing key" \
+    "$KEYFILE_CHECK" "$WORK/no-key.pem"
+fails 'certificate matches|key values mismatch' "key file vs a certificate of another key" \
+    sh -c "openssl pkey -in 'iotsafe:label=GENKEY' -out '$WORK/gen-key.pem' && '$KEYFILE_CHECK' '$WORK/gen-key.pem' '$SOURCE_ROOT/test/data/devcert.pem'"
+is "exit code 3 (mismatch)" "$LAST_RC" 3
+ok "the matching certificate is accepted" "$KEYFILE_CHECK" "$WORK/card-key.pem" "$SOURCE_ROOT/test/data/devcert.pem"
+
+# ---- card removed, then pcscd gone
+sim_stop
+fails "no card in any reader|no card in reader 'Virtual PCD 00 00'" "card removed: URI" \
+    openssl pkey -in "$K" -pubout
+fails "no card in (any )?reader" "card removed: key file (PEM_read_bio_PrivateKey path)" \
+    "$KEYFILE_CHECK" "$WORK/card-key.pem"
+fails "no card in (any )?reader" "card removed: storeutl" openssl storeutl 'iotsafe:'
+fails "no card in (any )?reader" "card removed: dgst -sign" openssl dgst -sha256 -sign "$K" "$msg"
+pcscd_stop
+fails 'PC/SC service not available.*is pcscd running' "pcscd not running" openssl pkey -in "$K" -pubout
+pcscd_start
+sim_start
+ok "card back: works again" openssl pkey -in "$K" -pubout -out /dev/null
+
+done_testing

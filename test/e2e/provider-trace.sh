@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# APDU cost of provider operations (IOTSAFE_TRACE=1): one SELECT per process,
+# exactly two APDUs (COMPUTE SIGNATURE INIT 2A + UPDATE 2B) per signature, no
+# card I/O for loading the provider, and a working card handle after fork().
+. "$SOURCE_ROOT/test/e2e/harness.sh"
+
+KEYFILE_CHECK=$BUILD_ROOT/test/provider/keyfile_check
+card_up
+K='iotsafe:label=DEVKEY'
+for i in 1 2 3; do printf 'message %s\n' "$i" >"$WORK/m$i"; done
+
+# Count outgoing APDUs with instruction byte INS in a trace file.
+count_ins() {
+    grep -cE "^iotsafe: > [0-9A-F]{2} $2( |$)" "$1"
+}
+
+IOTSAFE_TRACE=1 openssl dgst -sha256 -sign "$K" -out "$WORK/s1" "$WORK/m1" 2>"$WORK/t1"
+is "dgst -sign with trace exits 0" "$?" 0
+is "one signature: one COMPUTE SIGNATURE INIT (2A)" "$(count_ins "$WORK/t1" 2A)" 1
+is "one signature: one COMPUTE SIGNATURE UPDATE (2B)" "$(count_ins "$WORK/t1" 2B)" 1
+is "one SELECT for the whole process" "$(count_ins "$WORK/t1" A4)" 1
+ok "no private key material in the trace" sh -c "! grep -qi 'c9 af a9 d8 45 ba 75 16' '$WORK/t1'"
+
+# Three signatures in one process: still one SELECT, 2 APDUs each.
+IOTSAFE_TRACE=1 openssl dgst -sha256 -sign "$K" -out "$WORK/s3" "$WORK/m1" "$WORK/m2" "$WORK/m3" 2>"$WORK/t3"
+is "three signatures with trace exit 0" "$?" 0
+is "three signatures: three 2A" "$(count_ins "$WORK/t3" 2A)" 3
+is "three signatures: three 2B" "$(count_ins "$WORK/t3" 2B)" 3
+is "three signatures: still one SELECT (no re-SELECT per operation)" "$(count_ins "$WORK/t3" A4)" 1
+is "the public key is read once per process" "$(count_ins "$WORK/t3" CD)" 1
+
+# Loading the provider and listing algorithms sends nothing to the card.
+IOTSAFE_TRACE=1 openssl list -signature-algorithms >/dev/null 2>"$WORK/t0"
+is "no APDU when only loading the provider" "$(grep -c '^iotsafe: >' "$WORK/t0")" 0
+
+# The trace switch in the provider's config section works like the env var.
+cp "$OPENSSL_CONF" "$WORK/trace.cnf" # [iotsafe_sect] is its last section
+printf 'trace = 1\n' >>"$WORK/trace.cnf"
+OPENSSL_CONF=$WORK/trace.cnf openssl dgst -sha256 -sign "$K" -out /dev/null "$WORK/m1" 2>"$WORK/tc"
+is "config 'trace = 1' in [iotsafe_sect] traces too" "$(count_ins "$WORK/tc" 2B)" 1
+
+# fork(): the child reopens its own handle, the parent keeps working.
+ok "key file" openssl pkey -in "$K" -out "$WORK/card-key.pem"
+ok "sign in parent, forked child, parent again" "$KEYFILE_CHECK" --fork "$WORK/card-key.pem"
+like "child signed" "$LAST_OUT" 'child: signature ok'
+like "parent signed after the fork" "$LAST_OUT" 'parent after fork: signature ok'
+
+done_testing

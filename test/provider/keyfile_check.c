@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * e2e helper: load a key file the way curl 7.88 and mosquitto do
+ * (PEM_read_bio_PrivateKey / SSL_CTX_use_PrivateKey + check_private_key),
+ * sign with it, and optionally sign again in a forked child (the provider
+ * must reopen its card handle there) and in the parent afterwards.
+ *
+ *   keyfile_check [--fork] KEYFILE [CERTFILE]
+ *
+ * Exit: 0 ok, 2 key not loaded, 3 key/cert mismatch, 4 signing failed,
+ * 1 usage. OpenSSL errors are printed on stderr.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+/* Sign with the card key, verify with a default-provider copy of the public key. */
+static int sign_and_verify(EVP_PKEY *key, const char *who)
+{
+    static const unsigned char msg[] = "keyfile_check";
+    unsigned char sig[256], *spki = NULL;
+    const unsigned char *p;
+    size_t siglen = sizeof(sig);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_PKEY *pub = NULL;
+    int len, ok = 0;
+
+    if (md != NULL && EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, key, NULL) == 1 &&
+        EVP_DigestSign(md, sig, &siglen, msg, sizeof(msg)) == 1 &&
+        (len = i2d_PUBKEY(key, &spki)) > 0 && (p = spki, pub = d2i_PUBKEY(NULL, &p, len)) != NULL &&
+        EVP_MD_CTX_reset(md) == 1 &&
+        EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, "provider=default", pub, NULL) == 1 &&
+        EVP_DigestVerify(md, sig, siglen, msg, sizeof(msg)) == 1)
+        ok = 1;
+    printf("%s: signature %s\n", who, ok ? "ok" : "FAILED");
+    if (!ok)
+        ERR_print_errors_fp(stderr);
+    OPENSSL_free(spki);
+    EVP_PKEY_free(pub);
+    EVP_MD_CTX_free(md);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    int do_fork = 0, argi = 1, rc = 0;
+    EVP_PKEY *key;
+    BIO *in;
+
+    if (argi < argc && strcmp(argv[argi], "--fork") == 0) {
+        do_fork = 1;
+        argi++;
+    }
+    if (argc - argi < 1 || argc - argi > 2) {
+        fprintf(stderr, "usage: keyfile_check [--fork] KEYFILE [CERTFILE]\n");
+        return 1;
+    }
+    OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, NULL);
+    in = BIO_new_file(argv[argi], "r");
+    key = in != NULL ? PEM_read_bio_PrivateKey(in, NULL, NULL, NULL) : NULL;
+    BIO_free(in);
+    if (key == NULL) {
+        ERR_print_errors_fp(stderr);
+        return 2;
+    }
+    printf("key loaded: %s\n", EVP_PKEY_get0_description(key));
+    if (argc - argi == 2) {
+        SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+        if (ctx == NULL || SSL_CTX_use_certificate_file(ctx, argv[argi + 1], SSL_FILETYPE_PEM) != 1 ||
+            SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+            ERR_print_errors_fp(stderr);
+            SSL_CTX_free(ctx);
+            EVP_PKEY_free(key);
+            return 3;
+        }
+        printf("certificate matches the key\n");
+        SSL_CTX_free(ctx);
+    }
+    if (!sign_and_verify(key, "parent"))
+        rc = 4;
+    if (do_fork && rc == 0) {
+        int status = 0;
+        pid_t pid;
+        fflush(stdout);
+        pid = fork();
+        if (pid == 0) {
+            int ok = sign_and_verify(key, "child");
+            fflush(stdout);
+            _exit(ok ? 0 : 4);
+        }
+        if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+            WEXITSTATUS(status) != 0)
+            rc = 4;
+        if (!sign_and_verify(key, "parent after fork"))
+            rc = 4;
+    }
+    EVP_PKEY_free(key);
+    return rc;
+}
