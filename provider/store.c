@@ -28,6 +28,7 @@ typedef struct store_ctx {
     size_t nobjs, next;
     size_t delivered;
     int eof;
+    int failed; /* an error was returned: the next load reports the end */
     char reader_name[IOTSAFE_URI_READER_MAX + 1]; /* for messages */
 } STORE_CTX;
 
@@ -253,15 +254,21 @@ static int st_load(void *loaderctx, OSSL_CALLBACK *object_cb, void *object_cbarg
     (void)pw_cb; /* IoT SAFE keys have no PIN */
     (void)pw_cbarg;
 
-    if (s->eof)
+    /*
+     * After an error, eof must stay 0 until the caller has seen the error
+     * (OSSL_STORE_error, so storeutl exits non-zero); the next load ends.
+     */
+    if (s->eof || s->failed) {
+        s->eof = 1;
         return 0;
+    }
     if (!s->listed) {
         struct list_arg a = {NULL, 0, ""};
         iotsafe_status st;
         iotsafe_status_clear(&st);
         s->listed = 1;
         if (iotsafe_prov_card_run(s->pctx, reader_of(s), list_op, &a, &st) != IOTSAFE_OK) {
-            s->eof = 1;
+            s->failed = 1;
             IPROV_ERR_ST(s->pctx, &st);
             return 0;
         }
@@ -279,13 +286,12 @@ static int st_load(void *loaderctx, OSSL_CALLBACK *object_cb, void *object_cbarg
         if (r < 0)
             continue; /* skipped */
         if (r == 0) {
-            s->eof = 1;
+            s->failed = 1;
             return 0;
         }
         s->delivered++;
         return 1;
     }
-    s->eof = 1;
     if (s->delivered == 0 && named(s)) {
         iotsafe_uri u = s->uri;
         char text[IOTSAFE_URI_MAX + 1];
@@ -298,8 +304,10 @@ static int st_load(void *loaderctx, OSSL_CALLBACK *object_cb, void *object_cbarg
                   : s->expect == OSSL_STORE_INFO_CERT   ? "certificate"
                                                         : "object",
                   text, s->reader_name);
+        s->failed = 1;
         return 0;
     }
+    s->eof = 1;
     return 1;
 }
 

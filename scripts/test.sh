@@ -59,6 +59,8 @@ PY
 
 [ $plain -eq 1 ] && run_pass "tests" build
 [ $sanitize -eq 1 ] && run_pass "tests under ASan+UBSan" build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+# libFuzzer smoke runs of every parser target (clang); tests=false: the suite above already ran
+[ $sanitize -eq 1 ] && CC=clang run_pass "fuzz targets (short runs)" build-fuzz -Dfuzz=true -Dtests=false
 
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ $total_fail -eq 0 ]

@@ -66,7 +66,7 @@ for h in sha256 sha384 sha512; do
         ossl dgst -"$h" -verify "$WORK/dev.pem" -signature "$WORK/sig-$h" "$msg"
 done
 ok "signature is DER ECDSA-Sig-Value" ossl asn1parse -inform DER -in "$WORK/sig-sha256"
-like "two INTEGERs in a SEQUENCE" "$LAST_OUT" 'SEQUENCE.*(.|\n)*INTEGER(.|\n)*INTEGER'
+is "a SEQUENCE of two INTEGERs" "$(printf '%s\n' "$LAST_OUT" | grep -c 'prim: INTEGER')" 2
 ok "sha256 digest of the message" ossl dgst -sha256 -binary -out "$WORK/md" "$msg"
 ok "pkeyutl -sign of a pre-hashed digest" openssl pkeyutl -sign -inkey "$K" -in "$WORK/md" -out "$WORK/raw.sig"
 ok "default provider verifies the pre-hashed signature" \

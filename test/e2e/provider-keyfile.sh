@@ -31,7 +31,7 @@ ok "-keyform PEM explicitly" openssl req -new -key "$WORK/card-key.pem" -keyform
 
 ok "DER key reference (-outform DER)" openssl pkey -in "$K" -outform DER -out "$WORK/card-key.der"
 ok "DER key reference is the PEM body" \
-    sh -c "OPENSSL_CONF=/dev/null openssl base64 -d -in <(grep -v -- ----- '$WORK/card-key.pem') | cmp - '$WORK/card-key.der'"
+    bash -c "OPENSSL_CONF=/dev/null openssl base64 -d -in <(grep -v -- ----- '$WORK/card-key.pem') | cmp - '$WORK/card-key.der'"
 ok "pkey -inform DER reads it back" openssl pkey -in "$WORK/card-key.der" -inform DER -pubout -out "$WORK/der.pem"
 ok "same key from the DER file" cmp "$WORK/der.pem" "$WORK/uri.pem"
 

@@ -38,7 +38,7 @@ like "one key" "$LAST_OUT" 'Total found: 1'
 # Certificates by value: byte-identical to the provisioning files.
 ok "x509 -in iotsafe:label=DEVCERT" openssl x509 -in 'iotsafe:label=DEVCERT' -out "$WORK/devcert.pem"
 ok "DEVCERT equals test/data/devcert.pem" \
-    sh -c "ossl() { OPENSSL_CONF=/dev/null openssl \"\$@\"; }; cmp <(ossl x509 -in '$WORK/devcert.pem' -outform DER) <(ossl x509 -in '$SOURCE_ROOT/test/data/devcert.pem' -outform DER)"
+    bash -c "ossl() { OPENSSL_CONF=/dev/null openssl \"\$@\"; }; cmp <(ossl x509 -in '$WORK/devcert.pem' -outform DER) <(ossl x509 -in '$SOURCE_ROOT/test/data/devcert.pem' -outform DER)"
 ok "x509 -in iotsafe:id=%03 (CA certificate)" openssl x509 -in 'iotsafe:id=%03;type=cert' -noout -subject
 like "CA subject" "$LAST_OUT" 'iotsafe test CA'
 ok "card certificate chain verifies" \

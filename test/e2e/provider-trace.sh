@@ -8,7 +8,7 @@
 KEYFILE_CHECK=$BUILD_ROOT/test/provider/keyfile_check
 card_up
 K='iotsafe:label=DEVKEY'
-for i in 1 2 3; do printf 'message %s\n' "$i" >"$WORK/m$i"; done
+printf 'message\n' >"$WORK/m1"
 
 # Count outgoing APDUs with instruction byte INS in a trace file.
 count_ins() {
@@ -22,8 +22,10 @@ is "one signature: one COMPUTE SIGNATURE UPDATE (2B)" "$(count_ins "$WORK/t1" 2B
 is "one SELECT for the whole process" "$(count_ins "$WORK/t1" A4)" 1
 ok "no private key material in the trace" sh -c "! grep -qi 'c9 af a9 d8 45 ba 75 16' '$WORK/t1'"
 
-# Three signatures in one process: still one SELECT, 2 APDUs each.
-IOTSAFE_TRACE=1 openssl dgst -sha256 -sign "$K" -out "$WORK/s3" "$WORK/m1" "$WORK/m2" "$WORK/m3" 2>"$WORK/t3"
+# Three signatures in one process (key file, as curl/mosquitto load it):
+# still one SELECT, 2 APDUs each.
+ok "key file" openssl pkey -in "$K" -out "$WORK/card-key.pem"
+IOTSAFE_TRACE=1 "$KEYFILE_CHECK" --repeat 3 "$WORK/card-key.pem" >/dev/null 2>"$WORK/t3"
 is "three signatures with trace exit 0" "$?" 0
 is "three signatures: three 2A" "$(count_ins "$WORK/t3" 2A)" 3
 is "three signatures: three 2B" "$(count_ins "$WORK/t3" 2B)" 3
@@ -41,7 +43,6 @@ OPENSSL_CONF=$WORK/trace.cnf openssl dgst -sha256 -sign "$K" -out /dev/null "$WO
 is "config 'trace = 1' in [iotsafe_sect] traces too" "$(count_ins "$WORK/tc" 2B)" 1
 
 # fork(): the child reopens its own handle, the parent keeps working.
-ok "key file" openssl pkey -in "$K" -out "$WORK/card-key.pem"
 ok "sign in parent, forked child, parent again" "$KEYFILE_CHECK" --fork "$WORK/card-key.pem"
 like "child signed" "$LAST_OUT" 'child: signature ok'
 like "parent signed after the fork" "$LAST_OUT" 'parent after fork: signature ok'

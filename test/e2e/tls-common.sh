@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # variables set here are for the sourcing scripts
 #
 # Helpers shared by the TLS, curl and MQTT end-to-end scripts. Source it after
 # harness.sh (it relies on $WORK, track_pid, wait_port and the TAP helpers):

@@ -5,12 +5,14 @@
  * sign with it, and optionally sign again in a forked child (the provider
  * must reopen its card handle there) and in the parent afterwards.
  *
- *   keyfile_check [--fork] KEYFILE [CERTFILE]
+ *   keyfile_check [--fork] [--repeat N] KEYFILE [CERTFILE]
  *
+ * --repeat N signs N times in the parent (APDU counting in traces).
  * Exit: 0 ok, 2 key not loaded, 3 key/cert mismatch, 4 signing failed,
  * 1 usage. OpenSSL errors are printed on stderr.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,16 +52,23 @@ static int sign_and_verify(EVP_PKEY *key, const char *who)
 
 int main(int argc, char **argv)
 {
-    int do_fork = 0, argi = 1, rc = 0;
+    int do_fork = 0, repeat = 1, argi = 1, rc = 0;
     EVP_PKEY *key;
     BIO *in;
 
-    if (argi < argc && strcmp(argv[argi], "--fork") == 0) {
-        do_fork = 1;
-        argi++;
+    for (; argi < argc; argi++) {
+        if (strcmp(argv[argi], "--fork") == 0) {
+            do_fork = 1;
+        } else if (strcmp(argv[argi], "--repeat") == 0 && argi + 1 < argc) {
+            repeat = atoi(argv[++argi]);
+            if (repeat < 1 || repeat > 1000)
+                repeat = -1;
+        } else {
+            break;
+        }
     }
-    if (argc - argi < 1 || argc - argi > 2) {
-        fprintf(stderr, "usage: keyfile_check [--fork] KEYFILE [CERTFILE]\n");
+    if (argc - argi < 1 || argc - argi > 2 || repeat < 1) {
+        fprintf(stderr, "usage: keyfile_check [--fork] [--repeat N] KEYFILE [CERTFILE]\n");
         return 1;
     }
     OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, NULL);
@@ -83,8 +92,9 @@ int main(int argc, char **argv)
         printf("certificate matches the key\n");
         SSL_CTX_free(ctx);
     }
-    if (!sign_and_verify(key, "parent"))
-        rc = 4;
+    for (int i = 0; i < repeat; i++)
+        if (!sign_and_verify(key, "parent"))
+            rc = 4;
     if (do_fork && rc == 0) {
         int status = 0;
         pid_t pid;
