@@ -21,12 +21,14 @@ hex_of() {
 
 # Hex of the DER SubjectPublicKeyInfo in a PEM public key file.
 spki_hex() {
-    ossl pkey -pubin -in "$1" -outform DER -out "$1.der" && hex_of "$1.der"
+    local out="$WORK/spki.$$.$RANDOM.der"
+    ossl pkey -pubin -in "$1" -outform DER -out "$out" && hex_of "$out"
 }
 
 # Hex of the DER form of a PEM certificate file.
 cert_der_hex() {
-    ossl x509 -in "$1" -outform DER -out "$1.der" && hex_of "$1.der"
+    local out="$WORK/cert.$$.$RANDOM.der"
+    ossl x509 -in "$1" -outform DER -out "$out" && hex_of "$out"
 }
 
 # Run CMD with stdout to FILE (for ok/fails, which capture output themselves).
