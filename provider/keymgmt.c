@@ -9,6 +9,7 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
+#include "cardops.h"
 #include "key.h"
 
 static OSSL_FUNC_keymgmt_new_fn km_new;
@@ -246,5 +247,12 @@ const OSSL_DISPATCH iotsafe_ec_keymgmt_functions[] = {
     {OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))km_get_params},
     {OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))km_gettable_params},
     {OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))km_query_operation_name},
+    /* keygen.c: GENERATE KEY PAIR in an existing card container */
+    {OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))iotsafe_keygen_init},
+    {OSSL_FUNC_KEYMGMT_GEN_SET_TEMPLATE, (void (*)(void))iotsafe_keygen_set_template},
+    {OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))iotsafe_keygen_set_params},
+    {OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS, (void (*)(void))iotsafe_keygen_settable_params},
+    {OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))iotsafe_keygen},
+    {OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))iotsafe_keygen_cleanup},
     {0, NULL},
 };

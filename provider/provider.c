@@ -2,7 +2,8 @@
 /*
  * Entry point of iotsafe.so: provider init/teardown, parameters, and the
  * algorithm tables. Only operations done with card keys are registered:
- * no digests, ciphers or RNG that could shadow the default provider, and no
+ * no digests or ciphers, an RNG only when the config asks for it (rand = 1;
+ * "CARD-RNG" shadows no default algorithm), and no
  * get_capabilities (an unanswered TLS-GROUP query must not fail SSL_CTX_new).
  * Loading touches no card; handles open on first use (provctx.c).
  */
@@ -14,6 +15,7 @@
 #include <openssl/crypto.h>
 #include <openssl/params.h>
 
+#include "cardops.h"
 #include "provider.h"
 
 #ifndef IOTSAFE_PROV_VERSION
@@ -60,6 +62,18 @@ static const OSSL_ALGORITHM encoder_algs[] = {
     {NULL, NULL, NULL, NULL},
 };
 
+static const OSSL_ALGORITHM keyexch_algs[] = {
+    {"ECDH", IOTSAFE_PROV_PROPS, iotsafe_ecdh_keyexch_functions, "ECDH computed by the card"},
+    {NULL, NULL, NULL, NULL},
+};
+
+/* Offered only with rand = 1 (see rand.c for how openssl.cnf selects it). */
+static const OSSL_ALGORITHM rand_algs[] = {
+    {IOTSAFE_RAND_NAME, IOTSAFE_PROV_PROPS, iotsafe_card_rand_functions,
+     "random bytes from the card's GET RANDOM"},
+    {NULL, NULL, NULL, NULL},
+};
+
 static OSSL_FUNC_provider_teardown_fn prov_teardown;
 static OSSL_FUNC_provider_gettable_params_fn prov_gettable_params;
 static OSSL_FUNC_provider_get_params_fn prov_get_params;
@@ -68,7 +82,7 @@ static OSSL_FUNC_provider_get_reason_strings_fn prov_get_reason_strings;
 
 static const OSSL_ALGORITHM *prov_query_operation(void *provctx, int operation_id, int *no_cache)
 {
-    (void)provctx;
+    const IOTSAFE_PROV_CTX *ctx = provctx;
     *no_cache = 0;
     switch (operation_id) {
     case OSSL_OP_KEYMGMT:
@@ -81,6 +95,10 @@ static const OSSL_ALGORITHM *prov_query_operation(void *provctx, int operation_i
         return decoder_algs;
     case OSSL_OP_ENCODER:
         return encoder_algs;
+    case OSSL_OP_KEYEXCH:
+        return keyexch_algs;
+    case OSSL_OP_RAND:
+        return ctx->cfg.rand ? rand_algs : NULL;
     default:
         return NULL;
     }

@@ -82,6 +82,25 @@ _H_FAILED=0
 export PCSCLITE_CSOCK_NAME=$_H_PCSCD_DIR/run/pcscd.comm
 unset IOTSAFE_READER
 
+# Sanitizer builds: programs we do not build (openssl, curl, mosquitto) load the
+# instrumented provider, so they need the sanitizer runtime preloaded. Only
+# those get it, through wrappers first on PATH: preloading it everywhere hangs
+# some system tools (procps' ps). A finding makes the program exit 23, which
+# fails the check that ran it.
+if [ -n "${IOTSAFE_SAN_PRELOAD:-}" ]; then
+    mkdir -p "$WORK/sanbin"
+    for _h_prog in openssl curl mosquitto mosquitto_pub mosquitto_sub; do
+        _h_real=$(PATH=$PATH:/usr/sbin:/sbin command -v "$_h_prog") || continue
+        printf '#!/bin/sh\nLD_PRELOAD="%s" exec "%s" "$@"\n' "$IOTSAFE_SAN_PRELOAD" "$_h_real" \
+            >"$WORK/sanbin/$_h_prog"
+        chmod +x "$WORK/sanbin/$_h_prog"
+    done
+    unset _h_prog _h_real
+    export PATH=$WORK/sanbin:$PATH
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=23}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=23}
+fi
+
 # ---------------------------------------------------------------- process control
 
 # Stop one of our processes by PID: TERM, wait (bounded), KILL, reap.

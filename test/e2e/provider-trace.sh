@@ -47,4 +47,9 @@ ok "sign in parent, forked child, parent again" "$KEYFILE_CHECK" --fork "$WORK/c
 like "child signed" "$LAST_OUT" 'child: signature ok'
 like "parent signed after the fork" "$LAST_OUT" 'parent after fork: signature ok'
 
+# Threads: eight threads sign at once with one key (one card handle, serialised
+# by libiotsafe); every signature verifies.
+ok "8 threads x 4 signatures with one key" "$KEYFILE_CHECK" --threads 8 "$WORK/card-key.pem"
+like "all threaded signatures verified" "$LAST_OUT" 'threads: all signatures ok'
+
 done_testing

@@ -5,12 +5,14 @@
  * sign with it, and optionally sign again in a forked child (the provider
  * must reopen its card handle there) and in the parent afterwards.
  *
- *   keyfile_check [--fork] [--repeat N] KEYFILE [CERTFILE]
+ *   keyfile_check [--fork] [--repeat N] [--threads N] KEYFILE [CERTFILE]
  *
- * --repeat N signs N times in the parent (APDU counting in traces).
+ * --repeat N signs N times in the parent (APDU counting in traces);
+ * --threads N signs from N threads at once, 4 times each, with one EVP_PKEY.
  * Exit: 0 ok, 2 key not loaded, 3 key/cert mismatch, 4 signing failed,
  * 1 usage. OpenSSL errors are printed on stderr.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,9 +52,37 @@ static int sign_and_verify(EVP_PKEY *key, const char *who)
     return ok;
 }
 
+static void *thread_main(void *arg)
+{
+    static int failed_marker;
+    for (int i = 0; i < 4; i++)
+        if (!sign_and_verify(arg, "thread"))
+            return &failed_marker;
+    return NULL;
+}
+
+/* All threads share the key (and so the provider's one card handle). */
+static int run_threads(EVP_PKEY *key, int n)
+{
+    pthread_t tids[64];
+    int ok = 1, started = 0;
+    for (; started < n; started++)
+        if (pthread_create(&tids[started], NULL, thread_main, key) != 0) {
+            ok = 0;
+            break;
+        }
+    for (int i = 0; i < started; i++) {
+        void *res = NULL;
+        if (pthread_join(tids[i], &res) != 0 || res != NULL)
+            ok = 0;
+    }
+    printf("threads: %s\n", ok ? "all signatures ok" : "FAILED");
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
-    int do_fork = 0, repeat = 1, argi = 1, rc = 0;
+    int do_fork = 0, repeat = 1, threads = 0, argi = 1, rc = 0;
     EVP_PKEY *key;
     BIO *in;
 
@@ -63,12 +93,16 @@ int main(int argc, char **argv)
             repeat = atoi(argv[++argi]);
             if (repeat < 1 || repeat > 1000)
                 repeat = -1;
+        } else if (strcmp(argv[argi], "--threads") == 0 && argi + 1 < argc) {
+            threads = atoi(argv[++argi]);
+            if (threads < 1 || threads > 64)
+                repeat = -1;
         } else {
             break;
         }
     }
     if (argc - argi < 1 || argc - argi > 2 || repeat < 1) {
-        fprintf(stderr, "usage: keyfile_check [--fork] [--repeat N] KEYFILE [CERTFILE]\n");
+        fprintf(stderr, "usage: keyfile_check [--fork] [--repeat N] [--threads N] KEYFILE [CERTFILE]\n");
         return 1;
     }
     OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, NULL);
@@ -95,6 +129,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < repeat; i++)
         if (!sign_and_verify(key, "parent"))
             rc = 4;
+    if (threads > 0 && rc == 0 && !run_threads(key, threads))
+        rc = 4;
     if (do_fork && rc == 0) {
         int status = 0;
         pid_t pid;
@@ -102,6 +138,7 @@ int main(int argc, char **argv)
         pid = fork();
         if (pid == 0) {
             int ok = sign_and_verify(key, "child");
+            EVP_PKEY_free(key);
             fflush(stdout);
             _exit(ok ? 0 : 4);
         }

@@ -1,0 +1,156 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# The first-boot enrollment flow, end to end through pcscd + vpcd + simulator:
+#   fresh card -> key pair generated ON the card (openssl genpkey) -> CSR
+#   signed by the card -> a local CA (openssl ca) issues the certificate ->
+#   mutual TLS with curl (openssl s_server -Verify) and mosquitto
+#   (require_certificate) -> rotation: the key is regenerated -> the old
+#   certificate no longer matches the key -> new CSR, new certificate -> TLS
+#   works again. Negative cases: missing container, wrong usage, wrong curve,
+#   card absent. Container: GENKEY (sign + keygen) of the standard test card.
+. "$SOURCE_ROOT/test/e2e/harness.sh"
+. "$SOURCE_ROOT/test/e2e/tls-common.sh"
+
+ossl() {
+    OPENSSL_CONF=/dev/null openssl "$@"
+}
+CONTAINER='iotsafe:label=GENKEY;type=private'
+CN=enrolled-device
+
+card_up # the first card_up provisions a fresh card
+cd "$WORK" || exit 1
+
+# A local CA run by `openssl ca` (index, serials, policy) with the test CA key.
+mkdir -p ca/newcerts
+: >ca/index.txt
+echo 1000 >ca/serial
+cat >ca.cnf <<EOF
+[ca]
+default_ca = local_ca
+[local_ca]
+dir = $WORK/ca
+database = \$dir/index.txt
+new_certs_dir = \$dir/newcerts
+serial = \$dir/serial
+certificate = $CA_CERT
+private_key = $CA_KEY
+default_md = sha256
+default_days = 2
+policy = policy_cn
+unique_subject = no
+copy_extensions = none
+x509_extensions = device_ext
+[policy_cn]
+commonName = supplied
+[device_ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+EOF
+
+enroll() { # N: key generated before; CSR, certificate N
+    openssl req -new -key device-key.pem -subj "/CN=$CN" -out "device$1.csr" &&
+        ossl req -verify -in "device$1.csr" -noout &&
+        openssl ca -batch -config ca.cnf -in "device$1.csr" -out "device$1.pem" -notext
+}
+
+# ---- 1. the key is born on the card
+ok "card public key before enrollment" sh -c "openssl pkey -in '$CONTAINER' -pubout -out factory.pub"
+ok "genpkey generates the key pair on the card" \
+    openssl genpkey -propquery '?provider=iotsafe' -algorithm EC -pkeyopt "iotsafe-uri:$CONTAINER" \
+    -out device-key.pem
+like "the key file is only a reference" "$(head -n 1 device-key.pem)" 'IOTSAFE KEY REFERENCE'
+ok "key file holds the URI, no key material" ossl asn1parse -in device-key.pem
+like "URI of the container" "$LAST_OUT" 'iotsafe:id=%02;label=GENKEY;type=private'
+ok "public key of the new pair" sh -c "openssl pkey -in device-key.pem -pubout -out key1.pub"
+ok "the factory key was replaced" sh -c '! cmp -s factory.pub key1.pub'
+
+# ---- 2. CSR signed by the card, 3. certificate from the local CA
+ok "CSR signed by the card, certificate from openssl ca" enroll 1
+ok "certificate verifies against the CA" ossl verify -CAfile "$CA_CERT" device1.pem
+ok "certificate public key" sh -c "OPENSSL_CONF=/dev/null openssl x509 -in device1.pem -noout -pubkey >cert1.pub"
+ok "the certificate holds the card's new public key" cmp cert1.pub key1.pub
+ok "the CA database records the issue" grep -q "CN=$CN" ca/index.txt
+
+# ---- 4. mutual TLS with curl and mosquitto
+issue_cert server 127.0.0.1 server
+port=$(free_port)
+spawn srv.out srv.err openssl s_server -accept "127.0.0.1:$port" -www \
+    -cert server.pem -key server.key -Verify 1 -verify_return_error -CAfile "$CA_CERT"
+srv=$SPAWNED_PID
+wait_port "$port" || { sed 's/^/# /' srv.err; echo "Bail out! s_server did not start"; exit 1; }
+https() {
+    curl -sS --max-time 20 --cacert "$CA_CERT" "$@" "https://127.0.0.1:$port/"
+}
+ok "curl mutual TLS with the enrolled certificate and the card key" https --cert device1.pem --key device-key.pem
+like "server saw the enrolled device" "$LAST_OUT" "Subject: ?CN ?= ?$CN"
+
+start_broker
+pub() {
+    mosquitto_pub -h 127.0.0.1 -p "$BROKER_PORT" --cafile "$CA_CERT" "$@"
+}
+issue_cert listener mqtt-listener client
+start_sub sub1.out listener-1 device/telemetry "$WORK/listener.pem" "$WORK/listener.key"
+ok "mosquitto_pub with the enrolled certificate and the card key" \
+    pub --cert device1.pem --key device-key.pem -i device-1 -t device/telemetry -m 'first boot'
+wait "$SUB_PID"
+is "the message arrived" "$(cat sub1.out)" 'first boot'
+is "the broker knows the device by its certificate" "$(broker_identity device-1)" "$CN"
+
+# ---- 5. rotation: a new key pair in the same container
+ok "rotation: genpkey again" \
+    openssl genpkey -propquery '?provider=iotsafe' -algorithm EC -pkeyopt "iotsafe-uri:$CONTAINER" \
+    -out device-key2.pem
+ok "the key reference is unchanged (same container)" cmp device-key.pem device-key2.pem
+ok "public key after rotation" sh -c "openssl pkey -in device-key.pem -pubout -out key2.pub"
+ok "the card holds a new key" sh -c '! cmp -s key1.pub key2.pub'
+ok "the old certificate no longer matches the card key" sh -c '! cmp -s cert1.pub key2.pub'
+fails 'unable to set private key file|private key|mismatch' \
+    "curl with the old certificate and the rotated key fails" https --cert device1.pem --key device-key.pem
+fails 'key values mismatch' "mosquitto_pub with the old certificate fails" \
+    pub -d --cert device1.pem --key device-key.pem -i device-old -t device/telemetry -m stale
+
+# ---- 6. re-enrollment: new CSR, new certificate, TLS works again
+ok "new CSR and certificate for the rotated key" enroll 2
+ok "new certificate verifies" ossl verify -CAfile "$CA_CERT" device2.pem
+ok "new certificate public key" sh -c "OPENSSL_CONF=/dev/null openssl x509 -in device2.pem -noout -pubkey >cert2.pub"
+ok "it holds the rotated key" cmp cert2.pub key2.pub
+like "two certificates in the CA database" "$(grep -c "CN=$CN" ca/index.txt)" '^2$'
+ok "curl mutual TLS after re-enrollment" https --cert device2.pem --key device-key.pem
+like "server saw the re-enrolled device" "$LAST_OUT" "Subject: ?CN ?= ?$CN"
+start_sub sub2.out listener-2 device/telemetry "$WORK/listener.pem" "$WORK/listener.key"
+ok "mosquitto_pub after re-enrollment" \
+    pub --cert device2.pem --key device-key.pem -i device-2 -t device/telemetry -m 'after rotation'
+wait "$SUB_PID"
+is "the message arrived after rotation" "$(cat sub2.out)" 'after rotation'
+is "same identity after rotation" "$(broker_identity device-2)" "$CN"
+
+# ---- negative cases, with their messages
+gen() {
+    openssl genpkey -propquery '?provider=iotsafe' -algorithm EC "$@"
+}
+fails 'no key container matching iotsafe:label=NOSUCHKEY' "missing container" \
+    gen -pkeyopt iotsafe-label:NOSUCHKEY -out x.pem
+fails 'key container id=01 \(label DEVKEY\) does not allow key generation' \
+    "wrong usage: keygen on a container without the keygen function" \
+    gen -pkeyopt iotsafe-label:DEVKEY -out x.pem
+ok "a software ECDH peer" ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out peer.key
+ok "its public key" ossl pkey -in peer.key -pubout -out peer.pem
+fails 'private key id=02 \(label GENKEY\) may not be used for key agreement' \
+    "wrong usage: ECDH with the sign-only device key" \
+    openssl pkeyutl -derive -inkey device-key.pem -peerkey peer.pem -out x.bin
+fails 'holds prime256v1 keys, not brainpoolP256r1' "wrong curve for the container" \
+    gen -pkeyopt "iotsafe-uri:$CONTAINER" -pkeyopt group:brainpoolP256r1 -out x.pem
+ok "the failed attempts left the enrolled key alone" sh -c "openssl pkey -in device-key.pem -pubout | cmp - key2.pub"
+sim_stop
+fails 'no card' "card absent: no key generation" gen -pkeyopt "iotsafe-uri:$CONTAINER" -out x.pem
+# (openssl req reports a key file it cannot resolve as unreadable; the reason stays in the decoder)
+fails 'no card|Could not read private key from device-key.pem' "card absent: no CSR" openssl req -new -key device-key.pem -subj "/CN=$CN" -out x.csr
+fails 'curl: \([0-9]+\)' "card absent: no TLS" https --cert device2.pem --key device-key.pem
+sim_start
+ok "card back: TLS works with the enrolled key" https --cert device2.pem --key device-key.pem
+
+stop_spawned "$srv"
+stop_spawned "$BROKER_PID"
+done_testing

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * e2e helper for test/e2e/keygen-genpkey.sh: in ONE process, load a card key
+ * through the store, regenerate its container through EVP keygen (the
+ * provider's gen_* functions), load it again, and check that the second load
+ * sees the new public key, not the one cached before generation.
+ *
+ * usage: keygen_refresh LABEL   (OPENSSL_CONF activates default + iotsafe)
+ * Prints one line per step; exit 0 only if every check holds.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/store.h>
+
+#define POINT_MAX 133
+
+static int fail(const char *what)
+{
+    fprintf(stderr, "keygen_refresh: %s\n", what);
+    ERR_print_errors_fp(stderr);
+    return 1;
+}
+
+static EVP_PKEY *load_key(const char *uri)
+{
+    OSSL_STORE_CTX *s = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL);
+    EVP_PKEY *k = NULL;
+    if (s == NULL)
+        return NULL;
+    OSSL_STORE_expect(s, OSSL_STORE_INFO_PKEY);
+    while (k == NULL && !OSSL_STORE_eof(s)) {
+        OSSL_STORE_INFO *i = OSSL_STORE_load(s);
+        if (i == NULL)
+            break;
+        if (OSSL_STORE_INFO_get_type(i) == OSSL_STORE_INFO_PKEY)
+            k = OSSL_STORE_INFO_get1_PKEY(i);
+        OSSL_STORE_INFO_free(i);
+    }
+    OSSL_STORE_close(s);
+    return k;
+}
+
+static size_t pub_of(const EVP_PKEY *k, unsigned char *buf)
+{
+    size_t n = 0;
+    if (k == NULL ||
+        !EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, buf, POINT_MAX, &n))
+        return 0;
+    return n;
+}
+
+static void show(const char *what, const unsigned char *p, size_t n)
+{
+    printf("%s ", what);
+    for (size_t i = 0; i < n; i++)
+        printf("%02x", p[i]);
+    printf("\n");
+}
+
+int main(int argc, char **argv)
+{
+    char uri[160];
+    unsigned char before[POINT_MAX], gen[POINT_MAX], after[POINT_MAX], held[POINT_MAX];
+    size_t nb, ng, na, nh;
+    EVP_PKEY *old = NULL, *fresh = NULL, *again = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    OSSL_PARAM params[2];
+    int rc = 1;
+
+    if (argc != 2 || strlen(argv[1]) > 60) {
+        fprintf(stderr, "usage: keygen_refresh LABEL\n");
+        return 2;
+    }
+    snprintf(uri, sizeof(uri), "iotsafe:label=%s;type=private", argv[1]);
+
+    if ((old = load_key(uri)) == NULL || (nb = pub_of(old, before)) == 0) {
+        rc = fail("loading the key before generation");
+        goto out;
+    }
+    show("before", before, nb);
+
+    /* The provider's keymgmt, as `genpkey -propquery ?provider=iotsafe` picks it. */
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", "?provider=iotsafe");
+    params[0] = OSSL_PARAM_construct_utf8_string("iotsafe-label", argv[1], 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (ctx == NULL || EVP_PKEY_keygen_init(ctx) <= 0 || !EVP_PKEY_CTX_set_params(ctx, params) ||
+        EVP_PKEY_generate(ctx, &fresh) <= 0 || (ng = pub_of(fresh, gen)) == 0) {
+        rc = fail("generating on the card");
+        goto out;
+    }
+    show("generated", gen, ng);
+
+    if ((again = load_key(uri)) == NULL || (na = pub_of(again, after)) == 0) {
+        rc = fail("loading the key after generation");
+        goto out;
+    }
+    show("reloaded", after, na);
+
+    /* A key object is a snapshot: the one loaded before keeps its old point. */
+    nh = pub_of(old, held);
+    if (ng == nb && memcmp(gen, before, nb) == 0) {
+        rc = fail("the generated public key equals the old one");
+    } else if (na != ng || memcmp(after, gen, ng) != 0) {
+        rc = fail("a load after generation returned a stale public key");
+    } else if (nh != nb || memcmp(held, before, nb) != 0) {
+        rc = fail("the key loaded before generation changed under its holder");
+    } else if (EVP_PKEY_eq(fresh, again) != 1) {
+        rc = fail("EVP_PKEY_eq(generated, reloaded) is not 1");
+    } else {
+        printf("ok: the reload sees the generated key\n");
+        rc = 0;
+    }
+out:
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(old);
+    EVP_PKEY_free(fresh);
+    EVP_PKEY_free(again);
+    return rc;
+}
