@@ -8,6 +8,7 @@
 
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+san_blocks_curl && skip_all "$SAN_CURL_REASON"
 
 card_up
 issue_cert server 127.0.0.1 server

@@ -83,8 +83,18 @@ wait_port "$port" || { sed 's/^/# /' srv.err; echo "Bail out! s_server did not s
 https() {
     curl -sS --max-time 20 --cacert "$CA_CERT" "$@" "https://127.0.0.1:$port/"
 }
-ok "curl mutual TLS with the enrolled certificate and the card key" https --cert device1.pem --key device-key.pem
-like "server saw the enrolled device" "$LAST_OUT" "Subject: ?CN ?= ?$CN"
+# curl_check ok|fails ...: the same as ok/fails, reported as skipped in the sanitizer pass.
+curl_check() {
+    local kind=$1
+    shift
+    if san_blocks_curl; then
+        if [ "$kind" = ok ]; then skip "$1" "$SAN_CURL_REASON"; else skip "$2" "$SAN_CURL_REASON"; fi
+        return 0
+    fi
+    "$kind" "$@"
+}
+curl_check ok "curl mutual TLS with the enrolled certificate and the card key" https --cert device1.pem --key device-key.pem
+san_blocks_curl || like "server saw the enrolled device" "$LAST_OUT" "Subject: ?CN ?= ?$CN"
 
 start_broker
 pub() {
@@ -106,7 +116,7 @@ ok "the key reference is unchanged (same container)" cmp device-key.pem device-k
 ok "public key after rotation" sh -c "openssl pkey -in device-key.pem -pubout -out key2.pub"
 ok "the card holds a new key" sh -c '! cmp -s key1.pub key2.pub'
 ok "the old certificate no longer matches the card key" sh -c '! cmp -s cert1.pub key2.pub'
-fails 'unable to set private key file|private key|mismatch' \
+curl_check fails 'unable to set private key file|private key|mismatch' \
     "curl with the old certificate and the rotated key fails" https --cert device1.pem --key device-key.pem
 fails 'key values mismatch' "mosquitto_pub with the old certificate fails" \
     pub -d --cert device1.pem --key device-key.pem -i device-old -t device/telemetry -m stale
@@ -117,8 +127,8 @@ ok "new certificate verifies" ossl verify -CAfile "$CA_CERT" device2.pem
 ok "new certificate public key" sh -c "OPENSSL_CONF=/dev/null openssl x509 -in device2.pem -noout -pubkey >cert2.pub"
 ok "it holds the rotated key" cmp cert2.pub key2.pub
 like "two certificates in the CA database" "$(grep -c "CN=$CN" ca/index.txt)" '^2$'
-ok "curl mutual TLS after re-enrollment" https --cert device2.pem --key device-key.pem
-like "server saw the re-enrolled device" "$LAST_OUT" "Subject: ?CN ?= ?$CN"
+curl_check ok "curl mutual TLS after re-enrollment" https --cert device2.pem --key device-key.pem
+san_blocks_curl || like "server saw the re-enrolled device" "$LAST_OUT" "Subject: ?CN ?= ?$CN"
 start_sub sub2.out listener-2 device/telemetry "$WORK/listener.pem" "$WORK/listener.key"
 ok "mosquitto_pub after re-enrollment" \
     pub --cert device2.pem --key device-key.pem -i device-2 -t device/telemetry -m 'after rotation'
@@ -147,9 +157,9 @@ sim_stop
 fails 'no card' "card absent: no key generation" gen -pkeyopt "iotsafe-uri:$CONTAINER" -out x.pem
 # (openssl req reports a key file it cannot resolve as unreadable; the reason stays in the decoder)
 fails 'no card|Could not read private key from device-key.pem' "card absent: no CSR" openssl req -new -key device-key.pem -subj "/CN=$CN" -out x.csr
-fails 'curl: \([0-9]+\)' "card absent: no TLS" https --cert device2.pem --key device-key.pem
+curl_check fails 'curl: \([0-9]+\)' "card absent: no TLS" https --cert device2.pem --key device-key.pem
 sim_start
-ok "card back: TLS works with the enrolled key" https --cert device2.pem --key device-key.pem
+curl_check ok "card back: TLS works with the enrolled key" https --cert device2.pem --key device-key.pem
 
 stop_spawned "$srv"
 stop_spawned "$BROKER_PID"

@@ -45,6 +45,8 @@
 #   is DESC GOT EXPECTED       string equality.
 #   like DESC GOT REGEX        extended-regex match.
 #   diag MSG                   print `# MSG`.
+#   skip DESC REASON           report a skipped check; skip_all REASON skips the script.
+#   san_blocks_curl            true in the sanitizer pass, where curl cannot run.
 #   done_testing               print the plan `1..N`; exit 1 if a check failed.
 # After ok/fails, LAST_RC holds CMD's exit code and LAST_OUT its combined
 # output, e.g. `is "exit code" "$LAST_RC" 4`.
@@ -89,7 +91,7 @@ unset IOTSAFE_READER
 # fails the check that ran it.
 if [ -n "${IOTSAFE_SAN_PRELOAD:-}" ]; then
     mkdir -p "$WORK/sanbin"
-    for _h_prog in openssl curl mosquitto mosquitto_pub mosquitto_sub; do
+    for _h_prog in openssl mosquitto mosquitto_pub mosquitto_sub; do
         _h_real=$(PATH=$PATH:/usr/sbin:/sbin command -v "$_h_prog") || continue
         printf '#!/bin/sh\nLD_PRELOAD="%s" exec "%s" "$@"\n' "$IOTSAFE_SAN_PRELOAD" "$_h_real" \
             >"$WORK/sanbin/$_h_prog"
@@ -418,6 +420,26 @@ _h_run() {
     "$@" >"$out" 2>&1 </dev/null
     LAST_RC=$?
     LAST_OUT=$(cat "$out")
+}
+
+# Sanitizer pass only: curl deadlocks in glibc's setlocale when the ASan
+# runtime is preloaded (seen with gcc's and clang's runtimes, with or without
+# our provider), so curl steps are reported as skipped there. They run in the
+# plain pass.
+san_blocks_curl() {
+    [ -n "${IOTSAFE_SAN_PRELOAD:-}" ]
+}
+SAN_CURL_REASON="curl cannot run with the sanitizer runtime preloaded (glibc setlocale deadlock); covered by the plain pass"
+
+skip() {
+    local desc=$1 reason=$2
+    _H_N=$((_H_N + 1))
+    echo "ok $_H_N - $desc # SKIP $reason"
+}
+
+skip_all() {
+    echo "1..0 # SKIP $1"
+    exit 0
 }
 
 ok() {
