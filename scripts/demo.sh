@@ -21,8 +21,8 @@ set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$ROOT/build
-PACKAGES=(pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools check meson ninja-build
-    pkg-config libssl-dev openssl mosquitto mosquitto-clients libmosquitto-dev curl gcc)
+# one package list for the demo and the tests
+. "$ROOT/scripts/deps.sh"
 
 install=1
 keep=0
@@ -109,19 +109,8 @@ as_root() {
 if [ $setup = 1 ]; then
     if [ $install = 1 ]; then
         step "Debian packages"
-        missing=()
-        for p in "${PACKAGES[@]}"; do
-            dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-                missing+=("$p")
-        done
-        if [ ${#missing[@]} -eq 0 ]; then
-            say "all present"
-        else
-            say "installing: ${missing[*]}"
-            as_root apt-get update -q || die "apt-get update failed"
-            as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y \
-                --no-install-recommends "${missing[@]}" || die "apt-get install failed"
-        fi
+        iotsafe_install_deps || die "package installation failed"
+        say "all present"
     fi
 
     step "Build (meson + ninja into $BUILD)"

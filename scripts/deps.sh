@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages the build, the tests and the demo need.
-# Sourced by test.sh and demo.sh; does nothing when everything is present.
-set -eu
-
+# Sourced by test.sh and demo.sh (no shell options set here); does nothing
+# when everything is present.
 IOTSAFE_DEB_PACKAGES=(
   gcc clang libclang-rt-14-dev meson ninja-build pkg-config
   libssl-dev openssl libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools check
@@ -19,8 +18,9 @@ iotsafe_install_deps() {
   echo "Installing: ${missing[*]}"
   local sudo=()
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  # Services must not start from the package scripts: tests start their own pcscd/mosquitto.
+  # A pcscd or mosquitto the packages may start is never used: the tests and the
+  # demo start their own, in private namespaces and on free ports.
   export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update -q
-  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+  "${sudo[@]}" apt-get update -q || return 1
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" || return 1
 }
