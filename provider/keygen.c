@@ -207,6 +207,7 @@ const OSSL_PARAM *iotsafe_keygen_settable_params(void *genctx, void *provctx)
 struct keygen_arg {
     const GEN_CTX *g;
     int reason;          /* provider reason for refusals decided here, else 0 */
+    int sent;            /* GENERATE KEY PAIR went to the card: its contents may have changed */
     iotsafe_object obj;  /* the container, as listed after generation */
     iotsafe_keygen_result res;
 };
@@ -270,6 +271,7 @@ static iotsafe_rc keygen_op(iotsafe_card *card, void *varg, iotsafe_status *st)
     }
     ref = iotsafe_object_ref(&a->obj);
     /* The card itself may still refuse (6985), then libiotsafe's message names the container. */
+    a->sent = 1;
     rc = iotsafe_generate_key_pair(card, &ref, &a->res, st);
     if (rc != IOTSAFE_OK)
         goto out;
@@ -301,6 +303,7 @@ void *iotsafe_keygen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     const char *reader;
     IOTSAFE_KEY *k = NULL;
     iotsafe_status st;
+    iotsafe_rc rc;
     char d[160];
 
     (void)cb; /* a single APDU: no progress to report */
@@ -320,7 +323,16 @@ void *iotsafe_keygen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     a.g = g;
     reader = g->target.has_reader ? g->target.reader : NULL;
     iotsafe_status_clear(&st);
-    if (iotsafe_prov_card_run(g->pctx, reader, keygen_op, &a, &st) != IOTSAFE_OK) {
+    rc = iotsafe_prov_card_run(g->pctx, reader, keygen_op, &a, &st);
+    /*
+     * libiotsafe dropped the cache of the handle that generated; handles
+     * opened under other reader selectors (label=X vs label=X;reader=R) may
+     * reach the same card and still hold the old public key. A generation
+     * that failed after the command went out may still have replaced it.
+     */
+    if (a.sent)
+        iotsafe_prov_flush_caches(g->pctx);
+    if (rc != IOTSAFE_OK) {
         if (a.reason != 0)
             IPROV_ERR(g->pctx, a.reason, "%s", st.msg);
         else
@@ -328,9 +340,9 @@ void *iotsafe_keygen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
         return NULL;
     }
     /*
-     * Build the key like a store load would: libiotsafe dropped this
-     * handle's cached object list and public key of the container, so the
-     * point comes from the generation, not from before it.
+     * Build the key like a store load would: no handle has a cached object
+     * list or public key of the container any more, so the point comes from
+     * the generation, not from before it.
      */
     iotsafe_status_clear(&st);
     if (iotsafe_key_load_object(g->pctx, reader, &a.obj, &k, &st) != IOTSAFE_OK) {

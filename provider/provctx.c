@@ -275,6 +275,18 @@ static void card_retire(IOTSAFE_PROV_CTX *ctx, iotsafe_card *card)
     pthread_mutex_unlock(&ctx->lock);
 }
 
+void iotsafe_prov_flush_caches(IOTSAFE_PROV_CTX *ctx)
+{
+    if (ctx == NULL)
+        return;
+    pthread_mutex_lock(&ctx->lock);
+    check_fork(ctx);
+    /* Retired handles are never used again: only live ones can serve stale data. */
+    for (size_t i = 0; i < ctx->ncards; i++)
+        iotsafe_card_flush_cache(ctx->cards[i].card);
+    pthread_mutex_unlock(&ctx->lock);
+}
+
 static int is_connection_failure(iotsafe_rc rc)
 {
     return rc == IOTSAFE_E_NO_SERVICE || rc == IOTSAFE_E_NO_READER || rc == IOTSAFE_E_NO_CARD ||

@@ -83,6 +83,13 @@ typedef iotsafe_rc iotsafe_prov_card_op(iotsafe_card *card, void *arg, iotsafe_s
 iotsafe_rc iotsafe_prov_card_run(IOTSAFE_PROV_CTX *ctx, const char *reader,
                                  iotsafe_prov_card_op *op, void *arg, iotsafe_status *st);
 
+/*
+ * Drop the cached object list and public keys of every open handle: after
+ * the card changed (key generation), a handle opened under another reader
+ * selector may point at the same card and must not serve the old key.
+ */
+void iotsafe_prov_flush_caches(IOTSAFE_PROV_CTX *ctx);
+
 /* ---- error.c ---- */
 
 enum iotsafe_prov_reason {

@@ -62,6 +62,15 @@ ok "and the signature verifies" ossl dgst -sha256 -verify gen5.pub -signature si
 # ---- one process: a load after generation sees the new key
 ok "in-process: store load, EVP keygen, store load again" "$KEYGEN_REFRESH" GENKEY
 like "the reload sees the generated key" "$LAST_OUT" 'ok: the reload sees the generated key'
+# Two reader selectors reach the same card through two handles: generating
+# through one must not leave the other serving the old public key.
+ok "in-process: load with reader=, generate without, reload with reader=" \
+    "$KEYGEN_REFRESH" GENKEY "Virtual PCD 00 00"
+like "the reader-bound reload sees the generated key" "$LAST_OUT" \
+    'load iotsafe:label=GENKEY;type=private;reader=Virtual%20PCD%2000%2000'$'\n''generate iotsafe:label=GENKEY;type=private'$'\n''(.|'$'\n'')*ok: the reload sees the generated key'
+ok "in-process: load without reader, generate with reader=, reload without" \
+    "$KEYGEN_REFRESH" GENKEY "" "Virtual PCD 00 00"
+like "the selector-free reload sees the generated key" "$LAST_OUT" 'ok: the reload sees the generated key'
 
 # ---- the -provider form (no openssl.cnf providers: iotsafe first, so no propquery)
 ok "genpkey -provider iotsafe -provider default (OPENSSL_CONF=/dev/null)" \
