@@ -7,9 +7,16 @@
  * ("EC" from DER, structure iotsafe-keyref) resolves the URI to a card key.
  * Anything that is not ours goes back "empty handed" so other decoders run.
  *
- * Known limit on 3.0: when the openssl CLI loads a key file through its file
- * store and the card is absent, store_result discards our reason and prints
- * "unsupported"; PEM_read_bio_PrivateKey (curl, mosquitto, libssl) keeps it.
+ * Error reasons on OpenSSL 3.0: the openssl CLI loads key files through the
+ * file store, which runs stage 2 inside ossl_store_handle_load_result; that
+ * pops whatever stage 2 raised and reports only "unsupported". So stage 1
+ * resolves the reference itself first. When that fails, its error is raised
+ * BEFORE any store or decoder error mark is set, and a body nothing decodes is
+ * passed on (IOTSAFE_KEYREF_DEAD_STRUCTURE) so libcrypto counts the object as
+ * "tried": otherwise OSSL_DECODER_from_bio adds "No supported data", which
+ * makes the file store pop our reason after all. The resolution is cached by
+ * the card handle, so stage 2 costs no extra APDU. A DER key-reference file
+ * has no stage 1: through the CLI it still ends in "unsupported".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +33,8 @@
 
 /* A key reference is tiny; anything bigger than this is not one. */
 #define KEYREF_DER_MAX (IOTSAFE_URI_MAX + 64)
+/* Structure name of an unresolvable reference: no decoder takes it. */
+#define IOTSAFE_KEYREF_DEAD_STRUCTURE "iotsafe-keyref-unresolvable"
 
 static OSSL_FUNC_decoder_newctx_fn dec_newctx;
 static OSSL_FUNC_decoder_freectx_fn dec_freectx;
@@ -55,6 +64,20 @@ static int emit_key(IOTSAFE_KEY *k, OSSL_CALLBACK *data_cb, void *data_cbarg)
     return data_cb(params, data_cbarg);
 }
 
+/* The card key a key reference's URI names; NULL with an error raised. */
+static IOTSAFE_KEY *resolve_keyref(IOTSAFE_PROV_CTX *pctx, const char *uri_text, size_t uri_len)
+{
+    iotsafe_uri uri;
+    char err[160];
+
+    if (iotsafe_uri_parse(uri_text, uri_len, &uri, err, sizeof(err)) < 0) {
+        IPROV_ERR(pctx, IOTSAFE_R_BAD_KEYREF, "key reference holds a malformed URI '%.*s': %s",
+                  (int)(uri_len > 200 ? 200 : uri_len), uri_text, err);
+        return NULL;
+    }
+    return iotsafe_key_resolve(pctx, &uri);
+}
+
 /*
  * The DER body of a key reference -> the card key. Returns 1 without a
  * callback when der is not a key reference, so other decoders carry on.
@@ -64,24 +87,39 @@ static int decode_keyref(IOTSAFE_PROV_CTX *pctx, const unsigned char *der, size_
 {
     const char *uri_text;
     size_t uri_len;
-    iotsafe_uri uri;
-    char err[160];
-    IOTSAFE_KEY *k = NULL;
+    IOTSAFE_KEY *k;
     int ret;
 
     if (len > KEYREF_DER_MAX || iotsafe_keyref_decode(der, len, &uri_text, &uri_len) < 0)
         return 1;
     /* From here on it is ours: problems are errors with a clear message. */
-    if (iotsafe_uri_parse(uri_text, uri_len, &uri, err, sizeof(err)) < 0)
-        IPROV_ERR(pctx, IOTSAFE_R_BAD_KEYREF, "key reference holds a malformed URI '%.*s': %s",
-                  (int)(uri_len > 200 ? 200 : uri_len), uri_text, err);
-    else
-        k = iotsafe_key_resolve(pctx, &uri);
-    if (k == NULL)
+    if ((k = resolve_keyref(pctx, uri_text, uri_len)) == NULL)
         return 0;
     ret = emit_key(k, data_cb, data_cbarg);
     iotsafe_key_free(k);
     return ret;
+}
+
+/*
+ * Stage 1 check of a PEM key reference body (see the top of the file): 1 if
+ * it resolves to a card key, else 0 with the reason raised.
+ */
+static int keyref_resolves(IOTSAFE_PROV_CTX *pctx, const unsigned char *der, size_t len)
+{
+    const char *uri_text;
+    size_t uri_len;
+    IOTSAFE_KEY *k;
+
+    if (len > KEYREF_DER_MAX || iotsafe_keyref_decode(der, len, &uri_text, &uri_len) < 0) {
+        IPROV_ERR(pctx, IOTSAFE_R_BAD_KEYREF,
+                  "the %s PEM block does not hold a key reference (SEQUENCE { \"%s\", URI })",
+                  IOTSAFE_KEYREF_PEM_LABEL, IOTSAFE_KEYREF_MAGIC);
+        return 0;
+    }
+    if ((k = resolve_keyref(pctx, uri_text, uri_len)) == NULL)
+        return 0;
+    iotsafe_key_free(k);
+    return 1;
 }
 
 static int pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBACK *data_cb,
@@ -102,6 +140,7 @@ static int pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBAC
     if (PEM_read_bio(in, &name, &header, &data, &len) > 0 &&
         strcmp(name, IOTSAFE_KEYREF_PEM_LABEL) == 0) {
         OSSL_PARAM params[3];
+        int resolves = keyref_resolves(pctx, data, (size_t)len);
         /*
          * Only DER goes on, never a key reference: OpenSSL 3.0's file store
          * hands references from any decoder to the default provider's
@@ -109,10 +148,14 @@ static int pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBAC
          * setup, which binds our reference to our keymgmt.
          */
         params[0] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_DATA, data, (size_t)len);
-        params[1] = OSSL_PARAM_construct_utf8_string(OSSL_OBJECT_PARAM_DATA_STRUCTURE,
-                                                     (char *)IOTSAFE_KEYREF_STRUCTURE, 0);
+        params[1] = OSSL_PARAM_construct_utf8_string(
+            OSSL_OBJECT_PARAM_DATA_STRUCTURE,
+            (char *)(resolves ? IOTSAFE_KEYREF_STRUCTURE : IOTSAFE_KEYREF_DEAD_STRUCTURE), 0);
         params[2] = OSSL_PARAM_construct_end();
         ret = data_cb(params, data_cbarg);
+        /* Ours and broken: a hard failure keeps the reason raised above on the queue. */
+        if (!resolves)
+            ret = 0;
     }
     OPENSSL_free(name);
     OPENSSL_free(header);

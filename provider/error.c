@@ -27,6 +27,7 @@ static const OSSL_ITEM reason_strings[] = {
     {IOTSAFE_R_BUFFER_TOO_SMALL, "output buffer too small"},
     {IOTSAFE_R_BAD_PUBLIC_KEY, "bad public key"},
     {IOTSAFE_R_OPERATION_FAILED, "card operation failed"},
+    {IOTSAFE_R_MALFORMED_ANSWER, "malformed card answer"},
     {0, NULL},
 };
 
@@ -60,9 +61,10 @@ int iotsafe_prov_reason_for_rc(iotsafe_rc rc)
         return IOTSAFE_R_OBJECT_NOT_FOUND;
     case IOTSAFE_E_USAGE:
         return IOTSAFE_R_WRONG_USAGE;
+    case IOTSAFE_E_MALFORMED:
+        return IOTSAFE_R_MALFORMED_ANSWER;
     case IOTSAFE_E_TRANSPORT:
     case IOTSAFE_E_SW:
-    case IOTSAFE_E_MALFORMED:
     case IOTSAFE_E_SIG_MISMATCH:
     case IOTSAFE_E_UNSUPPORTED:
         break;

@@ -19,7 +19,18 @@ struct iotsafe_prov_card {
 };
 
 /* Config keys in the provider's openssl.cnf section and the env vars that override them. */
-enum { CFG_READER, CFG_AID, CFG_CLA, CFG_CHANNEL, CFG_TRACE, CFG_RAND, CFG_DH_PEER_SLOT, CFG_N };
+enum {
+    CFG_READER,
+    CFG_AID,
+    CFG_CLA,
+    CFG_CHANNEL,
+    CFG_TRACE,
+    CFG_RAND,
+    CFG_DH_PEER_SLOT,
+    CFG_MODEM,
+    CFG_MODEM_MODE,
+    CFG_N
+};
 static const struct {
     const char *key;
     const char *env;
@@ -27,6 +38,7 @@ static const struct {
     {"reader", "IOTSAFE_READER"},   {"aid", "IOTSAFE_AID"},     {"cla", "IOTSAFE_CLA"},
     {"channel", "IOTSAFE_CHANNEL"}, {"trace", "IOTSAFE_TRACE"}, {"rand", "IOTSAFE_RAND"},
     {"dh-peer-slot", "IOTSAFE_DH_PEER_SLOT"},
+    {"modem", "IOTSAFE_MODEM"},     {"modem-mode", "IOTSAFE_MODEM_MODE"},
 };
 
 static int hexval(char c)
@@ -118,6 +130,22 @@ static int apply(IOTSAFE_PROV_CTX *ctx, int which, const char *v, const char *or
         if (parse_hex(v, cfg->dh_peer_slot, sizeof(cfg->dh_peer_slot), &cfg->dh_peer_slot_len) < 0)
             break;
         return 1;
+    case CFG_MODEM:
+        free(cfg->modem);
+        cfg->modem = strdup(v);
+        if (cfg->modem == NULL) {
+            IPROV_ERR(ctx, IOTSAFE_R_MALLOC, "copying the modem device name");
+            return 0;
+        }
+        return 1;
+    case CFG_MODEM_MODE:
+        if (strcmp(v, "csim") == 0)
+            cfg->modem_mode = IOTSAFE_AT_CSIM;
+        else if (strcmp(v, "cgla") == 0)
+            cfg->modem_mode = IOTSAFE_AT_CGLA;
+        else
+            break;
+        return 1;
     default:
         return 0;
     }
@@ -192,6 +220,7 @@ void iotsafe_prov_ctx_free(IOTSAFE_PROV_CTX *ctx)
     pthread_mutex_destroy(&ctx->lock);
     OSSL_LIB_CTX_free(ctx->libctx);
     free(ctx->cfg.reader);
+    free(ctx->cfg.modem);
     free(ctx);
 }
 
@@ -209,6 +238,8 @@ iotsafe_rc iotsafe_prov_card_get(IOTSAFE_PROV_CTX *ctx, const char *reader, iots
                                  iotsafe_status *st)
 {
     const char *sel = reader != NULL ? reader : ctx->cfg.reader != NULL ? ctx->cfg.reader : "";
+    if (ctx->cfg.modem != NULL)
+        sel = ""; /* one modem, one card: reader selectors do not apply */
     iotsafe_config cfg;
     iotsafe_card *card = NULL;
     iotsafe_rc rc;
@@ -231,7 +262,12 @@ iotsafe_rc iotsafe_prov_card_get(IOTSAFE_PROV_CTX *ctx, const char *reader, iots
     cfg.basic_channel = ctx->cfg.basic_channel;
     cfg.trace = ctx->cfg.trace;
     /* Opening under the lock keeps two threads from racing to open the same reader. */
-    rc = iotsafe_card_open(&cfg, sel[0] != '\0' ? sel : NULL, &card, st);
+    if (ctx->cfg.modem != NULL) {
+        const iotsafe_at_options at = {.mode = ctx->cfg.modem_mode};
+        rc = iotsafe_card_open_at(&cfg, ctx->cfg.modem, &at, &card, st);
+    } else {
+        rc = iotsafe_card_open(&cfg, sel[0] != '\0' ? sel : NULL, &card, st);
+    }
     if (rc == IOTSAFE_OK) {
         struct iotsafe_prov_card *n = realloc(ctx->cards, (ctx->ncards + 1) * sizeof(*n));
         char *s = strdup(sel);

@@ -33,6 +33,8 @@ typedef struct iotsafe_prov_cfg {
     int rand;                   /* opt-in card RNG (issue 4) */
     uint8_t dh_peer_slot[IOTSAFE_ID_MAX];
     size_t dh_peer_slot_len;    /* 0: first public key with update access */
+    char *modem;                /* AT modem device: used instead of PC/SC when set */
+    iotsafe_at_mode modem_mode; /* AT+CSIM (default) or AT+CCHO/AT+CGLA */
 } iotsafe_prov_cfg;
 
 struct iotsafe_prov_card; /* one open handle, see provctx.c */
@@ -114,6 +116,7 @@ enum iotsafe_prov_reason {
     IOTSAFE_R_BUFFER_TOO_SMALL,
     IOTSAFE_R_BAD_PUBLIC_KEY,
     IOTSAFE_R_OPERATION_FAILED,
+    IOTSAFE_R_MALFORMED_ANSWER,
 };
 
 const OSSL_ITEM *iotsafe_prov_reason_strings(void);

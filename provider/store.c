@@ -190,8 +190,9 @@ static int deliver_key(STORE_CTX *s, const iotsafe_object *o, OSSL_CALLBACK *cb,
 
     iotsafe_status_clear(&st);
     if (iotsafe_key_load_object(s->pctx, reader_of(s), o, &k, &st) != IOTSAFE_OK) {
-        if (!named(s))
-            return -1; /* listing: an empty slot (e.g. the ECDH peer) is no error */
+        /* Listing: an empty slot (e.g. the ECDH peer) is no error, a garbled answer is. */
+        if (!named(s) && st.rc != IOTSAFE_E_MALFORMED)
+            return -1;
         IPROV_ERR_ST(s->pctx, &st);
         return 0;
     }
@@ -215,7 +216,7 @@ static int deliver_cert(STORE_CTX *s, const iotsafe_object *o, OSSL_CALLBACK *cb
     iotsafe_status_clear(&st);
     if (iotsafe_prov_card_run(s->pctx, reader_of(s), file_op, &a, &st) != IOTSAFE_OK) {
         free(a.data);
-        if (!named(s))
+        if (!named(s) && st.rc != IOTSAFE_E_MALFORMED)
             return -1;
         IPROV_ERR_ST(s->pctx, &st);
         return 0;

@@ -60,7 +60,7 @@ static uint16_t object_list(sim_applet *a, const sim_apdu *c, sim_resp *r, size_
     else
         return SW_WRONG_P1P2;
     size_t page = a->opt.list_page ? a->opt.list_page : SIM_MAX_DATA;
-    size_t idx;
+    size_t idx, last = 0;
     *more = 0;
     while ((idx = list_order(a, pos)) < a->store.n) {
         uint8_t b[200];
@@ -74,8 +74,12 @@ static uint16_t object_list(sim_applet *a, const sim_apdu *c, sim_resp *r, size_
         if (r->len + n > SIM_MAX_DATA)
             return SW_UNKNOWN;
         put(r, b, n);
+        last = n;
         pos++;
     }
+    /* Injected fault: keep only half of the last object's TLV (its length now runs past the end). */
+    if ((a->opt.faults & SIM_FAULT_TRUNCATED_LIST) && last > 0)
+        r->len -= last - last / 2;
     *next = pos;
     return SW_OK;
 }
@@ -189,12 +193,14 @@ uint16_t sim_cmd_read_public_key(sim_applet *a, const sim_apdu *c, sim_resp *r)
     static const uint8_t hdr[] = {0x34, 0x45, 0x49, 0x43, 0x86, 0x41};
     put(r, hdr, sizeof hdr);
     put(r, k->value, k->value_len);
+    /* Injected fault: the point's inner length claims one byte more than there is. */
+    if (a->opt.faults & SIM_FAULT_BAD_PUBKEY)
+        r->data[sizeof hdr - 1] = (uint8_t)(k->value_len + 1);
     return SW_OK;
 }
 
 uint16_t sim_cmd_get_random(sim_applet *a, const sim_apdu *c, sim_resp *r)
 {
-    (void)a;
     if (c->p1 != 0 || c->p2 != 0)
         return SW_WRONG_P1P2;
     if (c->lc != 0)
@@ -202,6 +208,7 @@ uint16_t sim_cmd_get_random(sim_applet *a, const sim_apdu *c, sim_resp *r)
     size_t n = c->has_le ? c->ne : SIM_MAX_DATA;
     if (RAND_bytes(r->data, (int)n) != 1)
         return SW_UNKNOWN;
-    r->len = n;
+    /* Injected fault: half of what was asked (none for a single byte), still 9000. */
+    r->len = (a->opt.faults & SIM_FAULT_SHORT_RANDOM) ? n / 2 : n;
     return SW_OK;
 }

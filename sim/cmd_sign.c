@@ -245,7 +245,8 @@ uint16_t sim_cmd_sign_update(sim_applet *a, const sim_apdu *c, sim_resp *r)
     r->data[r->len++] = 0x33;
     if (a->opt.sig_len_bytes == 2)
         r->data[r->len++] = 0x00;
-    r->data[r->len++] = (uint8_t)vlen;
+    /* Injected fault: the 33 TLV claims 8 bytes more than the answer holds. */
+    r->data[r->len++] = (uint8_t)(vlen + ((a->opt.faults & SIM_FAULT_BAD_SIGNATURE) ? 8 : 0));
     memcpy(r->data + r->len, val, vlen);
     r->len += vlen;
     OPENSSL_cleanse(rs, sizeof rs);

@@ -21,11 +21,14 @@
 #include <unistd.h>
 
 #include "applet.h"
+#include "modem.h"
 
 #define MAX_OVERRIDES 64
 
 typedef struct daemon_cfg {
     int port;
+    const char *modem; /* --modem PATH: serve AT commands on a pty instead of vpcd */
+    sim_modem_opts modem_opts;
     const char *config, *state;
     int fresh, verbose;
     const char *overrides[MAX_OVERRIDES];
@@ -38,8 +41,12 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: iotsafe-sim --port PORT --config FILE [--state FILE] [--fresh]\n"
                "                   [--set key=value]... [--verbose]\n"
+               "       iotsafe-sim --modem PATH [--modem-echo] [--modem-unquoted] [--modem-noise]\n"
+               "                   --config FILE [...]\n"
                "Connects as the card to vpcd on 127.0.0.1:PORT and reconnects whenever the\n"
-               "connection drops. See doc/simulator.md for the provisioning file format.\n");
+               "connection drops. With --modem, plays a modem instead: PATH becomes a symlink\n"
+               "to a pseudo-terminal answering AT+CSIM, AT+CCHO/AT+CGLA/AT+CCHC (doc/modem.md).\n"
+               "See doc/simulator.md for the provisioning file format.\n");
 }
 
 static int signalled(int sfd)
@@ -178,7 +185,9 @@ static int parse_args(int argc, char **argv, daemon_cfg *c)
         {"port", required_argument, NULL, 'p'}, {"config", required_argument, NULL, 'c'},
         {"state", required_argument, NULL, 's'}, {"fresh", no_argument, NULL, 'f'},
         {"set", required_argument, NULL, 'S'},   {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'},        {"modem", required_argument, NULL, 'm'},
+        {"modem-echo", no_argument, NULL, 'E'},  {"modem-unquoted", no_argument, NULL, 'U'},
+        {"modem-noise", no_argument, NULL, 'N'}, {NULL, 0, NULL, 0}};
     int o;
     memset(c, 0, sizeof *c);
     while ((o = getopt_long(argc, argv, "p:c:s:fS:vh", opts, NULL)) != -1) {
@@ -194,6 +203,10 @@ static int parse_args(int argc, char **argv, daemon_cfg *c)
             break;
         }
         case 'c': c->config = optarg; break;
+        case 'm': c->modem = optarg; break;
+        case 'E': c->modem_opts.echo = 1; break;
+        case 'U': c->modem_opts.unquoted = 1; break;
+        case 'N': c->modem_opts.noise = 1; break;
         case 's': c->state = optarg; break;
         case 'f': c->fresh = 1; break;
         case 'v': c->verbose = 1; break;
@@ -208,7 +221,9 @@ static int parse_args(int argc, char **argv, daemon_cfg *c)
         default: usage(stderr); return -1;
         }
     }
-    if (optind != argc || c->port == 0 || c->config == NULL) {
+    if (optind != argc || (c->port == 0) == (c->modem == NULL) || c->config == NULL ||
+        (c->modem == NULL && (c->modem_opts.echo || c->modem_opts.unquoted ||
+                              c->modem_opts.noise))) {
         usage(stderr);
         return -1;
     }
@@ -240,6 +255,13 @@ int main(int argc, char **argv)
         return 1;
     }
     int rc = 0;
+    if (cfg.modem != NULL) {
+        cfg.modem_opts.verbose = cfg.verbose;
+        rc = sim_modem_run(a, cfg.modem, &cfg.modem_opts, sfd);
+        sim_applet_free(a);
+        close(sfd);
+        return rc;
+    }
     for (;;) {
         int s = connect_vpcd(cfg.port);
         if (s < 0) {

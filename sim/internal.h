@@ -102,6 +102,17 @@ enum sim_latency {
     SIM_LAT_RANDOM, SIM_LAT_READ, SIM_LAT_LIST, SIM_LAT_DEFAULT, SIM_LAT_COUNT
 };
 
+/*
+ * Injected faults (option fault=KIND[,KIND...]): malformed answers on purpose,
+ * so the host side's strict parsing can be tested through pcscd.
+ */
+enum sim_fault {
+    SIM_FAULT_TRUNCATED_LIST = 1 << 0, /* object list cut in the middle of an object's TLV */
+    SIM_FAULT_BAD_PUBKEY = 1 << 1,     /* READ PUBLIC KEY: tag 86 length past the end */
+    SIM_FAULT_BAD_SIGNATURE = 1 << 2,  /* signature TLV 33 length past the end */
+    SIM_FAULT_SHORT_RANDOM = 1 << 3,   /* GET RANDOM answers fewer bytes than Le asked */
+};
+
 typedef struct sim_options {
     uint8_t aid[SIM_MAX_AIDS][SIM_MAX_AID_LEN];
     size_t aid_len[SIM_MAX_AIDS];
@@ -118,6 +129,7 @@ typedef struct sim_options {
     int deterministic;    /* RFC 6979 ECDSA */
     unsigned max_sessions;
     unsigned latency_ms[SIM_LAT_COUNT];
+    unsigned faults;      /* enum sim_fault bits */
     uint8_t version;
     uint8_t prop_id[SIM_PROP_ID_LEN];
     uint8_t max_count[SIM_KIND_COUNT]; /* B2 private, B3 public, B1 files, B4 secrets */

@@ -55,6 +55,44 @@ static int parse_uint(const char *v, unsigned long max, unsigned long *out)
     return 0;
 }
 
+static const struct {
+    const char *name;
+    unsigned bit;
+} fault_names[] = {
+    {"truncated-list", SIM_FAULT_TRUNCATED_LIST},
+    {"bad-pubkey", SIM_FAULT_BAD_PUBKEY},
+    {"bad-signature", SIM_FAULT_BAD_SIGNATURE},
+    {"short-random", SIM_FAULT_SHORT_RANDOM},
+};
+
+/* "none" or KIND[,KIND...] (commas or spaces); replaces the previous set. */
+static int parse_faults(sim_options *o, const char *v)
+{
+    char buf[128];
+    unsigned bits = 0;
+    size_t n = 0;
+    char *save = NULL;
+    if (strlen(v) >= sizeof buf)
+        return -1;
+    strcpy(buf, v);
+    for (char *tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+        size_t i;
+        n++;
+        if (strcmp(tok, "none") == 0)
+            continue;
+        for (i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++)
+            if (strcmp(tok, fault_names[i].name) == 0)
+                break;
+        if (i == sizeof fault_names / sizeof fault_names[0])
+            return -1;
+        bits |= fault_names[i].bit;
+    }
+    if (n == 0)
+        return -1;
+    o->faults = bits;
+    return 0;
+}
+
 /* Space-separated list of AIDs (5-16 bytes each); the first is the primary one. */
 static int parse_aids(sim_options *o, const char *v)
 {
@@ -127,6 +165,14 @@ int sim_options_set(sim_options *o, const char *key, const char *v, char *err, s
         bad = parse_yesno(v, &o->implicit_channel);
     } else if (strcmp(key, "deterministic") == 0) {
         bad = parse_yesno(v, &o->deterministic);
+    } else if (strcmp(key, "fault") == 0) {
+        if (parse_faults(o, v) != 0) {
+            snprintf(err, errlen,
+                     "bad value '%s' for fault (none, truncated-list, bad-pubkey, bad-signature, "
+                     "short-random; several separated by commas)",
+                     v);
+            return -1;
+        }
     } else if (strcmp(key, "max-sessions") == 0) {
         bad = parse_uint(v, SIM_MAX_SESSIONS, &n) || n == 0;
         if (!bad)

@@ -88,15 +88,17 @@ static iotsafe_rc append(card_resp *r, const uint8_t *p, size_t n, iotsafe_statu
     return IOTSAFE_OK;
 }
 
-iotsafe_rc card_exchange_iso(iotsafe_card *c, uint8_t cla, const card_apdu *a, card_resp *r,
-                             iotsafe_status *st)
-{
-    if (a->lc > 255 || a->le > 256 || (a->lc != 0 && a->data == NULL))
-        return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0,
-                                  "APDU INS %02X: data of %zu bytes does not fit a short APDU",
-                                  a->ins, a->lc);
+/* Scratch space of one exchange; may hold secrets (see card_exchange_iso). */
+struct xbufs {
     uint8_t cmd[5 + 255 + 1];
     uint8_t raw[APDU_RESP_RAW];
+};
+
+static iotsafe_rc exchange_iso(iotsafe_card *c, uint8_t cla, const card_apdu *a, card_resp *r,
+                               struct xbufs *b, iotsafe_status *st)
+{
+    uint8_t *const cmd = b->cmd;
+    uint8_t *const raw = b->raw;
     size_t rlen = 0;
     int le = a->le;
     uint16_t sw = 0;
@@ -151,6 +153,22 @@ iotsafe_rc card_exchange_iso(iotsafe_card *c, uint8_t cla, const card_apdu *a, c
     return IOTSAFE_OK;
 }
 
+iotsafe_rc card_exchange_iso(iotsafe_card *c, uint8_t cla, const card_apdu *a, card_resp *r,
+                             iotsafe_status *st)
+{
+    if (a->lc > 255 || a->le > 256 || (a->lc != 0 && a->data == NULL))
+        return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0,
+                                  "APDU INS %02X: data of %zu bytes does not fit a short APDU",
+                                  a->ins, a->lc);
+    struct xbufs b;
+    iotsafe_rc rc = exchange_iso(c, cla, a, r, &b, st);
+    /* redacted exchanges carry DH secrets, random bytes, PRF/HKDF inputs and
+       outputs: do not leave copies on the stack (explicit_bzero is not elided) */
+    if (a->redact != 0)
+        explicit_bzero(&b, sizeof b);
+    return rc;
+}
+
 iotsafe_rc card_exchange(iotsafe_card *c, const card_apdu *a, card_resp *r, iotsafe_status *st)
 {
     for (;;) {
@@ -202,6 +220,8 @@ iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st)
     c->selected = 0;
     c->channel = 0;
     c->channel_opened = 0;
+    if (c->t->ops->select_applet != NULL)
+        return card_select_by_transport(c, st);
 
     if (c->use_channel && !c->channel_refused) {
         const card_apdu open = {.ins = 0x70, .p1 = 0x00, .p2 = 0x00, .le = 1};

@@ -84,6 +84,8 @@ iotsafe_rc card_exchange(iotsafe_card *c, const card_apdu *a, card_resp *r, iots
 iotsafe_rc card_exchange_iso(iotsafe_card *c, uint8_t cla, const card_apdu *a, card_resp *r,
                              iotsafe_status *st);
 iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st);
+/* card_open.c: the transport opens the channel and selects (AT+CCHO); CLA channel bits stay 0. */
+iotsafe_rc card_select_by_transport(iotsafe_card *c, iotsafe_status *st);
 void card_close_channel(iotsafe_card *c);
 /* Error for a failing SW: 6A82 -> NOT_FOUND, 6985/6982 -> USAGE, 6D01 -> SIG_MISMATCH. */
 iotsafe_rc card_sw_fail(iotsafe_status *st, uint16_t sw, const char *cmd, const char *obj);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Opening a card through PC/SC: pick the reader (exact name, substring,
- * "#N", or the first reader whose card answers the applet SELECT).
+ * "#N", or the first reader whose card answers the applet SELECT). Or
+ * through an AT modem, where the modem may select the applet itself.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,4 +116,31 @@ iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader, iots
     if (st != NULL)
         *st = best;
     return best.rc;
+}
+
+iotsafe_rc card_select_by_transport(iotsafe_card *c, iotsafe_status *st)
+{
+    iotsafe_rc rc = c->t->ops->select_applet(c->t, c->aid, c->aid_len, st);
+    if (rc != IOTSAFE_OK)
+        return rc;
+    /* the transport owns the channel: we neither close it nor put its number in CLA */
+    c->channel = 0;
+    c->channel_opened = 0;
+    c->selected = 1;
+    return IOTSAFE_OK;
+}
+
+iotsafe_rc iotsafe_card_open_at(const iotsafe_config *cfg, const char *device,
+                                const iotsafe_at_options *opt, iotsafe_card **out,
+                                iotsafe_status *st)
+{
+    iotsafe_status_clear(st);
+    if (out == NULL)
+        return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0, "open: NULL output");
+    *out = NULL;
+    iotsafe_transport *t = NULL;
+    iotsafe_rc rc = iotsafe_at_open(device, opt, &t, st);
+    if (rc != IOTSAFE_OK)
+        return rc;
+    return iotsafe_card_attach(cfg, t, out, st);
 }

@@ -2,8 +2,8 @@
 /*
  * READ FILE of a whole file in read_chunk steps. The size comes from the
  * object list (tag 20); a short answer ends the file; bytes a card pads past
- * the declared size are dropped. Without a size, a DER certificate is cut at
- * its own encoded length.
+ * the declared size are dropped. Only a card without an object list is read
+ * without a size; then a DER certificate is cut at its own encoded length.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +33,19 @@ static size_t der_total_len(const uint8_t *p, size_t n)
     return hdr + len <= n ? hdr + len : 0;
 }
 
+/*
+ * The object list failed because the card does not offer one (GET DATA 01:
+ * 6D00 INS or 6A81 function not supported, 6A86 P1/P2 not supported, 6A88
+ * no such data object). Anything else (malformed list, other SW, transport,
+ * memory, file not in the list) is a real error that must not be papered over.
+ */
+static int list_unsupported(iotsafe_rc rc, uint16_t sw)
+{
+    if (rc != IOTSAFE_E_SW && rc != IOTSAFE_E_NOT_FOUND)
+        return 0;
+    return sw == 0x6D00 || sw == 0x6A81 || sw == 0x6A86 || sw == 0x6A88;
+}
+
 struct read_arg {
     const iotsafe_ref *ref;
     uint8_t **data;
@@ -45,14 +58,18 @@ static iotsafe_rc op_read_file(iotsafe_card *c, void *arg, iotsafe_status *st)
     struct read_arg *a = arg;
     iotsafe_object obj;
     char desc[CARD_DESC_MAX];
-    iotsafe_rc rc = objects_find_locked(c, IOTSAFE_OBJ_FILE, a->ref, &obj, st);
-    if (rc == IOTSAFE_E_NOT_FOUND || rc == IOTSAFE_E_CARD_RESET || rc == IOTSAFE_E_CARD_REMOVED ||
-        rc == IOTSAFE_E_NO_SERVICE || rc == IOTSAFE_E_NOMEM)
+    /* a local status: the fallback decision needs the SW even when st is NULL */
+    iotsafe_status lst;
+    iotsafe_status_clear(&lst);
+    iotsafe_rc rc = objects_find_locked(c, IOTSAFE_OBJ_FILE, a->ref, &obj, &lst);
+    if (rc != IOTSAFE_OK && !list_unsupported(rc, lst.sw)) {
+        if (st != NULL)
+            *st = lst;
         return rc;
-    /* a card without a usable object list can still read the file, size unknown */
+    }
+    /* a card without an object list can still read the file, size unknown */
     const int have_size = rc == IOTSAFE_OK && (obj.present & IOTSAFE_HAS_FILE_SIZE);
     const size_t size = have_size ? obj.file_size : 0;
-    iotsafe_status_clear(st);
     card_obj_desc(c, IOTSAFE_OBJ_FILE, a->ref, desc, sizeof desc);
     if (have_size && size > FILE_MAX)
         return iotsafe_status_set(st, IOTSAFE_E_UNSUPPORTED, 0,

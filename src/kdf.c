@@ -20,8 +20,9 @@ struct prf_arg {
 
 static iotsafe_rc finish(iotsafe_rc rc, uint8_t *data, size_t dlen, card_resp *r)
 {
-    memset(data, 0, dlen);
-    memset(r->data, 0, sizeof r->data);
+    /* explicit_bzero: a memset of buffers about to die may be optimised away */
+    explicit_bzero(data, dlen);
+    explicit_bzero(r->data, sizeof r->data);
     return rc;
 }
 

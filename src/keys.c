@@ -61,8 +61,13 @@ static iotsafe_rc copy_point(const uint8_t *p, size_t n, uint8_t *out, size_t *o
     return IOTSAFE_OK;
 }
 
-/* READ PUBLIC KEY into the cache; the caller holds the lock. */
-static iotsafe_rc read_pub_locked(iotsafe_card *c, const iotsafe_ref *ref, iotsafe_status *st)
+/*
+ * READ PUBLIC KEY from the card (never from the cache) into point, which has
+ * room for IOTSAFE_POINT_MAX bytes, and refresh the cache. The caller holds
+ * the lock.
+ */
+static iotsafe_rc read_pub_locked(iotsafe_card *c, const iotsafe_ref *ref, uint8_t *point,
+                                  size_t *point_len, iotsafe_status *st)
 {
     static const char cmd[] = "READ PUBLIC KEY";
     char desc[CARD_DESC_MAX];
@@ -78,11 +83,10 @@ static iotsafe_rc read_pub_locked(iotsafe_card *c, const iotsafe_ref *ref, iotsa
     card_obj_desc(c, IOTSAFE_OBJ_PUBLIC_KEY, ref, desc, sizeof desc);
     if (!card_sw_ok(r.sw))
         return card_sw_fail(st, r.sw, cmd, desc);
-    uint8_t point[IOTSAFE_POINT_MAX];
-    size_t plen = sizeof point;
-    if (keys_parse_point(r.data, r.len, point, &plen) != IOTSAFE_OK)
+    *point_len = IOTSAFE_POINT_MAX;
+    if (keys_parse_point(r.data, r.len, point, point_len) != IOTSAFE_OK)
         return card_malformed(st, r.sw, cmd, desc, "expected 34 { 49 { 86 04||X||Y } }");
-    card_pub_put(c, ref, point, plen);
+    card_pub_put(c, ref, point, *point_len);
     return IOTSAFE_OK;
 }
 
@@ -96,15 +100,14 @@ static iotsafe_rc op_read_pub(iotsafe_card *c, void *arg, iotsafe_status *st)
 {
     struct pub_arg *a = arg;
     const card_pub_entry *e = card_pub_get(c, a->ref);
-    if (e == NULL) {
-        iotsafe_rc rc = read_pub_locked(c, a->ref, st);
-        if (rc != IOTSAFE_OK)
-            return rc;
-        e = card_pub_get(c, a->ref);
-        if (e == NULL)
-            return iotsafe_status_set(st, IOTSAFE_E_NOMEM, 0, "READ PUBLIC KEY: cache failure");
-    }
-    return copy_point(e->point, e->point_len, a->point, a->point_len, st);
+    if (e != NULL)
+        return copy_point(e->point, e->point_len, a->point, a->point_len, st);
+    uint8_t point[IOTSAFE_POINT_MAX];
+    size_t plen;
+    iotsafe_rc rc = read_pub_locked(c, a->ref, point, &plen, st);
+    if (rc != IOTSAFE_OK)
+        return rc;
+    return copy_point(point, plen, a->point, a->point_len, st);
 }
 
 iotsafe_rc iotsafe_read_public_key(iotsafe_card *c, const iotsafe_ref *pub, uint8_t *point,
@@ -203,13 +206,9 @@ static iotsafe_rc op_keygen(iotsafe_card *c, void *arg, iotsafe_status *st)
         card_pub_put(c, &pub_ref, out->point, out->point_len);
         return IOTSAFE_OK;
     }
-    /* some cards leave the public key out: read it back */
-    rc = read_pub_locked(c, &pub_ref, st);
-    if (rc != IOTSAFE_OK)
-        return rc;
-    const card_pub_entry *e = card_pub_get(c, &pub_ref);
-    out->point_len = sizeof out->point;
-    return copy_point(e->point, e->point_len, out->point, &out->point_len, st);
+    /* some cards leave the public key out: read it back (straight into out,
+       which has room for any point, so no cache lookup that could miss) */
+    return read_pub_locked(c, &pub_ref, out->point, &out->point_len, st);
 }
 
 iotsafe_rc iotsafe_generate_key_pair(iotsafe_card *c, const iotsafe_ref *priv,
@@ -223,6 +222,17 @@ iotsafe_rc iotsafe_generate_key_pair(iotsafe_card *c, const iotsafe_ref *priv,
         return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0, "GENERATE KEY PAIR: NULL output");
     struct keygen_arg a = {priv, out};
     return card_run(c, op_keygen, &a, st);
+}
+
+/* The cached object list shows the slot as holding a key (state 1). */
+static void mark_pub_present(iotsafe_card *c, const iotsafe_ref *pub)
+{
+    for (size_t i = 0; i < c->n_objs; i++) {
+        iotsafe_object *o = &c->objs[i];
+        if (o->type == IOTSAFE_OBJ_PUBLIC_KEY &&
+            ref_equal_bytes(pub, o->id, o->id_len, o->label, o->label_len))
+            o->state = 1;
+    }
 }
 
 iotsafe_rc keys_put_public_locked(iotsafe_card *c, const iotsafe_ref *pub, const uint8_t *point,
@@ -263,12 +273,7 @@ iotsafe_rc keys_put_public_locked(iotsafe_card *c, const iotsafe_ref *pub, const
     }
     session_close(c, 0x24, PUT_KEY_SESSION);
     card_pub_put(c, pub, point, point_len);
-    for (size_t i = 0; i < c->n_objs; i++) {
-        iotsafe_object *o = &c->objs[i];
-        if (o->type == IOTSAFE_OBJ_PUBLIC_KEY &&
-            ref_equal_bytes(pub, o->id, o->id_len, o->label, o->label_len))
-            o->state = 1;
-    }
+    mark_pub_present(c, pub);
     return IOTSAFE_OK;
 }
 
@@ -347,7 +352,7 @@ static iotsafe_rc dh_locked(iotsafe_card *c, const struct dh_arg *a, iotsafe_sta
     memcpy(a->secret, r.data, r.len);
     *a->secret_len = r.len;
 out:
-    memset(r.data, 0, sizeof r.data); /* the shared secret must not linger on the stack */
+    explicit_bzero(r.data, sizeof r.data); /* the shared secret must not linger on the stack */
     return rc;
 }
 
@@ -356,12 +361,35 @@ static iotsafe_rc op_dh(iotsafe_card *c, void *arg, iotsafe_status *st)
     return dh_locked(c, arg, st);
 }
 
+/*
+ * Write the peer into the slot only when the card holds another point: PUT
+ * PUBLIC KEY costs three APDUs and an NVM write, and SIM NVM endures a limited
+ * number of writes. The slot is read from the card, not the cache, because
+ * another process may have put its own peer there; the read, the write and
+ * the DH run in one transaction so nobody can change the slot in between.
+ */
 static iotsafe_rc op_dh_peer(iotsafe_card *c, void *arg, iotsafe_status *st)
 {
     const struct dh_arg *a = arg;
-    iotsafe_rc rc = keys_put_public_locked(c, a->pub, a->point, a->point_len, st);
-    if (rc != IOTSAFE_OK)
+    uint8_t cur[IOTSAFE_POINT_MAX];
+    size_t cur_len = 0;
+    iotsafe_status rst;
+    iotsafe_rc rc = read_pub_locked(c, a->pub, cur, &cur_len, &rst);
+    if (rc == IOTSAFE_E_CARD_RESET || rc == IOTSAFE_E_CARD_REMOVED || rc == IOTSAFE_E_NO_SERVICE) {
+        /* the card is gone: let card_run reconnect and run the whole sequence again */
+        if (st != NULL)
+            *st = rst;
         return rc;
+    }
+    /* any other failure (empty slot answers 6985, odd answer, ...) means: write */
+    if (rc == IOTSAFE_OK && cur_len == a->point_len && memcmp(cur, a->point, cur_len) == 0) {
+        mark_pub_present(c, a->pub);
+    } else {
+        card_pub_drop(c, a->pub);
+        rc = keys_put_public_locked(c, a->pub, a->point, a->point_len, st);
+        if (rc != IOTSAFE_OK)
+            return rc;
+    }
     return dh_locked(c, a, st);
 }
 

@@ -36,7 +36,7 @@ static iotsafe_rc op_random(iotsafe_card *c, void *arg, iotsafe_status *st)
         memcpy(a->buf + off, r.data, got);
         off += got;
     }
-    memset(r.data, 0, sizeof r.data);
+    explicit_bzero(r.data, sizeof r.data); /* not elided like a dead memset */
     return rc;
 }
 

@@ -89,6 +89,25 @@ static iotsafe_rc parse_sig_answer(iotsafe_card *c, const uint8_t *buf, size_t l
     return IOTSAFE_OK;
 }
 
+/* Room for the INIT data: key reference, A1 mode, 91 hash, 92 algorithm. */
+#define INIT_MAX (2 + IOTSAFE_LABEL_MAX + 3 + 4 + 3)
+
+/*
+ * INIT data shared by COMPUTE and VERIFY SIGNATURE: the key (private 84/74 or
+ * public 85/75 tags), the mode, the hash and ECDSA. Returns its length.
+ */
+static size_t sig_init_data(uint8_t *buf, size_t cap, uint8_t id_tag, uint8_t label_tag,
+                            const iotsafe_ref *ref, uint8_t mode, iotsafe_hash hash)
+{
+    iotsafe_tlv_writer w;
+    iotsafe_tlv_writer_init(&w, buf, cap);
+    card_put_ref(&w, id_tag, label_tag, ref);
+    iotsafe_tlv_put_u8(&w, 0xA1, mode);
+    iotsafe_tlv_put_u16(&w, 0x91, (uint16_t)hash);
+    iotsafe_tlv_put_u8(&w, 0x92, IOTSAFE_SIGALG_ECDSA);
+    return w.len;
+}
+
 struct sign_arg {
     const iotsafe_ref *ref;
     iotsafe_hash hash;
@@ -106,17 +125,13 @@ static iotsafe_rc op_sign(iotsafe_card *c, void *arg, iotsafe_status *st)
     char desc[CARD_DESC_MAX];
     card_obj_desc(c, IOTSAFE_OBJ_PRIVATE_KEY, a->ref, desc, sizeof desc);
 
-    uint8_t init[2 + IOTSAFE_LABEL_MAX + 3 + 4 + 3];
-    iotsafe_tlv_writer w;
-    iotsafe_tlv_writer_init(&w, init, sizeof init);
-    card_put_ref(&w, 0x84, 0x74, a->ref);
-    iotsafe_tlv_put_u8(&w, 0xA1, a->mode);
-    iotsafe_tlv_put_u16(&w, 0x91, (uint16_t)a->hash);
-    iotsafe_tlv_put_u8(&w, 0x92, IOTSAFE_SIGALG_ECDSA);
-    iotsafe_rc rc = session_init(c, 0x2A, c->sign_session, init, w.len, cmd, desc, st);
+    uint8_t init[INIT_MAX];
+    const size_t init_len = sig_init_data(init, sizeof init, 0x84, 0x74, a->ref, a->mode, a->hash);
+    iotsafe_rc rc = session_init(c, 0x2A, c->sign_session, init, init_len, cmd, desc, st);
     if (rc != IOTSAFE_OK)
         return rc;
 
+    iotsafe_tlv_writer w;
     card_resp r;
     uint8_t data[255];
     size_t off = 0;
@@ -197,17 +212,13 @@ static iotsafe_rc op_verify(iotsafe_card *c, void *arg, iotsafe_status *st)
     char desc[CARD_DESC_MAX];
     card_obj_desc(c, IOTSAFE_OBJ_PUBLIC_KEY, a->ref, desc, sizeof desc);
 
-    uint8_t init[2 + IOTSAFE_LABEL_MAX + 3 + 4 + 3];
-    iotsafe_tlv_writer w;
-    iotsafe_tlv_writer_init(&w, init, sizeof init);
-    card_put_ref(&w, 0x85, 0x75, a->ref);
-    iotsafe_tlv_put_u8(&w, 0xA1, 0x03);
-    iotsafe_tlv_put_u16(&w, 0x91, (uint16_t)a->hash);
-    iotsafe_tlv_put_u8(&w, 0x92, IOTSAFE_SIGALG_ECDSA);
-    iotsafe_rc rc = session_init(c, 0x2C, VERIFY_SESSION, init, w.len, cmd, desc, st);
+    uint8_t init[INIT_MAX];
+    const size_t init_len = sig_init_data(init, sizeof init, 0x85, 0x75, a->ref, 0x03, a->hash);
+    iotsafe_rc rc = session_init(c, 0x2C, VERIFY_SESSION, init, init_len, cmd, desc, st);
     if (rc != IOTSAFE_OK)
         return rc;
 
+    iotsafe_tlv_writer w;
     uint8_t data[255];
     iotsafe_tlv_writer_init(&w, data, sizeof data);
     iotsafe_tlv_put(&w, 0x9E, a->digest, a->digest_len);

@@ -58,6 +58,9 @@ static void usage(FILE *f)
           "  --aid HEX           applet AID (default A0000005590010)\n"
           "  --cla auto|proprietary|interindustry   CLA style (default auto)\n"
           "  --basic-channel     stay on the basic channel (no MANAGE CHANNEL)\n"
+          "  --modem DEV         talk to the SIM through an AT modem on serial device DEV\n"
+          "                      instead of PC/SC (see doc/modem.md)\n"
+          "  --at-mode csim|cgla with --modem: AT+CSIM (default) or AT+CCHO/AT+CGLA\n"
           "  --trace             APDU trace on stderr (also IOTSAFE_TRACE=1)\n"
           "  -h, --help          this help\n"
           "\n"
@@ -153,7 +156,7 @@ static int parse_args(int argc, char **argv, tool_opts *o, const command **cmd, 
         static const char *const with_value[] = {"--reader", "--aid",  "--cla", "--id",
                                                  "--label",  "--uri",  "--type", "--in",
                                                  "--out",    "--sig",  "--hash", "--repeat",
-                                                 "--interval"};
+                                                 "--interval", "--modem", "--at-mode"};
         int takes = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             takes |= strcmp(name, with_value[k]) == 0;
@@ -186,6 +189,16 @@ static int parse_args(int argc, char **argv, tool_opts *o, const command **cmd, 
                 return bad_args("--cla '%s' must be auto, proprietary or interindustry", val);
         } else if (strcmp(name, "--basic-channel") == 0) {
             o->basic_channel = 1;
+        } else if (strcmp(name, "--modem") == 0) {
+            o->modem = val;
+        } else if (strcmp(name, "--at-mode") == 0) {
+            if (strcmp(val, "csim") == 0)
+                o->at_mode = IOTSAFE_AT_CSIM;
+            else if (strcmp(val, "cgla") == 0)
+                o->at_mode = IOTSAFE_AT_CGLA;
+            else
+                return bad_args("--at-mode '%s' must be csim or cgla", val);
+            o->at_mode_given = 1;
         } else if (strcmp(name, "--trace") == 0) {
             o->trace = 1;
         } else if (strcmp(name, "--id") == 0) {
@@ -277,6 +290,10 @@ static int parse_args(int argc, char **argv, tool_opts *o, const command **cmd, 
     }
     if (!*cmd)
         return bad_args("%s", "no command given");
+    if (o->modem != NULL && o->reader != NULL)
+        return bad_args("%s", "--modem and --reader exclude each other");
+    if (o->at_mode_given && o->modem == NULL)
+        return bad_args("%s", "--at-mode needs --modem");
     return EXIT_OK;
 }
 

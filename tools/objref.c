@@ -204,6 +204,15 @@ int tool_open_card(const tool_opts *o, iotsafe_card **card)
     cfg.cla = o->cla;
     cfg.basic_channel = o->basic_channel;
     cfg.trace = o->trace;
+    iotsafe_status st;
+    iotsafe_status_clear(&st);
+    if (o->modem != NULL) {
+        const iotsafe_at_options at = {.mode = o->at_mode};
+        iotsafe_rc rc = iotsafe_card_open_at(&cfg, o->modem, &at, card, &st);
+        if (rc != IOTSAFE_OK)
+            return tool_fail(rc, &st, o->modem);
+        return EXIT_OK;
+    }
     const char *reader = o->reader;
     if (!reader && o->obj.reader[0])
         reader = o->obj.reader;
@@ -212,8 +221,6 @@ int tool_open_card(const tool_opts *o, iotsafe_card **card)
         if (env && *env)
             reader = env;
     }
-    iotsafe_status st;
-    iotsafe_status_clear(&st);
     iotsafe_rc rc = iotsafe_card_open(&cfg, reader, card, &st);
     if (rc != IOTSAFE_OK)
         return tool_fail(rc, &st, reader ? reader : "opening the card");

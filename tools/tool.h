@@ -52,6 +52,9 @@ typedef struct tool_opts {
     iotsafe_cla_style cla;
     int basic_channel;
     int trace;
+    const char *modem;         /* --modem DEV: an AT modem instead of PC/SC */
+    iotsafe_at_mode at_mode;   /* --at-mode csim|cgla */
+    int at_mode_given;
     /* object naming */
     obj_name obj;
     /* subcommand options */

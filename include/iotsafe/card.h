@@ -50,6 +50,14 @@ void iotsafe_config_init(iotsafe_config *cfg);
 iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader,
                              iotsafe_card **out, iotsafe_status *st);
 
+/*
+ * Connect through an AT-command modem on a serial device (see
+ * iotsafe_at_open; opt NULL: AT+CSIM, 115200 baud, 10 s timeout).
+ */
+iotsafe_rc iotsafe_card_open_at(const iotsafe_config *cfg, const char *device,
+                                const iotsafe_at_options *opt, iotsafe_card **out,
+                                iotsafe_status *st);
+
 /* Same over any transport (takes ownership of t, also on failure). */
 iotsafe_rc iotsafe_card_attach(const iotsafe_config *cfg, iotsafe_transport *t,
                                iotsafe_card **out, iotsafe_status *st);
@@ -66,7 +74,14 @@ void iotsafe_card_discard(iotsafe_card *c);
 /* Reader (or transport) description, for messages. */
 const char *iotsafe_card_reader(const iotsafe_card *c);
 
-/* Drop cached object list and public keys (next call re-reads the card). */
+/*
+ * Drop the cached object list and public keys (the next call that needs them
+ * re-reads the card). The caches belong to this handle: changes made by other
+ * processes or handles (PUT PUBLIC KEY, GENERATE KEY PAIR) stay invisible
+ * until a flush, so callers that must see them flush first, e.g. at each key
+ * load. Cheap (no card I/O), takes the card mutex, safe from any thread.
+ * NULL is fine.
+ */
 void iotsafe_card_flush_cache(iotsafe_card *c);
 
 /*

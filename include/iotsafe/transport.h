@@ -44,6 +44,16 @@ typedef struct iotsafe_transport_ops {
     void (*close)(iotsafe_transport *t);
     /* Free without any I/O (in a child after fork: the parent's PC/SC handles are not ours). */
     void (*discard)(iotsafe_transport *t);
+    /*
+     * Optional (NULL unless the transport selects applets itself, as a modem
+     * does with AT+CCHO): open a channel to the applet with this AID. When set,
+     * the card layer calls it instead of sending MANAGE CHANNEL and SELECT, and
+     * sends every APDU with the CLA channel bits at 0: the transport (the
+     * modem) owns the channel. Called again after reconnect. Returns
+     * IOTSAFE_E_NO_APPLET when the applet cannot be selected.
+     */
+    iotsafe_rc (*select_applet)(iotsafe_transport *t, const uint8_t *aid, size_t aid_len,
+                                iotsafe_status *st);
 } iotsafe_transport_ops;
 
 struct iotsafe_transport {
@@ -65,6 +75,28 @@ iotsafe_rc iotsafe_pcsc_list_readers(char **names, size_t *count, iotsafe_status
 
 /* Connect to one reader (exact name) in shared mode, T=0|T=1. */
 iotsafe_rc iotsafe_pcsc_open(const char *reader_name, iotsafe_transport **out, iotsafe_status *st);
+
+/*
+ * A modem (or any AT-command device) on a serial port that passes APDUs to
+ * its SIM. CSIM: AT+CSIM on the channels the card layer opens itself.
+ * CGLA: AT+CCHO opens a channel and selects the applet at attach, APDUs go
+ * through AT+CGLA, AT+CCHC closes it at close. Transactions lock the device
+ * (flock) so processes sharing the modem do not interleave.
+ */
+typedef enum iotsafe_at_mode {
+    IOTSAFE_AT_CSIM = 0,
+    IOTSAFE_AT_CGLA,
+} iotsafe_at_mode;
+
+typedef struct iotsafe_at_options {
+    iotsafe_at_mode mode;
+    unsigned long baud;       /* 0: 115200 */
+    unsigned long timeout_ms; /* answer timeout per AT command; 0: 10000 */
+} iotsafe_at_options;
+
+/* Open device (e.g. /dev/ttyUSB2), set it raw, check the modem answers (ATE0). opt NULL: defaults. */
+iotsafe_rc iotsafe_at_open(const char *device, const iotsafe_at_options *opt,
+                           iotsafe_transport **out, iotsafe_status *st);
 
 /*
  * In-process transport around a function that plays the card: used by unit

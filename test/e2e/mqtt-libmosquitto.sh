@@ -59,9 +59,10 @@ fails 'key values mismatch|Unable to load client key' \
     "mqtt_publish refuses a card key that does not match the certificate" \
     publish --key "$WORK/genkey.pem" --id c-pub-bad --topic iotsafe/x --message x
 make_bogus_keyref "$WORK/missing-key.pem" 'iotsafe:label=NOSUCHKEY;type=private'
-fails 'Unable to load client key' \
-    "mqtt_publish refuses a key file naming a key that is not on the card" \
+fails 'OpenSSL Error\[0\]: error:[0-9A-F]+:iotsafe::object not found on card' \
+    "mqtt_publish refuses a key file naming a key that is not on the card, and says why" \
     publish --key "$WORK/missing-key.pem" --id c-pub-missing --topic iotsafe/x --message x
+like "libmosquitto names the key file" "$LAST_OUT" 'Unable to load client key'
 fails 'usage: mqtt_publish' "mqtt_publish rejects a bad command line" \
     "$MQTT_PUBLISH" --port 0 --topic x
 

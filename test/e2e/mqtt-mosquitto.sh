@@ -61,13 +61,20 @@ fails 'key values mismatch' \
     "mosquitto_pub refuses a card key that does not match the certificate" \
     pub -d --cert "$DEVCERT" --key "$WORK/genkey.pem" -i card-pub-bad -t iotsafe/x -m x
 make_bogus_keyref "$WORK/missing-key.pem" 'iotsafe:label=NOSUCHKEY;type=private'
-fails 'Unable to load client key file' \
-    "mosquitto_pub refuses a key file naming a key that is not on the card" \
+# libmosquitto prints OpenSSL's reason strings (without the detail text).
+fails 'OpenSSL Error\[0\]: error:[0-9A-F]+:iotsafe::object not found on card' \
+    "mosquitto_pub refuses a key file naming a key that is not on the card, and says why" \
     pub -d --cert "$DEVCERT" --key "$WORK/missing-key.pem" -i card-pub-missing -t iotsafe/x -m x
+like "it names the key file" "$LAST_OUT" "Unable to load client key file \"$WORK/missing-key.pem\""
 fails 'Error|error|lost|refused' \
     "the broker rejects a client without a certificate" \
     pub -i no-cert -t iotsafe/x -m x
 like "the rejected client never got a username" "$(broker_identity no-cert)" '^$'
+sim_stop
+fails 'OpenSSL Error\[0\]: error:[0-9A-F]+:iotsafe::no card in reader' \
+    "card absent: mosquitto_pub says why" \
+    pub -d --cert "$DEVCERT" --key "$keyfile" -i card-pub-absent -t iotsafe/x -m x
+sim_start
 
 stop_spawned "$BROKER_PID"
 done_testing

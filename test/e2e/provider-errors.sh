@@ -61,11 +61,33 @@ printf -- '-----BEGIN IOTSAFE KEY REFERENCE-----\n%s\n-----END IOTSAFE KEY REFER
     "$(printf '\x30\x2f\x1a\x19IoT SAFE key reference v1\x0c\x12iotsafe:lable=NOPE' | base64 -w0)" >"$WORK/bad-uri.pem"
 fails "key reference holds a malformed URI 'iotsafe:lable=NOPE'" "key file with a malformed URI" \
     "$KEYFILE_CHECK" "$WORK/bad-uri.pem"
-fails 'unsupported|No supported data' "openssl CLI refuses it too" openssl pkey -in "$WORK/bad-uri.pem" -pubout
+fails "key reference holds a malformed URI 'iotsafe:lable=NOPE'" "openssl CLI refuses it too, with the reason" \
+    openssl pkey -in "$WORK/bad-uri.pem" -pubout
 printf -- '-----BEGIN IOTSAFE KEY REFERENCE-----\n%s\n-----END IOTSAFE KEY REFERENCE-----\n' \
     "$(printf '\x30\x2d\x1a\x19IoT SAFE key reference v1\x0c\x10iotsafe:label=NO' | base64 -w0)" >"$WORK/no-key.pem"
 fails "no private key matching iotsafe:label=NO on the card" "key file naming a missing key" \
     "$KEYFILE_CHECK" "$WORK/no-key.pem"
+# The openssl CLI loads key files through its file store (not PEM_read_bio_PrivateKey).
+fails "no private key matching iotsafe:label=NO on the card" "missing key: openssl pkey says why" \
+    openssl pkey -in "$WORK/no-key.pem" -pubout
+fails "no private key matching iotsafe:label=NO on the card" "missing key: openssl req says why" \
+    openssl req -new -key "$WORK/no-key.pem" -subj /CN=x -out "$WORK/x.csr"
+like "req names the file" "$LAST_OUT" "Could not read private key from $WORK/no-key.pem"
+fails "no private key matching iotsafe:label=NO on the card" "missing key: s_client -key says why" \
+    openssl s_client -connect 127.0.0.1:1 -cert "$SOURCE_ROOT/test/data/devcert.pem" -key "$WORK/no-key.pem"
+printf -- '-----BEGIN IOTSAFE KEY REFERENCE-----\n%s\n-----END IOTSAFE KEY REFERENCE-----\n' \
+    "$(printf '\x30\x03\x02\x01\x05' | base64 -w0)" >"$WORK/not-a-ref.pem"
+fails 'the IOTSAFE KEY REFERENCE PEM block does not hold a key reference' \
+    "our PEM label around another body" openssl pkey -in "$WORK/not-a-ref.pem" -pubout
+fails 'does not hold a key reference' "the same through PEM_read_bio_PrivateKey" \
+    "$KEYFILE_CHECK" "$WORK/not-a-ref.pem"
+# Documented limit (doc/provider.md, "Errors"): a DER key reference has no PEM
+# stage, and OpenSSL 3.0's file store drops the reason there.
+printf '\x30\x2d\x1a\x19IoT SAFE key reference v1\x0c\x10iotsafe:label=NO' >"$WORK/no-key.der"
+fails 'ossl_store_handle_load_result:unsupported' "DER key reference naming a missing key: refused" \
+    openssl pkey -inform DER -in "$WORK/no-key.der" -pubout
+ok "other PEM keys still load with the provider active" \
+    openssl pkey -in "$SOURCE_ROOT/test/data/ca.key" -pubout -out /dev/null
 fails 'certificate matches|key values mismatch' "key file vs a certificate of another key" \
     sh -c "openssl pkey -in 'iotsafe:label=GENKEY' -out '$WORK/gen-key.pem' && '$KEYFILE_CHECK' '$WORK/gen-key.pem' '$SOURCE_ROOT/test/data/devcert.pem'"
 is "exit code 3 (mismatch)" "$LAST_RC" 3
@@ -78,6 +100,12 @@ fails "no card in any reader|no card in reader 'Virtual PCD 00 00'" "card remove
 fails "no card in (any )?reader" "card removed: key file (PEM_read_bio_PrivateKey path)" \
     "$KEYFILE_CHECK" "$WORK/card-key.pem"
 fails "no card in (any )?reader" "card removed: storeutl" openssl storeutl 'iotsafe:'
+fails "no card in (any )?reader" "card removed: key file through openssl pkey" \
+    openssl pkey -in "$WORK/card-key.pem" -pubout
+fails "no card in (any )?reader" "card removed: key file through openssl req" \
+    openssl req -new -key "$WORK/card-key.pem" -subj /CN=x -out "$WORK/x.csr"
+fails "no card in (any )?reader" "card removed: key file through s_client -key" \
+    openssl s_client -connect 127.0.0.1:1 -cert "$SOURCE_ROOT/test/data/devcert.pem" -key "$WORK/card-key.pem"
 fails "no card in (any )?reader" "card removed: dgst -sign" openssl dgst -sha256 -sign "$K" "$msg"
 pcscd_stop
 fails 'PC/SC service not available.*is pcscd running' "pcscd not running" openssl pkey -in "$K" -pubout

@@ -4,6 +4,7 @@
  * test card (deterministic ECDSA): the vectors of the protocol notes §13,
  * lookups by ID and label, attribute enforcement, and each quirk switch.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,191 @@ START_TEST(tv6_dh_and_tv7_hkdf)
     zl = sizeof z;
     ck_assert_int_eq(iotsafe_compute_dh(s.card, &DEV, &slot, z, &zl, &st), IOTSAFE_E_USAGE);
     ck_assert_msg(strstr(st.msg, "COMPUTE DH on private key id=01") != NULL, "%s", st.msg);
+    sim_close(&s);
+}
+END_TEST
+
+/* Counts the INS bytes the card sees, to check which commands an operation sends. */
+typedef struct counting {
+    sim_applet *applet;
+    unsigned long ins[256];
+} counting;
+
+static int counting_process(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
+                            size_t *resp_len)
+{
+    counting *k = ctx;
+    if (cmd_len >= 2)
+        k->ins[cmd[1]]++;
+    return sim_applet_process(k->applet, cmd, cmd_len, resp, resp_len);
+}
+
+static iotsafe_card *attach_fn(iotsafe_card_fn fn, void *ctx)
+{
+    iotsafe_transport *t;
+    ck_assert_int_eq(iotsafe_func_transport_new(fn, ctx, &t), IOTSAFE_OK);
+    iotsafe_card *c;
+    iotsafe_status st;
+    iotsafe_rc rc = iotsafe_card_attach(NULL, t, &c, &st);
+    ck_assert_msg(rc == IOTSAFE_OK, "attach: %s", st.msg);
+    return c;
+}
+
+static sim_applet *applet_new(void)
+{
+    char err[256];
+    const char *ov[] = {"deterministic=yes"};
+    sim_applet *a = sim_applet_new(CARD_CONF, NULL, 1, ov, 1, err, sizeof err);
+    ck_assert_msg(a != NULL, "simulator: %s", err);
+    sim_applet_power(a, SIM_POWER_ON);
+    return a;
+}
+
+static unsigned long put_apdus(const counting *k)
+{
+    return k->ins[0x24] + k->ins[0xD8];
+}
+
+/* The peer slot is written only when the card holds another point (NVM wear). */
+START_TEST(dh_peer_written_only_when_changed)
+{
+    counting k;
+    memset(&k, 0, sizeof k);
+    k.applet = applet_new();
+    iotsafe_card *a = attach_fn(counting_process, &k);
+    /* a second handle on the same card plays another process sharing the SIM */
+    iotsafe_card *b = attach_fn(sim_applet_process, k.applet);
+    const iotsafe_ref priv = {.id = &ID4, .id_len = 1}, slot = {.id = &ID5, .id_len = 1};
+    uint8_t z[32], want[32], peer[65], other[65];
+    hex2bin("04" TV6_PX TV6_PY, peer, sizeof peer);
+    hex2bin("04" TV_QX TV_QY, other, sizeof other);
+    hex2bin(TV6_Z, want, sizeof want);
+    iotsafe_status st;
+    size_t zl = sizeof z;
+
+    /* empty slot: READ PUBLIC KEY fails, so the point is written */
+    ck_assert_int_eq(iotsafe_compute_dh_with_peer(a, &priv, &slot, peer, 65, z, &zl, &st),
+                     IOTSAFE_OK);
+    ck_assert_mem_eq(z, want, 32);
+    ck_assert_uint_eq(k.ins[0xD8], 1);
+
+    /* same peer again: read back from the card, identical, no PUT PUBLIC KEY */
+    memset(k.ins, 0, sizeof k.ins);
+    unsigned long before = iotsafe_card_apdu_count(a);
+    zl = sizeof z;
+    ck_assert_int_eq(iotsafe_compute_dh_with_peer(a, &priv, &slot, peer, 65, z, &zl, &st),
+                     IOTSAFE_OK);
+    ck_assert_mem_eq(z, want, 32);
+    ck_assert_uint_eq(put_apdus(&k), 0);
+    ck_assert_uint_eq(k.ins[0xCD], 1);
+    ck_assert_uint_eq(iotsafe_card_apdu_count(a) - before, 2);
+
+    /* another process puts its own peer in the slot: a's cache says "peer" but the
+       card holds "other", so a must write again (it reads the card, not its cache) */
+    ck_assert_int_eq(iotsafe_put_public_key(b, &slot, other, 65, &st), IOTSAFE_OK);
+    memset(k.ins, 0, sizeof k.ins);
+    zl = sizeof z;
+    ck_assert_int_eq(iotsafe_compute_dh_with_peer(a, &priv, &slot, peer, 65, z, &zl, &st),
+                     IOTSAFE_OK);
+    ck_assert_mem_eq(z, want, 32);
+    ck_assert_uint_eq(k.ins[0xD8], 1);
+
+    /* a different peer is written */
+    memset(k.ins, 0, sizeof k.ins);
+    zl = sizeof z;
+    ck_assert_int_eq(iotsafe_compute_dh_with_peer(a, &priv, &slot, other, 65, z, &zl, &st),
+                     IOTSAFE_OK);
+    ck_assert_uint_eq(k.ins[0xD8], 1);
+    ck_assert(memcmp(z, want, 32) != 0);
+    uint8_t back[65];
+    size_t bl = sizeof back;
+    ck_assert_int_eq(iotsafe_read_public_key(a, &slot, back, &bl, &st), IOTSAFE_OK);
+    ck_assert_mem_eq(back, other, 65);
+
+    iotsafe_card_free(b);
+    iotsafe_card_free(a);
+    sim_applet_free(k.applet);
+}
+END_TEST
+
+/* iotsafe_card_flush_cache drops both the object list and the public keys. */
+START_TEST(flush_sees_other_handles_changes)
+{
+    sim_applet *applet = applet_new();
+    iotsafe_card *a = attach_fn(sim_applet_process, applet);
+    iotsafe_card *b = attach_fn(sim_applet_process, applet);
+    const iotsafe_ref slot = {.id = &ID5, .id_len = 1};
+    uint8_t peer[65], other[65], back[65];
+    hex2bin("04" TV6_PX TV6_PY, peer, sizeof peer);
+    hex2bin("04" TV_QX TV_QY, other, sizeof other);
+    iotsafe_status st;
+    iotsafe_object o;
+
+    ck_assert_int_eq(iotsafe_put_public_key(a, &slot, peer, 65, &st), IOTSAFE_OK);
+    size_t bl = sizeof back;
+    ck_assert_int_eq(iotsafe_read_public_key(a, &slot, back, &bl, &st), IOTSAFE_OK);
+    ck_assert_int_eq(iotsafe_find_object(a, IOTSAFE_OBJ_PUBLIC_KEY, &slot, &o, &st), IOTSAFE_OK);
+    unsigned long before = iotsafe_card_apdu_count(a);
+    bl = sizeof back;
+    ck_assert_int_eq(iotsafe_read_public_key(a, &slot, back, &bl, &st), IOTSAFE_OK);
+    ck_assert_int_eq(iotsafe_find_object(a, IOTSAFE_OBJ_PUBLIC_KEY, &slot, &o, &st), IOTSAFE_OK);
+    ck_assert_uint_eq(iotsafe_card_apdu_count(a), before); /* both cached */
+
+    ck_assert_int_eq(iotsafe_put_public_key(b, &slot, other, 65, &st), IOTSAFE_OK);
+    bl = sizeof back;
+    ck_assert_int_eq(iotsafe_read_public_key(a, &slot, back, &bl, &st), IOTSAFE_OK);
+    ck_assert_mem_eq(back, peer, 65); /* stale: a cannot know without asking */
+
+    iotsafe_card_flush_cache(a);
+    before = iotsafe_card_apdu_count(a);
+    bl = sizeof back;
+    ck_assert_int_eq(iotsafe_read_public_key(a, &slot, back, &bl, &st), IOTSAFE_OK);
+    ck_assert_mem_eq(back, other, 65);
+    ck_assert_uint_eq(iotsafe_card_apdu_count(a) - before, 1);
+    before = iotsafe_card_apdu_count(a);
+    ck_assert_int_eq(iotsafe_find_object(a, IOTSAFE_OBJ_PUBLIC_KEY, &slot, &o, &st), IOTSAFE_OK);
+    ck_assert_uint_gt(iotsafe_card_apdu_count(a), before); /* list read again */
+    iotsafe_card_flush_cache(NULL);
+
+    iotsafe_card_free(b);
+    iotsafe_card_free(a);
+    sim_applet_free(applet);
+}
+END_TEST
+
+struct flush_thread {
+    iotsafe_card *card;
+    int failures;
+};
+
+static void *flusher(void *arg)
+{
+    struct flush_thread *f = arg;
+    for (int i = 0; i < 300; i++)
+        iotsafe_card_flush_cache(f->card);
+    return NULL;
+}
+
+/* Flushing from one thread while another uses the caches (run under ASan/TSan). */
+START_TEST(flush_concurrent_with_use)
+{
+    simcard s = sim_open(NULL);
+    struct flush_thread f = {s.card, 0};
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, flusher, &f), 0);
+    const iotsafe_ref lab = {.label = (const uint8_t *)"DEVKEY", .label_len = 6};
+    for (int i = 0; i < 100; i++) {
+        uint8_t pt[65];
+        size_t pl = sizeof pt;
+        iotsafe_status st;
+        iotsafe_object o;
+        if (iotsafe_read_public_key(s.card, &lab, pt, &pl, &st) != IOTSAFE_OK ||
+            iotsafe_find_object(s.card, IOTSAFE_OBJ_PRIVATE_KEY, &lab, &o, &st) != IOTSAFE_OK ||
+            o.id[0] != 1)
+            f.failures++;
+    }
+    ck_assert_int_eq(pthread_join(th, NULL), 0);
+    ck_assert_int_eq(f.failures, 0);
     sim_close(&s);
 }
 END_TEST
@@ -433,6 +619,9 @@ static Suite *sim_suite(void)
     tcase_add_test(tc, tv2_sign_two_apdus_and_tv5_verify);
     tcase_add_test(tc, tv4_public_key);
     tcase_add_test(tc, tv6_dh_and_tv7_hkdf);
+    tcase_add_test(tc, dh_peer_written_only_when_changed);
+    tcase_add_test(tc, flush_sees_other_handles_changes);
+    tcase_add_test(tc, flush_concurrent_with_use);
     tcase_add_test(tc, tv9_prf);
     tcase_add_test(tc, tv10_info_tv11_random);
     tcase_add_test(tc, objects_files_lookup);

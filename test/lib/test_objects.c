@@ -98,7 +98,7 @@ START_TEST(malformed_lists)
         "C1 05 74 03 414243",                    /* no ID */
         "C1 05 60 01 00 84 01",                  /* attribute first, then truncated */
         "C1 06 84 01 01 60 01",                  /* truncated attribute */
-        "C1 22" "84 01 01 60 01 00",             /* structure longer than input */
+        "C1 22 84 01 01 60 01 00",               /* structure longer than input */
         "C1 06 84 01 01 4B 02 13",               /* 4B of 2 bytes */
         "C1 02 84 00",                           /* empty ID */
         "C1 17 84 15 000102030405060708090A0B0C0D0E0F1011121314", /* 21-byte ID */
@@ -204,6 +204,66 @@ START_TEST(list_errors)
 }
 END_TEST
 
+/* READ FILE stops on a broken object list; only "no list on this card" falls back. */
+START_TEST(read_file_list_errors_stop)
+{
+    script *s = script_new();
+    script_expect_open(s);
+    iotsafe_card *c = script_card(s, NULL);
+    const uint8_t f2 = 2;
+    const iotsafe_ref file = {.id = &f2, .id_len = 1};
+    uint8_t *data = NULL;
+    size_t len = 0;
+    iotsafe_status st;
+    /* no READ FILE may follow any of these: the script would see an unexpected APDU */
+    script_expect(s, "81 CB 01 00 00", "C1 05 84 01 01 60 9000");
+    ck_assert_int_eq(iotsafe_read_file(c, &file, &data, &len, &st), IOTSAFE_E_MALFORMED);
+    ck_assert_ptr_null(data);
+    ck_assert_msg(strstr(st.msg, "object list") != NULL, "%s", st.msg);
+    script_expect(s, "81 CB 01 00 00", "6F00");
+    ck_assert_int_eq(iotsafe_read_file(c, &file, &data, &len, &st), IOTSAFE_E_SW);
+    ck_assert_uint_eq(st.sw, 0x6F00);
+    script_expect_err(s, "81 CB 01 00 00", IOTSAFE_E_TRANSPORT);
+    ck_assert_int_eq(iotsafe_read_file(c, &file, &data, &len, &st), IOTSAFE_E_TRANSPORT);
+    /* the same without a status to look at */
+    script_expect(s, "81 CB 01 00 00", "6F00");
+    ck_assert_int_eq(iotsafe_read_file(c, &file, &data, &len, NULL), IOTSAFE_E_SW);
+    /* a file absent from a good list is not read either */
+    script_expect(s, "81 CB 01 00 00", "C3 06 83 01 03 20 01 10 9000");
+    ck_assert_int_eq(iotsafe_read_file(c, &file, &data, &len, &st), IOTSAFE_E_NOT_FOUND);
+    ck_assert_ptr_null(data);
+    script_done(s);
+    iotsafe_card_discard(c);
+    script_free(s);
+}
+END_TEST
+
+static const char *const no_list_sw[] = {"6D00", "6A81", "6A86", "6A88"};
+
+START_TEST(read_file_without_list)
+{
+    script *s = script_new();
+    script_expect_open(s);
+    iotsafe_card *c = script_card(s, NULL);
+    const uint8_t f2 = 2;
+    const iotsafe_ref file = {.id = &f2, .id_len = 1};
+    uint8_t *data = NULL;
+    size_t len = 0;
+    iotsafe_status st;
+    script_expect(s, "81 CB 01 00 00", no_list_sw[_i]);
+    /* size unknown: one full step, a short answer ends the file, DER length cuts padding */
+    script_expect(s, "81 B0 00 00 03 83 01 02 00", "30 03 02 01 05 00 00 9000");
+    iotsafe_rc rc = iotsafe_read_file(c, &file, &data, &len, &st);
+    ck_assert_msg(rc == IOTSAFE_OK, "%s: %s", no_list_sw[_i], st.msg);
+    ck_assert_uint_eq(len, 5);
+    ck_assert_mem_eq(data, "\x30\x03\x02\x01\x05", 5);
+    free(data);
+    script_done(s);
+    iotsafe_card_discard(c);
+    script_free(s);
+}
+END_TEST
+
 START_TEST(tv10_app_info)
 {
     script *s = script_new();
@@ -258,6 +318,9 @@ static Suite *objects_suite(void)
     tcase_add_test(tc, malformed_lists);
     tcase_add_test(tc, paging_and_lookup);
     tcase_add_test(tc, list_errors);
+    tcase_add_test(tc, read_file_list_errors_stop);
+    tcase_add_loop_test(tc, read_file_without_list, 0,
+                        (int)(sizeof no_list_sw / sizeof no_list_sw[0]));
     tcase_add_test(tc, tv10_app_info);
     tcase_add_test(tc, ref_strings);
     suite_add_tcase(s, tc);

@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# The OpenSSL provider with its `modem` setting: unchanged openssl commands
+# use the card key through a (simulated) modem, AT+CSIM and AT+CGLA, no pcscd.
+. "$SOURCE_ROOT/test/e2e/harness.sh"
+. "$SOURCE_ROOT/test/e2e/lib-tool.sh"
+. "$SOURCE_ROOT/test/e2e/modem-lib.sh"
+
+module=$BUILD_ROOT/provider/iotsafe.so
+[ -f "$module" ] || skip_all "provider not built"
+
+# openssl.cnf: default, then iotsafe with the given extra lines in its section.
+write_cnf() {
+    local out=$1
+    shift
+    {
+        echo "openssl_conf = openssl_init"
+        echo "[openssl_init]"
+        echo "providers = provider_sect"
+        echo "[provider_sect]"
+        echo "default = default_sect"
+        echo "iotsafe = iotsafe_sect"
+        echo "[default_sect]"
+        echo "activate = 1"
+        echo "[iotsafe_sect]"
+        echo "module = $module"
+        echo "activate = 1"
+        printf '%s\n' "$@"
+    } >"$out"
+}
+
+key='iotsafe:label=DEVKEY;type=private'
+msg=$WORK/msg.txt
+printf 'provider through a modem\n' >"$msg"
+write_cnf "$WORK/modem.cnf" "modem = $MODEM"
+write_cnf "$WORK/plain.cnf"
+export OPENSSL_CONF=$WORK/modem.cnf
+
+# openssl pkey -pubout and dgst -sign/-verify; $1 names the run.
+prov_round() {
+    local tag=$1
+    ok "$tag: openssl pkey -pubout" openssl pkey -in "$key" -pubout -out "$WORK/pub-$tag.pem"
+    is "$tag: public key is DEVKEY" "$(spki_hex "$WORK/pub-$tag.pem")" "$DEVKEY_SPKI_HEX"
+    ok "$tag: openssl dgst -sign" openssl dgst -sha256 -sign "$key" -out "$WORK/sig-$tag.der" "$msg"
+    ok "$tag: plain openssl verifies it" \
+        ossl dgst -sha256 -verify "$WORK/pub-$tag.pem" -signature "$WORK/sig-$tag.der" "$msg"
+    ok "$tag: dgst -verify with the card key" \
+        openssl dgst -sha256 -verify "$WORK/pub-$tag.pem" -signature "$WORK/sig-$tag.der" "$msg"
+    like "$tag: Verified OK" "$LAST_OUT" 'Verified OK'
+}
+
+modem_up
+prov_round csim
+IOTSAFE_MODEM_MODE=cgla prov_round cgla-env
+write_cnf "$WORK/cgla.cnf" "modem = $MODEM" "modem-mode = cgla"
+OPENSSL_CONF=$WORK/cgla.cnf prov_round cgla-cnf
+OPENSSL_CONF=$WORK/plain.cnf IOTSAFE_MODEM=$MODEM prov_round env-only
+
+ok "storeutl lists the card through the modem" openssl storeutl -certs iotsafe:
+like "storeutl: both certificates" "$LAST_OUT" 'Total found: 2'
+ok "a certificate request signed on the card" \
+    openssl req -new -key "$key" -subj /CN=modem-device -out "$WORK/req.pem"
+ok "the request's signature verifies" ossl req -in "$WORK/req.pem" -verify -noout
+
+# Without the modem setting the provider looks for PC/SC, and there is none here.
+fails 'PC/SC|pcscd|no reader|not found' "without modem: PC/SC, which is absent" \
+    env OPENSSL_CONF="$WORK/plain.cnf" openssl pkey -in "$key" -pubout
+fails "bad value 'bogus'" "bad modem-mode is reported" \
+    env IOTSAFE_MODEM_MODE=bogus openssl pkey -in "$key" -pubout
+fails "cannot open modem device" "missing modem device is reported" \
+    env IOTSAFE_MODEM="$WORK/no-such-tty" openssl pkey -in "$key" -pubout
+
+# 61xx through the modem.
+modem_down
+modem_up --set t0=yes
+prov_round t0-csim
+IOTSAFE_MODEM_MODE=cgla prov_round t0-cgla
+is "the provider closed every AT+CCHO session" "$(sim_log_count 'modem AT\+CCHC')" "$(sim_log_count 'modem AT\+CCHO$')"
+
+done_testing

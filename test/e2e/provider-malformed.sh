@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Malformed card answers through pcscd, seen by OpenSSL programs: with the
+# simulator's fault=KIND (doc/simulator.md) the provider fails with the reason
+# "malformed card answer" and a message naming the command and the object,
+# for pkey -pubout, dgst -sign, storeutl and key files; nothing crashes and
+# the card works again once it answers properly.
+. "$SOURCE_ROOT/test/e2e/harness.sh"
+
+KEYFILE_CHECK=$BUILD_ROOT/test/provider/keyfile_check
+K='iotsafe:label=DEVKEY'
+msg=$WORK/msg
+printf 'malformed answer test\n' >"$msg"
+
+card_up
+ok "key file for DEVKEY" openssl pkey -in "$K" -out "$WORK/card-key.pem"
+ok "public key for verification" openssl pkey -in "$K" -pubout -out "$WORK/dev.pub"
+
+fault() {
+    sim_stop
+    sim_start --set "fault=$1"
+}
+
+# ---- object list cut inside an object's TLV
+fault truncated-list
+LIST_ERR='malformed card answer:.*object list: TLV length runs past the end of its structure'
+fails "$LIST_ERR" "truncated list: pkey -pubout" openssl pkey -in "$K" -pubout
+fails "$LIST_ERR" "truncated list: dgst -sign" openssl dgst -sha256 -sign "$K" -out "$WORK/s" "$msg"
+fails "$LIST_ERR" "truncated list: storeutl" openssl storeutl 'iotsafe:'
+fails "$LIST_ERR" "truncated list: key file through openssl req" \
+    openssl req -new -key "$WORK/card-key.pem" -subj /CN=x -out "$WORK/x.csr"
+fails "$LIST_ERR" "truncated list: key file through PEM_read_bio_PrivateKey" \
+    "$KEYFILE_CHECK" "$WORK/card-key.pem"
+
+# ---- READ PUBLIC KEY with an inner length past the end
+fault bad-pubkey
+PUB_ERR='malformed card answer:.*READ PUBLIC KEY on public key id=01 \(DEVKEY\): malformed card answer'
+fails "$PUB_ERR" "bad public key answer: pkey -pubout" openssl pkey -in "$K" -pubout
+fails "$PUB_ERR" "bad public key answer: dgst -sign" openssl dgst -sha256 -sign "$K" -out "$WORK/s" "$msg"
+fails "$PUB_ERR" "bad public key answer: storeutl of the key" openssl storeutl "$K"
+# A listing skips empty slots quietly, but not a garbled answer.
+fails "$PUB_ERR" "bad public key answer: storeutl iotsafe: (listing)" openssl storeutl 'iotsafe:'
+fails "$PUB_ERR" "bad public key answer: key file" openssl pkey -in "$WORK/card-key.pem" -pubout
+ok "bad public key answer: certificates still load" openssl storeutl 'iotsafe:type=cert'
+
+# ---- signature TLV 33 with a length past the end
+fault bad-signature
+SIG_ERR='malformed card answer:.*COMPUTE SIGNATURE on private key id=01 \(DEVKEY\): malformed card answer'
+fails "$SIG_ERR" "bad signature answer: dgst -sign" openssl dgst -sha256 -sign "$K" -out "$WORK/s" "$msg"
+fails "$SIG_ERR" "bad signature answer: dgst -sign with the key file" \
+    openssl dgst -sha256 -sign "$WORK/card-key.pem" -out "$WORK/s" "$msg"
+fails "$SIG_ERR" "bad signature answer: req" \
+    openssl req -new -key "$WORK/card-key.pem" -subj /CN=x -out "$WORK/x.csr"
+ok "bad signature answer: pkey -pubout is unaffected" openssl pkey -in "$K" -pubout
+
+# ---- GET RANDOM short, through the opt-in card RNG as the DRBG
+fault short-random
+sed 's/^\[openssl_init\]$/[openssl_init]\nrandom = random_sect/; s/^\[iotsafe_sect\]$/[iotsafe_sect]\nrand = 1/' \
+    "$OPENSSL_CONF" >"$WORK/rand.cnf"
+printf '[random_sect]\nrandom = CARD-RNG\n' >>"$WORK/rand.cnf"
+fails 'malformed card answer:.*GET RANDOM: malformed card answer: no random bytes returned' \
+    "short random: openssl rand through CARD-RNG" env OPENSSL_CONF="$WORK/rand.cnf" openssl rand -hex 16
+ok "short random: signing is unaffected" openssl dgst -sha256 -sign "$K" -out "$WORK/s" "$msg"
+
+# ---- back to a well-behaved card
+fault none
+ok "fault=none: dgst -sign works again" openssl dgst -sha256 -sign "$K" -out "$WORK/s" "$msg"
+ok "and the signature verifies" env OPENSSL_CONF=/dev/null openssl dgst -sha256 -verify "$WORK/dev.pub" -signature "$WORK/s" "$msg"
+ok "fault=none: storeutl iotsafe: works again" openssl storeutl 'iotsafe:'
+
+done_testing
