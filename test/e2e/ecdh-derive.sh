@@ -37,11 +37,21 @@ ok "a key-agreement-only key (NOSIGN) derives" \
     openssl pkeyutl -derive -inkey 'iotsafe:label=NOSIGN' -peerkey peer1.pem -out nosign.bin
 
 # ---- what goes over the wire: the peer point in, the secret redacted
+# (the slot holds peer1 from the NOSIGN derive: peer2 has to be written)
 trace=$WORK/dh.trace
-IOTSAFE_TRACE=1 openssl pkeyutl -derive -inkey 'iotsafe:label=DHKEY' -peerkey peer1.pem \
+IOTSAFE_TRACE=1 openssl pkeyutl -derive -inkey 'iotsafe:label=DHKEY' -peerkey peer2.pem \
     -out traced.bin 2>"$trace"
 is "traced derive succeeded" "$?" 0
+like "READ PUBLIC KEY of the peer slot 05 first" "$(cat "$trace")" 'iotsafe: > [0-9A-F]{2} CD 00 00 03 85 01 05'
 like "PUT PUBLIC KEY into the peer slot 05" "$(cat "$trace")" 'iotsafe: > [0-9A-F]{2} 24 00 03 03 85 01 05'
+# the same peer again: the slot already holds it, no NVM write
+trace2=$WORK/dh2.trace
+IOTSAFE_TRACE=1 openssl pkeyutl -derive -inkey 'iotsafe:label=DHKEY' -peerkey peer2.pem \
+    -out traced2.bin 2>"$trace2"
+is "second traced derive succeeded" "$?" 0
+ok "same secret the second time" cmp traced.bin traced2.bin
+like "the slot is read back" "$(cat "$trace2")" 'iotsafe: > [0-9A-F]{2} CD 00 00 03 85 01 05'
+is "no PUT PUBLIC KEY for an unchanged peer" "$(grep -cE 'iotsafe: > [0-9A-F]{2} (24|D8) ' "$trace2")" 0
 like "COMPUTE DH with key 04 and slot 05" "$(cat "$trace")" 'iotsafe: > [0-9A-F]{2} 46 00 00 06 84 01 04 85 01 05'
 like "the shared secret is redacted from the trace" "$(cat "$trace")" '\[32 bytes redacted\] 90 00'
 like "no secret bytes in the trace" "$(grep -c "$(od -An -tx1 -N8 traced.bin | tr -d ' \n' | tr a-f A-F | sed 's/../& /g; s/ $//')" "$trace")" '^0$'
