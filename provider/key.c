@@ -11,6 +11,8 @@
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 
+#include "hex.h"
+
 IOTSAFE_KEY *iotsafe_key_new(IOTSAFE_PROV_CTX *ctx)
 {
     IOTSAFE_KEY *k = calloc(1, sizeof(*k));
@@ -178,24 +180,23 @@ int iotsafe_key_from_reference(const void *ref, size_t ref_sz, IOTSAFE_KEY **out
     return 1;
 }
 
-static const char *obj_desc(const iotsafe_object *o, char *buf, size_t len)
+const char *iotsafe_prov_obj_desc(const iotsafe_object *o, char *buf, size_t len)
 {
-    size_t pos = 0;
-    int n = snprintf(buf, len, "id=");
-    pos = n > 0 ? (size_t)n : 0;
-    for (size_t i = 0; i < o->id_len && pos + 3 < len; i++)
-        pos += (size_t)snprintf(buf + pos, len - pos, "%02X", o->id[i]);
-    if (o->label_len > 0 && pos < len)
-        snprintf(buf + pos, len - pos, " (label %.*s)", (int)o->label_len, (const char *)o->label);
+    char id[2 * IOTSAFE_ID_MAX + 1];
+    iotsafe_hex_format(o->id, o->id_len, id, sizeof(id));
+    if (o->label_len > 0)
+        snprintf(buf, len, "id=%s (label %.*s)", id, (int)o->label_len, (const char *)o->label);
+    else
+        snprintf(buf, len, "id=%s", id);
     return buf;
 }
 
 const char *iotsafe_key_desc(const IOTSAFE_KEY *k, char *buf, size_t len)
 {
     if (k->has_private)
-        return obj_desc(&k->priv, buf, len);
+        return iotsafe_prov_obj_desc(&k->priv, buf, len);
     if (k->has_pub_obj)
-        return obj_desc(&k->pub, buf, len);
+        return iotsafe_prov_obj_desc(&k->pub, buf, len);
     snprintf(buf, len, "(public key not on a card)");
     return buf;
 }
@@ -276,7 +277,8 @@ static iotsafe_rc read_point(IOTSAFE_PROV_CTX *ctx, iotsafe_card *card, IOTSAFE_
     if (!normalise_point(ctx->libctx, k->curve, point, len, k->point, &k->point_len))
         return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, 0,
                                   "public key %s on the card is not a valid %s point",
-                                  obj_desc(pub, d, sizeof(d)), iotsafe_curve_name(k->curve));
+                                  iotsafe_prov_obj_desc(pub, d, sizeof(d)),
+                                  iotsafe_curve_name(k->curve));
     return IOTSAFE_OK;
 }
 
@@ -290,7 +292,7 @@ static iotsafe_rc key_build(IOTSAFE_PROV_CTX *ctx, iotsafe_card *card, const cha
 
     if (obj->type != IOTSAFE_OBJ_PRIVATE_KEY && obj->type != IOTSAFE_OBJ_PUBLIC_KEY)
         return iotsafe_status_set(st, IOTSAFE_E_USAGE, 0, "object %s is not an EC key",
-                                  obj_desc(obj, d, sizeof(d)));
+                                  iotsafe_prov_obj_desc(obj, d, sizeof(d)));
     k = calloc(1, sizeof(*k));
     if (k == NULL)
         return iotsafe_status_set(st, IOTSAFE_E_NOMEM, 0, "out of memory");
@@ -306,7 +308,7 @@ static iotsafe_rc key_build(IOTSAFE_PROV_CTX *ctx, iotsafe_card *card, const cha
     if (k->curve == IOTSAFE_CURVE_NONE) {
         rc = iotsafe_status_set(st, IOTSAFE_E_UNSUPPORTED, 0,
                                 "key %s has key type %02X, not an EC curve this provider supports",
-                                obj_desc(obj, d, sizeof(d)), obj->key_type);
+                                iotsafe_prov_obj_desc(obj, d, sizeof(d)), obj->key_type);
         goto err;
     }
     if (obj->type == IOTSAFE_OBJ_PRIVATE_KEY) {
@@ -358,7 +360,14 @@ static iotsafe_rc resolve_op(iotsafe_card *card, void *varg, iotsafe_status *st)
         uri->type == IOTSAFE_URI_TYPE_PUBLIC ? IOTSAFE_OBJ_PUBLIC_KEY : IOTSAFE_OBJ_PRIVATE_KEY;
     iotsafe_object *objs = NULL;
     size_t n = 0;
-    iotsafe_rc rc = iotsafe_list_objects(card, &objs, &n, st);
+    iotsafe_rc rc;
+
+    /*
+     * Each load reads the card afresh: the handle's cache may predate a key
+     * generation by another process. One list + one public key read per load.
+     */
+    iotsafe_card_flush_cache(card);
+    rc = iotsafe_list_objects(card, &objs, &n, st);
     if (rc != IOTSAFE_OK)
         return rc;
     rc = IOTSAFE_E_NOT_FOUND;

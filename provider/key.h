@@ -75,6 +75,8 @@ iotsafe_ref iotsafe_key_pub_ref(const IOTSAFE_KEY *k);
 
 /* "id=01 (label DEVKEY)" for messages. */
 const char *iotsafe_key_desc(const IOTSAFE_KEY *k, char *buf, size_t len);
+/* The same description of any card object. */
+const char *iotsafe_prov_obj_desc(const iotsafe_object *o, char *buf, size_t len);
 
 /* ---- curve facts (no card I/O) ---- */
 int iotsafe_curve_bits(iotsafe_curve c);             /* 256 */

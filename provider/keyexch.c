@@ -2,10 +2,12 @@
 /*
  * ECDH with a card key: the peer's point goes into a public key slot with
  * update access (PUT PUBLIC KEY) and the card computes the shared secret
- * (COMPUTE DH), both in one card transaction so no other process can swap
- * the slot in between. The result is the plain X coordinate, like the
- * default provider's ECDH; optionally run through the X9.63 KDF (as CMS
- * asks for), computed on the host from the card's secret.
+ * (COMPUTE DH). Choosing the slot (object list or dh-peer-slot lookup) is a
+ * card transaction of its own; only the PUT and the DH share one, so no
+ * other process can swap the slot's point in between (libiotsafe skips the
+ * PUT when the slot already holds this peer). The result is the plain X
+ * coordinate, like the default provider's ECDH; optionally run through the
+ * X9.63 KDF (as CMS asks for), computed on the host from the card's secret.
  *
  * The slot is the provider's dh-peer-slot setting, else the first public
  * key object with update access on the key's curve that is not the key's
@@ -22,6 +24,7 @@
 #include <openssl/params.h>
 
 #include "cardops.h"
+#include "hex.h"
 #include "key.h"
 
 #define KDF_NAME_X963 "X963KDF"
@@ -165,15 +168,6 @@ struct dh_arg {
     size_t z_len;
 };
 
-static const char *id_hex(const uint8_t *id, size_t len, char *buf, size_t buflen)
-{
-    size_t pos = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < len && pos + 3 <= buflen; i++)
-        pos += (size_t)snprintf(buf + pos, buflen - pos, "%02X", id[i]);
-    return buf;
-}
-
 /* Is obj a public key slot this key may put its peer into? */
 static int slot_fits(const IOTSAFE_KEY *k, const iotsafe_object *o)
 {
@@ -199,7 +193,7 @@ static iotsafe_rc find_slot(iotsafe_card *card, const struct dh_arg *a, iotsafe_
 
     if (cfg->dh_peer_slot_len > 0) {
         iotsafe_ref ref = {cfg->dh_peer_slot, cfg->dh_peer_slot_len, NULL, 0};
-        id_hex(cfg->dh_peer_slot, cfg->dh_peer_slot_len, h, sizeof(h));
+        iotsafe_hex_format(cfg->dh_peer_slot, cfg->dh_peer_slot_len, h, sizeof(h));
         rc = iotsafe_find_object(card, IOTSAFE_OBJ_PUBLIC_KEY, &ref, slot, st);
         if (rc == IOTSAFE_E_NOT_FOUND)
             return iotsafe_status_set(st, rc, 0,

@@ -18,6 +18,7 @@
 #include <openssl/params.h>
 
 #include "cardops.h"
+#include "hex.h"
 #include "key.h"
 #include "uri.h"
 
@@ -28,49 +29,6 @@ typedef struct gen_ctx {
     int has_target;
     iotsafe_uri target;  /* the container: id and/or label (+ reader) */
 } GEN_CTX;
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* "02", "0a0b" or "0A:0B" -> bytes; 0 on bad input. */
-static int parse_id(const char *s, uint8_t *out, size_t *out_len)
-{
-    size_t n = 0;
-    while (*s != '\0') {
-        int hi, lo;
-        if (*s == ':') {
-            s++;
-            continue;
-        }
-        if ((hi = hexval(s[0])) < 0 || (lo = hexval(s[1])) < 0 || n == IOTSAFE_ID_MAX)
-            return 0;
-        out[n++] = (uint8_t)(hi << 4 | lo);
-        s += 2;
-    }
-    *out_len = n;
-    return n > 0;
-}
-
-/* "id=02 (label GENKEY)" for messages. */
-static const char *obj_desc(const iotsafe_object *o, char *buf, size_t len)
-{
-    size_t pos;
-    int n = snprintf(buf, len, "id=");
-    pos = n > 0 ? (size_t)n : 0;
-    for (size_t i = 0; i < o->id_len && pos + 3 < len; i++)
-        pos += (size_t)snprintf(buf + pos, len - pos, "%02X", o->id[i]);
-    if (o->label_len > 0 && pos < len)
-        snprintf(buf + pos, len - pos, " (label %.*s)", (int)o->label_len, (const char *)o->label);
-    return buf;
-}
 
 void *iotsafe_keygen_init(void *provctx, int selection, const OSSL_PARAM params[])
 {
@@ -162,7 +120,8 @@ int iotsafe_keygen_set_params(void *genctx, const OSSL_PARAM params[])
     if ((p = OSSL_PARAM_locate_const(params, IOTSAFE_GEN_PARAM_ID)) != NULL) {
         if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
             return 0;
-        if (!parse_id(s, g->target.id, &g->target.id_len)) {
+        if (iotsafe_hex_parse(s, ":", g->target.id, sizeof(g->target.id), &g->target.id_len) <
+            0) {
             IPROV_ERR(g->pctx, IOTSAFE_R_BAD_ARGUMENT,
                       "%s '%.64s' is not a hex key ID of 1 to %d bytes", IOTSAFE_GEN_PARAM_ID, s,
                       IOTSAFE_ID_MAX);
@@ -208,6 +167,8 @@ struct keygen_arg {
     const GEN_CTX *g;
     int reason;          /* provider reason for refusals decided here, else 0 */
     int sent;            /* GENERATE KEY PAIR went to the card: its contents may have changed */
+    int in_flight;       /* ... and no answer came back: never send it again (no retry) */
+    int generated;       /* ... and the card answered with the new public key (res) */
     iotsafe_object obj;  /* the container, as listed after generation */
     iotsafe_keygen_result res;
 };
@@ -224,6 +185,11 @@ static iotsafe_rc keygen_op(iotsafe_card *card, void *varg, iotsafe_status *st)
     iotsafe_rc rc;
 
     a->reason = 0;
+    if (a->generated) {
+        /* A retry after the card answered GENERATE: only the read-back is left to do. */
+        ref = iotsafe_object_ref(&a->obj);
+        return iotsafe_find_object(card, IOTSAFE_OBJ_PRIVATE_KEY, &ref, &a->obj, st);
+    }
     rc = iotsafe_list_objects(card, &objs, &n, st);
     if (rc != IOTSAFE_OK)
         return rc;
@@ -241,7 +207,7 @@ static iotsafe_rc keygen_op(iotsafe_card *card, void *varg, iotsafe_status *st)
         goto out;
     }
     a->obj = *found;
-    obj_desc(found, d, sizeof(d));
+    iotsafe_prov_obj_desc(found, d, sizeof(d));
     /* Refuse before sending anything when the attributes already say no. */
     if ((found->present & IOTSAFE_HAS_FUNCTIONS) != 0 &&
         (found->functions & IOTSAFE_FN_KEYGEN) == 0) {
@@ -272,9 +238,12 @@ static iotsafe_rc keygen_op(iotsafe_card *card, void *varg, iotsafe_status *st)
     ref = iotsafe_object_ref(&a->obj);
     /* The card itself may still refuse (6985), then libiotsafe's message names the container. */
     a->sent = 1;
+    a->in_flight = 1;
     rc = iotsafe_generate_key_pair(card, &ref, &a->res, st);
     if (rc != IOTSAFE_OK)
         goto out;
+    a->in_flight = 0;
+    a->generated = 1;
     /* Generation may change the attributes (state): take them from the fresh list. */
     rc = iotsafe_find_object(card, IOTSAFE_OBJ_PRIVATE_KEY, &ref, &a->obj, st);
 out:
@@ -323,7 +292,8 @@ void *iotsafe_keygen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     a.g = g;
     reader = g->target.has_reader ? g->target.reader : NULL;
     iotsafe_status_clear(&st);
-    rc = iotsafe_prov_card_run(g->pctx, reader, keygen_op, &a, &st);
+    /* Provider-level retry only while GENERATE KEY PAIR is not in flight: it is never sent twice. */
+    rc = iotsafe_prov_card_run_ex(g->pctx, reader, keygen_op, &a, &a.in_flight, &st);
     /*
      * libiotsafe dropped the cache of the handle that generated; handles
      * opened under other reader selectors (label=X vs label=X;reader=R) may

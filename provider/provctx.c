@@ -3,6 +3,8 @@
  * Provider configuration and the table of open card handles. Nothing here
  * touches a card until the first key operation asks for a handle.
  */
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,11 +13,19 @@
 #include <openssl/crypto.h>
 #include <openssl/params.h>
 
+#include "hex.h"
 #include "provider.h"
 
+/*
+ * One open handle. users counts the operations running on it; a retired
+ * handle (its connection failed) is out of the lookup and is freed when its
+ * last user leaves, so daemons do not pile up dead PC/SC contexts.
+ */
 struct iotsafe_prov_card {
     char *selector; /* "" = first reader with the applet */
     iotsafe_card *card;
+    unsigned users;
+    int retired;
 };
 
 /* Config keys in the provider's openssl.cnf section and the env vars that override them. */
@@ -40,36 +50,6 @@ static const struct {
     {"dh-peer-slot", "IOTSAFE_DH_PEER_SLOT"},
     {"modem", "IOTSAFE_MODEM"},     {"modem-mode", "IOTSAFE_MODEM_MODE"},
 };
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Hex string (spaces and ':' allowed between bytes) -> bytes. -1 on bad input. */
-static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *out_len)
-{
-    size_t n = 0;
-    while (*s != '\0') {
-        int hi, lo;
-        if (*s == ' ' || *s == ':') {
-            s++;
-            continue;
-        }
-        if ((hi = hexval(s[0])) < 0 || (lo = hexval(s[1])) < 0 || n == cap)
-            return -1;
-        out[n++] = (uint8_t)(hi << 4 | lo);
-        s += 2;
-    }
-    *out_len = n;
-    return n > 0 ? 0 : -1;
-}
 
 static int parse_bool(const char *s, int *out)
 {
@@ -97,7 +77,8 @@ static int apply(IOTSAFE_PROV_CTX *ctx, int which, const char *v, const char *or
         }
         return 1;
     case CFG_AID:
-        if (parse_hex(v, cfg->aid, sizeof(cfg->aid), &cfg->aid_len) < 0 || cfg->aid_len < 5)
+        if (iotsafe_hex_parse(v, " :", cfg->aid, sizeof(cfg->aid), &cfg->aid_len) < 0 ||
+            cfg->aid_len < 5)
             break;
         return 1;
     case CFG_CLA:
@@ -127,7 +108,8 @@ static int apply(IOTSAFE_PROV_CTX *ctx, int which, const char *v, const char *or
             break;
         return 1;
     case CFG_DH_PEER_SLOT:
-        if (parse_hex(v, cfg->dh_peer_slot, sizeof(cfg->dh_peer_slot), &cfg->dh_peer_slot_len) < 0)
+        if (iotsafe_hex_parse(v, " :", cfg->dh_peer_slot, sizeof(cfg->dh_peer_slot),
+                              &cfg->dh_peer_slot_len) < 0)
             break;
         return 1;
     case CFG_MODEM:
@@ -198,17 +180,9 @@ static void free_handles(IOTSAFE_PROV_CTX *ctx, int discard)
             iotsafe_card_free(ctx->cards[i].card);
         free(ctx->cards[i].selector);
     }
-    for (size_t i = 0; i < ctx->nretired; i++) {
-        if (discard)
-            iotsafe_card_discard(ctx->retired[i]);
-        else
-            iotsafe_card_free(ctx->retired[i]);
-    }
     free(ctx->cards);
-    free(ctx->retired);
     ctx->cards = NULL;
-    ctx->retired = NULL;
-    ctx->ncards = ctx->nretired = 0;
+    ctx->ncards = 0;
 }
 
 void iotsafe_prov_ctx_free(IOTSAFE_PROV_CTX *ctx)
@@ -216,7 +190,7 @@ void iotsafe_prov_ctx_free(IOTSAFE_PROV_CTX *ctx)
     if (ctx == NULL)
         return;
     /* In a forked child the handles belong to the parent's PC/SC context. */
-    free_handles(ctx, getpid() != ctx->pid);
+    free_handles(ctx, getpid() != atomic_load(&ctx->pid));
     pthread_mutex_destroy(&ctx->lock);
     OSSL_LIB_CTX_free(ctx->libctx);
     free(ctx->cfg.reader);
@@ -224,18 +198,38 @@ void iotsafe_prov_ctx_free(IOTSAFE_PROV_CTX *ctx)
     free(ctx);
 }
 
-/* Caller holds ctx->lock. */
+/*
+ * After fork() the child holds copies of the parent's handles (its PC/SC
+ * context and sockets) and of ctx->lock in whatever state it had: a parent
+ * thread busy in card_acquire at the time of the fork leaves it locked for
+ * good. So the pid is compared BEFORE locking, and the child re-initialises
+ * the mutex: right after fork() the child has one thread, so no thread can
+ * own or wait for that copy. The inherited handles are dropped without I/O
+ * and reopened on demand. A child that already runs several threads when it
+ * first uses the provider has them agree through the pid: the thread that
+ * swaps it to -pid does the reset, the others wait until it is done.
+ * (pthread_atfork is no option: a provider can be unloaded, its handlers not.)
+ */
 static void check_fork(IOTSAFE_PROV_CTX *ctx)
 {
     pid_t now = getpid();
-    if (now != ctx->pid) {
-        free_handles(ctx, 1);
-        ctx->pid = now;
+    pid_t seen = atomic_load(&ctx->pid);
+    while (seen != now) {
+        if (seen != -now && atomic_compare_exchange_strong(&ctx->pid, &seen, -now)) {
+            pthread_mutex_init(&ctx->lock, NULL);
+            free_handles(ctx, 1);
+            ctx->keyref_memos = NULL; /* they live on parent threads' stacks */
+            atomic_store(&ctx->pid, now);
+            return;
+        }
+        sched_yield();
+        seen = atomic_load(&ctx->pid);
     }
 }
 
-iotsafe_rc iotsafe_prov_card_get(IOTSAFE_PROV_CTX *ctx, const char *reader, iotsafe_card **out,
-                                 iotsafe_status *st)
+/* A user reference on the live handle for reader, opened on first use. */
+static iotsafe_rc card_acquire(IOTSAFE_PROV_CTX *ctx, const char *reader, iotsafe_card **out,
+                               iotsafe_status *st)
 {
     const char *sel = reader != NULL ? reader : ctx->cfg.reader != NULL ? ctx->cfg.reader : "";
     if (ctx->cfg.modem != NULL)
@@ -244,10 +238,11 @@ iotsafe_rc iotsafe_prov_card_get(IOTSAFE_PROV_CTX *ctx, const char *reader, iots
     iotsafe_card *card = NULL;
     iotsafe_rc rc;
 
-    pthread_mutex_lock(&ctx->lock);
     check_fork(ctx);
+    pthread_mutex_lock(&ctx->lock);
     for (size_t i = 0; i < ctx->ncards; i++) {
-        if (strcmp(ctx->cards[i].selector, sel) == 0) {
+        if (!ctx->cards[i].retired && strcmp(ctx->cards[i].selector, sel) == 0) {
+            ctx->cards[i].users++;
             *out = ctx->cards[i].card;
             pthread_mutex_unlock(&ctx->lock);
             return IOTSAFE_OK;
@@ -280,8 +275,7 @@ iotsafe_rc iotsafe_prov_card_get(IOTSAFE_PROV_CTX *ctx, const char *reader, iots
             return iotsafe_status_set(st, IOTSAFE_E_NOMEM, 0, "out of memory");
         }
         ctx->cards = n;
-        ctx->cards[ctx->ncards].selector = s;
-        ctx->cards[ctx->ncards].card = card;
+        ctx->cards[ctx->ncards] = (struct iotsafe_prov_card){s, card, 1, 0};
         ctx->ncards++;
         *out = card;
     }
@@ -290,36 +284,45 @@ iotsafe_rc iotsafe_prov_card_get(IOTSAFE_PROV_CTX *ctx, const char *reader, iots
 }
 
 /*
- * Take a handle out of the table so the next user opens a fresh one. It is
- * not freed: another thread may still be inside a call on it.
+ * Drop the user reference taken by card_acquire. retire: the connection
+ * failed, so the handle leaves the lookup (the next user opens a fresh one).
+ * A retired handle is freed by its last user: other threads may still be
+ * inside a call on it until then.
  */
-static void card_retire(IOTSAFE_PROV_CTX *ctx, iotsafe_card *card)
+static void card_release(IOTSAFE_PROV_CTX *ctx, iotsafe_card *card, int retire)
 {
+    iotsafe_card *dead = NULL;
     pthread_mutex_lock(&ctx->lock);
     for (size_t i = 0; i < ctx->ncards; i++) {
-        if (ctx->cards[i].card != card)
+        struct iotsafe_prov_card *e = &ctx->cards[i];
+        if (e->card != card)
             continue;
-        iotsafe_card **r = realloc(ctx->retired, (ctx->nretired + 1) * sizeof(*r));
-        if (r == NULL)
-            break; /* keep using it; better than leaking or freeing under a user */
-        ctx->retired = r;
-        ctx->retired[ctx->nretired++] = card;
-        free(ctx->cards[i].selector);
-        ctx->cards[i] = ctx->cards[--ctx->ncards];
+        if (retire)
+            e->retired = 1;
+        if (e->users > 0)
+            e->users--;
+        if (e->retired && e->users == 0) {
+            dead = e->card;
+            free(e->selector);
+            ctx->cards[i] = ctx->cards[--ctx->ncards];
+        }
         break;
     }
     pthread_mutex_unlock(&ctx->lock);
+    /* Outside the lock: closing may wait for a daemon that is slow to answer. */
+    iotsafe_card_free(dead);
 }
 
 void iotsafe_prov_flush_caches(IOTSAFE_PROV_CTX *ctx)
 {
     if (ctx == NULL)
         return;
-    pthread_mutex_lock(&ctx->lock);
     check_fork(ctx);
+    pthread_mutex_lock(&ctx->lock);
     /* Retired handles are never used again: only live ones can serve stale data. */
     for (size_t i = 0; i < ctx->ncards; i++)
-        iotsafe_card_flush_cache(ctx->cards[i].card);
+        if (!ctx->cards[i].retired)
+            iotsafe_card_flush_cache(ctx->cards[i].card);
     pthread_mutex_unlock(&ctx->lock);
 }
 
@@ -330,20 +333,32 @@ static int is_connection_failure(iotsafe_rc rc)
            rc == IOTSAFE_E_TRANSPORT;
 }
 
-iotsafe_rc iotsafe_prov_card_run(IOTSAFE_PROV_CTX *ctx, const char *reader,
-                                 iotsafe_prov_card_op *op, void *arg, iotsafe_status *st)
+iotsafe_rc iotsafe_prov_card_run_ex(IOTSAFE_PROV_CTX *ctx, const char *reader,
+                                    iotsafe_prov_card_op *op, void *arg, const int *no_retry,
+                                    iotsafe_status *st)
 {
     for (int attempt = 0;; attempt++) {
         iotsafe_card *card = NULL;
-        iotsafe_rc rc = iotsafe_prov_card_get(ctx, reader, &card, st);
+        iotsafe_rc rc = card_acquire(ctx, reader, &card, st);
+        int dead;
         if (rc != IOTSAFE_OK)
             return rc;
         rc = op(card, arg, st);
-        if (rc == IOTSAFE_OK || !is_connection_failure(rc))
+        dead = rc != IOTSAFE_OK && is_connection_failure(rc);
+        card_release(ctx, card, dead);
+        if (!dead)
             return rc;
-        /* libiotsafe already retried once on this handle; start over on a new one. */
-        card_retire(ctx, card);
-        if (attempt == 1)
+        /*
+         * libiotsafe already retried once on this handle; start over on a new
+         * one, unless op may have changed the card before the connection broke.
+         */
+        if (attempt == 1 || (no_retry != NULL && *no_retry))
             return rc;
     }
+}
+
+iotsafe_rc iotsafe_prov_card_run(IOTSAFE_PROV_CTX *ctx, const char *reader,
+                                 iotsafe_prov_card_op *op, void *arg, iotsafe_status *st)
+{
+    return iotsafe_prov_card_run_ex(ctx, reader, op, arg, NULL, st);
 }

@@ -37,7 +37,8 @@ typedef struct iotsafe_prov_cfg {
     iotsafe_at_mode modem_mode; /* AT+CSIM (default) or AT+CCHO/AT+CGLA */
 } iotsafe_prov_cfg;
 
-struct iotsafe_prov_card; /* one open handle, see provctx.c */
+struct iotsafe_prov_card;    /* one open handle, see provctx.c */
+struct iotsafe_keyref_memo;  /* a key-file load in progress, see decoder.c */
 
 /*
  * The provider context: the ONE place with mutable state. Everything else
@@ -53,11 +54,10 @@ typedef struct iotsafe_prov_ctx {
     iotsafe_prov_cfg cfg;
 
     pthread_mutex_t lock;
-    pid_t pid;                        /* owner of the handles below */
-    struct iotsafe_prov_card *cards;  /* live handles, keyed by reader selector */
-    size_t ncards;
-    iotsafe_card **retired;           /* handles that failed; freed at teardown */
-    size_t nretired;
+    _Atomic pid_t pid;                /* owner of the handles below (checked before lock) */
+    struct iotsafe_prov_card *cards;  /* open handles: live ones keyed by reader selector, */
+    size_t ncards;                    /* and failed ones still in use (freed by last user) */
+    struct iotsafe_keyref_memo *keyref_memos; /* keys of PEM key files being decoded */
 } IOTSAFE_PROV_CTX;
 
 /* ---- provctx.c ---- */
@@ -66,24 +66,28 @@ typedef struct iotsafe_prov_ctx {
 int iotsafe_prov_cfg_load(IOTSAFE_PROV_CTX *ctx, const OSSL_DISPATCH *in);
 void iotsafe_prov_ctx_free(IOTSAFE_PROV_CTX *ctx);
 
-/*
- * Card handle for a reader selector (NULL: the configured reader, else the
- * first reader with the applet). Opened on first use and kept; after fork()
- * the inherited handles are discarded and reopened. The handle stays valid
- * until teardown.
- */
-iotsafe_rc iotsafe_prov_card_get(IOTSAFE_PROV_CTX *ctx, const char *reader, iotsafe_card **out,
-                                 iotsafe_status *st);
-
 /* One card operation: run with a handle, may be retried on a fresh handle. */
 typedef iotsafe_rc iotsafe_prov_card_op(iotsafe_card *card, void *arg, iotsafe_status *st);
 
 /*
- * Run op on the card for reader. If the handle is dead (daemon restarted,
- * card swapped, ...) it is retired and op is retried once on a new handle.
+ * Run op on the card for reader (NULL: the configured reader, else the first
+ * reader with the applet). Handles are opened on first use and kept, one per
+ * reader selector; after fork() the inherited ones are discarded and
+ * reopened. If the handle is dead (daemon restarted, card swapped, ...) it
+ * is retired, freed once no other thread uses it, and op is retried once on
+ * a new handle.
  */
 iotsafe_rc iotsafe_prov_card_run(IOTSAFE_PROV_CTX *ctx, const char *reader,
                                  iotsafe_prov_card_op *op, void *arg, iotsafe_status *st);
+
+/*
+ * Same, but no retry once *no_retry (which op sets, e.g. before sending a
+ * command that changes the card) is non-zero: the card may have executed
+ * the command before the connection broke.
+ */
+iotsafe_rc iotsafe_prov_card_run_ex(IOTSAFE_PROV_CTX *ctx, const char *reader,
+                                    iotsafe_prov_card_op *op, void *arg, const int *no_retry,
+                                    iotsafe_status *st);
 
 /*
  * Drop the cached object list and public keys of every open handle: after

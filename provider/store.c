@@ -163,6 +163,13 @@ static iotsafe_rc list_op(iotsafe_card *card, void *varg, iotsafe_status *st)
     struct list_arg *a = varg;
     const char *r = iotsafe_card_reader(card);
     snprintf(a->reader, sizeof(a->reader), "%s", r != NULL ? r : "?");
+    /*
+     * A store session starts from the card, not from the handle's cache:
+     * another process may have regenerated a key since. The keys delivered
+     * below then come from this fresh list and their public keys are read
+     * once more (cached by the handle for the signatures that follow).
+     */
+    iotsafe_card_flush_cache(card);
     return iotsafe_list_objects(card, &a->objs, &a->n, st);
 }
 

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hex.h"
+
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -29,17 +31,6 @@ static int is_unreserved(unsigned char c)
 static int is_value_char(unsigned char c)
 {
     return is_unreserved(c) || (c != 0 && strchr(":[]@!$'()*+,=", c) != NULL);
-}
-
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Well-formed UTF-8: no overlongs, no surrogates, nothing above U+10FFFF. */
@@ -86,8 +77,8 @@ static long pct_decode(const char *name, const char *v, size_t vlen, uint8_t *ou
         uint8_t b;
         if (c == '%') {
             int hi, lo;
-            if (vlen - i < 3 || (hi = hexval((unsigned char)v[i + 1])) < 0 ||
-                (lo = hexval((unsigned char)v[i + 2])) < 0)
+            if (vlen - i < 3 || (hi = iotsafe_hex_digit((unsigned char)v[i + 1])) < 0 ||
+                (lo = iotsafe_hex_digit((unsigned char)v[i + 2])) < 0)
                 return fail(err, errlen, "bad percent-escape in value of '%s'", name);
             b = (uint8_t)(hi << 4 | lo);
             i += 2;

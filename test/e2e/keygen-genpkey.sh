@@ -79,9 +79,10 @@ ok "genpkey -provider iotsafe -provider default (OPENSSL_CONF=/dev/null)" \
     env OPENSSL_CONF=/dev/null openssl genpkey -provider-path "$BUILD_ROOT/provider" \
     -provider iotsafe -provider default -algorithm EC -pkeyopt iotsafe-label:GENKEY -out gen6.pem
 like "the -provider form writes a key reference too" "$(head -n 1 gen6.pem)" 'IOTSAFE KEY REFERENCE'
-fails 'command not supported|iotsafe-label' \
+fails 'default_fixup_args:command not supported:.*name=iotsafe-label, value=GENKEY' \
     "default first without a propquery: the default EC keymgmt rejects our option" \
     openssl genpkey -algorithm EC -pkeyopt iotsafe-label:GENKEY
+like "genpkey names the refused option" "$LAST_OUT" '^genpkey: Error setting iotsafe-label:GENKEY parameter:'
 
 # ---- parameters only: libcrypto's EC parameter "templates" never touch the card
 pcscd_stop

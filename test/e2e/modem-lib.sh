@@ -7,7 +7,7 @@
 #   modem_up [iotsafe-sim options]...   start the simulator in modem mode with the
 #                                       standard test card (fresh state the first
 #                                       time, kept afterwards) and wait for $MODEM
-#   modem_down                          stop it (the link disappears)
+#   modem_down                          stop it (a TAP check: it exits 0; the link disappears)
 #   sim_log_count REGEX                 lines of the simulator log matching REGEX
 
 MODEM=$WORK/modem
@@ -41,10 +41,14 @@ modem_up() {
 }
 
 modem_down() {
+    local rc
     [ -n "$_M_PID" ] || return 0
     kill "$_M_PID" 2>/dev/null
     wait "$_M_PID" 2>/dev/null
+    rc=$?
     _M_PID=
+    # exit status 0 on SIGTERM; a sanitizer finding would show here
+    is "the simulated modem exits cleanly" "$rc" 0
     [ ! -e "$MODEM" ] || _m_bail "modem_down: $MODEM still there"
 }
 

@@ -79,5 +79,6 @@ modem_up --set t0=yes
 prov_round t0-csim
 IOTSAFE_MODEM_MODE=cgla prov_round t0-cgla
 is "the provider closed every AT+CCHO session" "$(sim_log_count 'modem AT\+CCHC')" "$(sim_log_count 'modem AT\+CCHO$')"
+modem_down
 
 done_testing

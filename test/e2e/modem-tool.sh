@@ -91,11 +91,14 @@ for mode in csim cgla; do
     pt=$!
     sleep 0.5
     modem_down
+    before=$(wc -l <"$WORK/sim.log")
     modem_up --set t0=yes
     wait "$pt"
     rc=$?
     is "$mode: signing survives a modem restart" "$rc" 0
     [ "$rc" = 0 ] || sed 's/^/# /' "$WORK/re-$mode.log"
+    like "$mode: the tool went on signing on the restarted modem" \
+        "$(tail -n +"$((before + 1))" "$WORK/sim.log")" 'iotsafe-sim: > 8[0-3]2B80'
     ok "$mode: last signature verifies" ossl dgst -sha256 -verify "$WORK/pub-csim.pem" -signature "$WORK/re-$mode.der" "$msg"
 done
 

@@ -47,6 +47,13 @@ ok "sign in parent, forked child, parent again" "$KEYFILE_CHECK" --fork "$WORK/c
 like "child signed" "$LAST_OUT" 'child: signature ok'
 like "parent signed after the fork" "$LAST_OUT" 'parent after fork: signature ok'
 
+# fork() while another thread of the parent is inside a signature (it may hold
+# the provider's lock or the card handle): each child still gets a handle of
+# its own and signs (a child stuck on an inherited lock fails after 20 s).
+ok "20 forks while a second thread signs" "$KEYFILE_CHECK" --fork-busy 20 "$WORK/card-key.pem"
+like "every child signed" "$LAST_OUT" 'fork while busy: 20 children signed, the busy thread made [1-9][0-9]* signatures$'
+like "the parent signs after the busy forks" "$LAST_OUT" 'parent after busy forks: signature ok'
+
 # Threads: eight threads sign at once with one key (one card handle, serialised
 # by libiotsafe); every signature verifies.
 ok "8 threads x 4 signatures with one key" "$KEYFILE_CHECK" --threads 8 "$WORK/card-key.pem"

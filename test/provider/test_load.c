@@ -15,8 +15,10 @@
 #include <unistd.h>
 
 #include <openssl/core_names.h>
+#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/provider.h>
 #include <openssl/store.h>
 #include <openssl/x509.h>
@@ -287,6 +289,58 @@ START_TEST(keymgmt_without_card)
 }
 END_TEST
 
+/* Decode buf as a private key of any input type, with both providers loaded. */
+static EVP_PKEY *decode_any(OSSL_LIB_CTX *lib, const unsigned char *buf, size_t len)
+{
+    EVP_PKEY *k = NULL;
+    OSSL_DECODER_CTX *d =
+        OSSL_DECODER_CTX_new_for_pkey(&k, NULL, NULL, NULL, EVP_PKEY_KEYPAIR, lib, NULL);
+    ck_assert_ptr_nonnull(d);
+    if (OSSL_DECODER_from_data(d, &buf, &len) != 1)
+        k = NULL;
+    OSSL_DECODER_CTX_free(d);
+    return k;
+}
+
+/*
+ * Our PEM stage sees every input whose type the caller left open: input that
+ * is not PEM (here DER) is not ours and must leave no "no start line" error
+ * behind on a successful decode by another provider.
+ */
+START_TEST(decoder_leaves_no_stray_error)
+{
+    env e;
+    ck_assert(load(&e));
+    EVP_PKEY *dk = gen_default(e.lib, "P-256");
+    unsigned char *der = NULL;
+    int len = i2d_PrivateKey(dk, &der);
+    ck_assert_int_gt(len, 0);
+
+    ERR_clear_error();
+    EVP_PKEY *k = decode_any(e.lib, der, (size_t)len);
+    ck_assert_ptr_nonnull(k);
+    ck_assert_int_eq(EVP_PKEY_eq(k, dk), 1);
+    ck_assert_int_eq(errors_queued(), 0);
+    EVP_PKEY_free(k);
+
+    /* A PEM block with another label is not ours either. */
+    BIO *mem = BIO_new(BIO_s_mem());
+    char *pem = NULL;
+    ck_assert_int_eq(PEM_write_bio_PrivateKey(mem, dk, NULL, NULL, 0, NULL, NULL), 1);
+    long plen = BIO_get_mem_data(mem, &pem);
+    ck_assert_int_gt(plen, 0);
+    k = decode_any(e.lib, (const unsigned char *)pem, (size_t)plen);
+    ck_assert_ptr_nonnull(k);
+    ck_assert_int_eq(errors_queued(), 0);
+    EVP_PKEY_free(k);
+    BIO_free(mem);
+
+    OPENSSL_free(der);
+    EVP_PKEY_free(dk);
+    unload(&e);
+}
+END_TEST
+
 static Suite *load_suite(void)
 {
     Suite *s = suite_create("provider-load");
@@ -294,6 +348,7 @@ static Suite *load_suite(void)
     tcase_add_test(tc, load_touches_no_card);
     tcase_add_test(tc, bad_config_fails_load);
     tcase_add_test(tc, keymgmt_without_card);
+    tcase_add_test(tc, decoder_leaves_no_stray_error);
     tcase_set_timeout(tc, 30);
     suite_add_tcase(s, tc);
     return s;
