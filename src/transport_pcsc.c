@@ -97,6 +97,16 @@ static iotsafe_rc pcsc_transmit(iotsafe_transport *t, const uint8_t *cmd, size_t
         return scard_err(st, map_handle_err(r), "SCardTransmit", p->reader, r);
     }
     *resp_len = rlen;
+    /*
+     * A card always ends its answer with SW1 SW2. An empty answer with a
+     * success code is what the reader driver hands back when the card went
+     * away in the middle of the exchange (vpcd does this): report it as a
+     * removal so the caller reconnects, not as a malformed answer.
+     */
+    if (rlen == 0)
+        return iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0,
+                                  "reader '%s' returned an empty answer: card removed during the command",
+                                  p->reader);
     return IOTSAFE_OK;
 }
 
