@@ -5,191 +5,73 @@
 #include <string.h>
 
 #include "tool.h"
+#include "uri.h"
 
-static const char URI_SCHEME[] = "iotsafe:";
-
-static int hexdigit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decode s[0..n) into out (capacity cap). Returns decoded length or -1. */
-static long pct_decode(const char *s, size_t n, uint8_t *out, size_t cap, const char **why)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t b;
-        if (s[i] == '%') {
-            int hi = i + 2 < n ? hexdigit(s[i + 1]) : -1;
-            int lo = i + 2 < n ? hexdigit(s[i + 2]) : -1;
-            if (hi < 0 || lo < 0) {
-                *why = "bad %-escape";
-                return -1;
-            }
-            b = (uint8_t)(hi << 4 | lo);
-            i += 2;
-        } else {
-            b = (uint8_t)s[i];
-        }
-        if (o == cap) {
-            *why = "value too long";
-            return -1;
-        }
-        out[o++] = b;
-    }
-    return (long)o;
-}
-
+/*
+ * The tool parses and writes iotsafe: URIs with the provider's own parser
+ * (provider/uri.c), so a URI one accepts the other accepts too.
+ */
 int tool_parse_uri(const char *uri, obj_name *name)
 {
-    const size_t plen = sizeof URI_SCHEME - 1;
-    if (strncmp(uri, URI_SCHEME, plen) != 0) {
-        tool_err("invalid URI '%s': must start with 'iotsafe:'", uri);
+    iotsafe_uri u;
+    char why[160];
+    if (iotsafe_uri_parse(uri, strlen(uri), &u, why, sizeof why) != 0) {
+        tool_err("invalid URI '%s': %s", uri, why);
         return -1;
     }
-    int seen_id = 0, seen_label = 0, seen_type = 0, seen_reader = 0;
-    const char *p = uri + plen;
-    if (*p == '\0')
-        return 0; /* "iotsafe:" alone names every object */
-    for (;;) {
-        const char *end = strchr(p, ';');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        const char *eq = memchr(p, '=', n);
-        if (!eq) {
-            tool_err("invalid URI '%s': attribute without '=' near '%.*s'", uri, (int)n, p);
-            return -1;
-        }
-        size_t alen = (size_t)(eq - p), vlen = n - alen - 1;
-        const char *v = eq + 1, *why = NULL;
-        if (vlen == 0) {
-            tool_err("invalid URI '%s': empty value for '%.*s'", uri, (int)alen, p);
-            return -1;
-        }
-        int *seen;
-        uint8_t buf[256];
-        long dl;
-        if (alen == 2 && strncmp(p, "id", 2) == 0) {
-            seen = &seen_id;
-            dl = pct_decode(v, vlen, name->id, sizeof name->id, &why);
-            if (dl > 0)
-                name->id_len = (size_t)dl;
-        } else if (alen == 5 && strncmp(p, "label", 5) == 0) {
-            seen = &seen_label;
-            dl = pct_decode(v, vlen, (uint8_t *)name->label, IOTSAFE_LABEL_MAX, &why);
-            if (dl > 0) {
-                name->label_len = (size_t)dl;
-                name->label[dl] = '\0';
-                if (memchr(name->label, '\0', (size_t)dl)) {
-                    why = "NUL byte in label";
-                    dl = -1;
-                }
-            }
-        } else if (alen == 4 && strncmp(p, "type", 4) == 0) {
-            seen = &seen_type;
-            dl = pct_decode(v, vlen, buf, sizeof buf - 1, &why);
-            if (dl > 0) {
-                buf[dl] = '\0';
-                if (strcmp((char *)buf, "private") == 0)
-                    name->kind = KIND_PRIVATE;
-                else if (strcmp((char *)buf, "public") == 0)
-                    name->kind = KIND_PUBLIC;
-                else if (strcmp((char *)buf, "cert") == 0)
-                    name->kind = KIND_FILE;
-                else {
-                    why = "type must be private, public or cert";
-                    dl = -1;
-                }
-            }
-        } else if (alen == 6 && strncmp(p, "reader", 6) == 0) {
-            seen = &seen_reader;
-            dl = pct_decode(v, vlen, (uint8_t *)name->reader, sizeof name->reader - 1, &why);
-            if (dl > 0) {
-                name->reader[dl] = '\0';
-                if (memchr(name->reader, '\0', (size_t)dl)) {
-                    why = "NUL byte in reader";
-                    dl = -1;
-                }
-            }
-        } else {
-            tool_err("invalid URI '%s': unknown attribute '%.*s'", uri, (int)alen, p);
-            return -1;
-        }
-        if (dl <= 0) {
-            tool_err("invalid URI '%s': %.*s: %s", uri, (int)alen, p, why ? why : "empty value");
-            return -1;
-        }
-        if (*seen) {
-            tool_err("invalid URI '%s': duplicate attribute '%.*s'", uri, (int)alen, p);
-            return -1;
-        }
-        *seen = 1;
-        if (!end)
-            break;
-        p = end + 1;
-        if (*p == '\0') {
-            tool_err("invalid URI '%s': trailing ';'", uri);
-            return -1;
-        }
+    if (u.has_id) {
+        memcpy(name->id, u.id, u.id_len);
+        name->id_len = u.id_len;
     }
-    name->given = seen_id || seen_label;
+    if (u.has_label) {
+        memcpy(name->label, u.label, u.label_len + 1);
+        name->label_len = u.label_len;
+    }
+    switch (u.type) {
+    case IOTSAFE_URI_TYPE_PRIVATE:
+        name->kind = KIND_PRIVATE;
+        break;
+    case IOTSAFE_URI_TYPE_PUBLIC:
+        name->kind = KIND_PUBLIC;
+        break;
+    case IOTSAFE_URI_TYPE_CERT:
+        name->kind = KIND_FILE;
+        break;
+    case IOTSAFE_URI_TYPE_ANY:
+        break;
+    }
+    if (u.has_reader)
+        snprintf(name->reader, sizeof name->reader, "%s", u.reader);
+    name->given = u.has_id || u.has_label;
     return 0;
-}
-
-static int unreserved(uint8_t c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-/* Append "%XX" for every byte (all = 1) or only for reserved ones. */
-static size_t put_pct(char *out, const uint8_t *v, size_t n, int all)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!all && unreserved(v[i])) {
-            out[o++] = (char)v[i];
-        } else {
-            out[o++] = '%';
-            out[o++] = hex[v[i] >> 4];
-            out[o++] = hex[v[i] & 0x0F];
-        }
-    }
-    return o;
 }
 
 char *tool_make_uri(const iotsafe_object *obj, const char *type_attr, int with_label)
 {
-    size_t cap = sizeof URI_SCHEME + 3 * IOTSAFE_ID_MAX + 3 * IOTSAFE_LABEL_MAX + 64;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
-    size_t o = 0;
-    memcpy(s, URI_SCHEME, sizeof URI_SCHEME - 1);
-    o += sizeof URI_SCHEME - 1;
-    memcpy(s + o, "id=", 3);
-    o += 3;
-    o += put_pct(s + o, obj->id, obj->id_len, 1);
-    if (with_label && obj->label_len > 0) {
-        memcpy(s + o, ";label=", 7);
-        o += 7;
-        o += put_pct(s + o, obj->label, obj->label_len, 0);
+    iotsafe_uri u;
+    memset(&u, 0, sizeof u);
+    u.has_id = 1;
+    memcpy(u.id, obj->id, obj->id_len);
+    u.id_len = obj->id_len;
+    /* a label the URI cannot carry (NUL inside) is simply left out: the ID names the object */
+    if (with_label && obj->label_len > 0 && !memchr(obj->label, '\0', obj->label_len)) {
+        u.has_label = 1;
+        memcpy(u.label, obj->label, obj->label_len);
+        u.label_len = obj->label_len;
     }
-    if (type_attr) {
-        int n = snprintf(s + o, cap - o, ";type=%s", type_attr);
-        if (n < 0 || (size_t)n >= cap - o) {
-            free(s);
-            return NULL;
-        }
-        o += (size_t)n;
+    if (type_attr == NULL)
+        u.type = IOTSAFE_URI_TYPE_ANY;
+    else if (strcmp(type_attr, "private") == 0)
+        u.type = IOTSAFE_URI_TYPE_PRIVATE;
+    else if (strcmp(type_attr, "public") == 0)
+        u.type = IOTSAFE_URI_TYPE_PUBLIC;
+    else
+        u.type = IOTSAFE_URI_TYPE_CERT;
+    char *s = malloc(IOTSAFE_URI_MAX + 1);
+    if (s != NULL && iotsafe_uri_format(&u, s, IOTSAFE_URI_MAX + 1) < 0) {
+        free(s);
+        s = NULL;
     }
-    s[o] = '\0';
     return s;
 }
 
