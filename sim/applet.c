@@ -153,10 +153,12 @@ int sim_only_tags(const sim_tlv *t, size_t n, const uint8_t *allowed, size_t na)
     return 1;
 }
 
+/* ID and label tags of each object kind (private, public, file, secret). */
+static const uint8_t id_tag[SIM_KIND_COUNT] = {0x84, 0x85, 0x83, 0x86};
+static const uint8_t label_tag[SIM_KIND_COUNT] = {0x74, 0x75, 0x73, 0x76};
+
 uint16_t sim_lookup(const sim_applet *a, const sim_tlv *t, size_t n, int kind, size_t *index)
 {
-    static const uint8_t id_tag[SIM_KIND_COUNT] = {0x84, 0x85, 0x83, 0x86};
-    static const uint8_t label_tag[SIM_KIND_COUNT] = {0x74, 0x75, 0x73, 0x76};
     const sim_tlv *id = sim_tlv_find(t, n, id_tag[kind]), *lb = sim_tlv_find(t, n, label_tag[kind]);
     const sim_object *o;
     if ((id == NULL) == (lb == NULL)) /* by ID or by label, never both */
@@ -174,6 +176,18 @@ uint16_t sim_lookup(const sim_applet *a, const sim_tlv *t, size_t n, int kind, s
         return SW_NOT_FOUND;
     *index = (size_t)(o - a->store.obj);
     return SW_OK;
+}
+
+uint16_t sim_lookup_data(const sim_applet *a, const sim_apdu *c, int kind, size_t *index)
+{
+    const uint8_t allowed[2] = {id_tag[kind], label_tag[kind]};
+    sim_tlv t[8];
+    size_t nt;
+    if (c->lc == 0)
+        return SW_WRONG_LENGTH;
+    if (sim_tlv_parse(c->data, c->lc, t, 8, &nt) != 0 || !sim_only_tags(t, nt, allowed, 2))
+        return SW_WRONG_DATA;
+    return sim_lookup(a, t, nt, kind, index);
 }
 
 /* Short APDU cases 1-4; 0 or SW_WRONG_LENGTH. Extended length is not supported. */

@@ -140,15 +140,9 @@ uint16_t sim_cmd_get_data(sim_applet *a, const sim_apdu *c, sim_resp *r)
 
 uint16_t sim_cmd_read_file(sim_applet *a, const sim_apdu *c, sim_resp *r)
 {
-    static const uint8_t tags[] = {0x83, 0x73};
-    sim_tlv t[MAX_TLVS];
-    size_t nt, idx;
+    size_t idx;
     uint16_t sw;
-    if (c->lc == 0)
-        return SW_WRONG_LENGTH;
-    if (sim_tlv_parse(c->data, c->lc, t, MAX_TLVS, &nt) != 0 || !sim_only_tags(t, nt, tags, 2))
-        return SW_WRONG_DATA;
-    if ((sw = sim_lookup(a, t, nt, SIM_FILE, &idx)) != SW_OK)
+    if ((sw = sim_lookup_data(a, c, SIM_FILE, &idx)) != SW_OK)
         return sw;
     const sim_object *f = &a->store.obj[idx];
     if (!(f->access & SIM_ACC_READ))
@@ -172,17 +166,11 @@ uint16_t sim_cmd_read_file(sim_applet *a, const sim_apdu *c, sim_resp *r)
 
 uint16_t sim_cmd_read_public_key(sim_applet *a, const sim_apdu *c, sim_resp *r)
 {
-    static const uint8_t tags[] = {0x85, 0x75};
-    sim_tlv t[MAX_TLVS];
-    size_t nt, idx;
+    size_t idx;
     uint16_t sw;
     if (c->p1 != 0 || c->p2 != 0)
         return SW_WRONG_P1P2;
-    if (c->lc == 0)
-        return SW_WRONG_LENGTH;
-    if (sim_tlv_parse(c->data, c->lc, t, MAX_TLVS, &nt) != 0 || !sim_only_tags(t, nt, tags, 2))
-        return SW_WRONG_DATA;
-    if ((sw = sim_lookup(a, t, nt, SIM_PUB, &idx)) != SW_OK)
+    if ((sw = sim_lookup_data(a, c, SIM_PUB, &idx)) != SW_OK)
         return sw;
     const sim_object *k = &a->store.obj[idx];
     if (!(k->access & SIM_ACC_READ))

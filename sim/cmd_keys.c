@@ -12,17 +12,11 @@
 
 uint16_t sim_cmd_generate(sim_applet *a, const sim_apdu *c, sim_resp *r)
 {
-    static const uint8_t tags[] = {0x84, 0x74};
-    sim_tlv t[MAX_TLVS];
-    size_t nt, idx;
+    size_t idx;
     uint16_t sw;
     if (c->p1 != 0 || c->p2 != 0)
         return SW_WRONG_P1P2;
-    if (c->lc == 0)
-        return SW_WRONG_LENGTH;
-    if (sim_tlv_parse(c->data, c->lc, t, MAX_TLVS, &nt) != 0 || !sim_only_tags(t, nt, tags, 2))
-        return SW_WRONG_DATA;
-    if ((sw = sim_lookup(a, t, nt, SIM_PRIV, &idx)) != SW_OK)
+    if ((sw = sim_lookup_data(a, c, SIM_PRIV, &idx)) != SW_OK)
         return sw;
     sim_object *priv = &a->store.obj[idx];
     sim_object *pub = sim_store_pair(&a->store, priv);
@@ -56,20 +50,14 @@ uint16_t sim_cmd_generate(sim_applet *a, const sim_apdu *c, sim_resp *r)
 
 uint16_t sim_cmd_put_key_init(sim_applet *a, const sim_apdu *c, sim_resp *r)
 {
-    static const uint8_t tags[] = {0x85, 0x75};
-    sim_tlv t[MAX_TLVS];
-    size_t nt, idx;
+    size_t idx;
     uint16_t sw;
     (void)r;
     if (c->p1 == 0x01)
         return sim_session_close_cmd(a, c, SIM_SESS_PUTKEY);
     if (c->p1 != 0x00 || sim_session_get(a, c->channel, c->p2) == NULL)
         return SW_WRONG_P1P2;
-    if (c->lc == 0)
-        return SW_WRONG_LENGTH;
-    if (sim_tlv_parse(c->data, c->lc, t, MAX_TLVS, &nt) != 0 || !sim_only_tags(t, nt, tags, 2))
-        return SW_WRONG_DATA;
-    if ((sw = sim_lookup(a, t, nt, SIM_PUB, &idx)) != SW_OK)
+    if ((sw = sim_lookup_data(a, c, SIM_PUB, &idx)) != SW_OK)
         return sw;
     if (!(a->store.obj[idx].access & SIM_ACC_UPDATE))
         return SW_SECURITY_STATUS;

@@ -289,6 +289,8 @@ uint16_t sim_cmd_hkdf(sim_applet *a, const sim_apdu *c, sim_resp *r);
 /* applet.c helpers for the handlers */
 /* Find the object named by exactly one of id_tag / label_tag in the TLVs: SW_OK, 6A80 or 6A82. */
 uint16_t sim_lookup(const sim_applet *a, const sim_tlv *t, size_t n, int kind, size_t *index);
+/* Command data that is exactly one ID or label TLV of kind: Lc, tags, then sim_lookup. */
+uint16_t sim_lookup_data(const sim_applet *a, const sim_apdu *c, int kind, size_t *index);
 /* 1 if every TLV's tag is in allowed[0..na). */
 int sim_only_tags(const sim_tlv *t, size_t n, const uint8_t *allowed, size_t na);
 /* Persist the store after a change; SW_OK or 6581. */

@@ -13,13 +13,10 @@ int cmd_read_file(const tool_opts *o)
 {
     static const enum obj_kind kinds[] = {KIND_FILE};
     iotsafe_card *c = NULL;
-    int rc = tool_open_card(o, &c);
+    iotsafe_object ob;
+    int rc = tool_open_object(o, kinds, 1, &c, &ob);
     if (rc != EXIT_OK)
         return rc;
-    iotsafe_object ob;
-    rc = tool_resolve(c, o, kinds, 1, &ob);
-    if (rc != EXIT_OK)
-        goto out;
     iotsafe_ref ref = iotsafe_object_ref(&ob);
     uint8_t *data = NULL;
     size_t len = 0;

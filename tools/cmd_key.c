@@ -18,13 +18,10 @@ int cmd_pubkey(const tool_opts *o)
 {
     static const enum obj_kind kinds[] = {KIND_PUBLIC, KIND_PRIVATE};
     iotsafe_card *c = NULL;
-    int rc = tool_open_card(o, &c);
+    iotsafe_object ob, pub;
+    int rc = tool_open_object(o, kinds, 2, &c, &ob);
     if (rc != EXIT_OK)
         return rc;
-    iotsafe_object ob, pub;
-    rc = tool_resolve(c, o, kinds, 2, &ob);
-    if (rc != EXIT_OK)
-        goto out;
     iotsafe_status st;
     iotsafe_status_clear(&st);
     char refbuf[2 * IOTSAFE_LABEL_MAX + 64];
@@ -59,13 +56,10 @@ int cmd_genkey(const tool_opts *o)
 {
     static const enum obj_kind kinds[] = {KIND_PRIVATE};
     iotsafe_card *c = NULL;
-    int rc = tool_open_card(o, &c);
+    iotsafe_object ob;
+    int rc = tool_open_object(o, kinds, 1, &c, &ob);
     if (rc != EXIT_OK)
         return rc;
-    iotsafe_object ob;
-    rc = tool_resolve(c, o, kinds, 1, &ob);
-    if (rc != EXIT_OK)
-        goto out;
     iotsafe_ref ref = iotsafe_object_ref(&ob);
     iotsafe_keygen_result res;
     memset(&res, 0, sizeof res);
@@ -126,14 +120,11 @@ int cmd_keyfile(const tool_opts *o)
 {
     static const enum obj_kind kinds[] = {KIND_PRIVATE};
     iotsafe_card *c = NULL;
-    int rc = tool_open_card(o, &c);
-    if (rc != EXIT_OK)
-        return rc;
     iotsafe_object ob;
-    rc = tool_resolve(c, o, kinds, 1, &ob);
-    iotsafe_card_free(c);
+    int rc = tool_open_object(o, kinds, 1, &c, &ob);
     if (rc != EXIT_OK)
         return rc;
+    iotsafe_card_free(c); /* the key file needs only the object's ID and label */
     char *uri = tool_make_uri(&ob, "private", 0);
     if (!uri) {
         tool_err("out of memory");

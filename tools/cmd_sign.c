@@ -48,13 +48,10 @@ int cmd_sign(const tool_opts *o)
     if (rc != EXIT_OK)
         return rc;
     iotsafe_card *c = NULL;
-    rc = tool_open_card(o, &c);
+    iotsafe_object ob;
+    rc = tool_open_object(o, kinds, 1, &c, &ob);
     if (rc != EXIT_OK)
         return rc;
-    iotsafe_object ob;
-    rc = tool_resolve(c, o, kinds, 1, &ob);
-    if (rc != EXIT_OK)
-        goto out;
     iotsafe_ref ref = iotsafe_object_ref(&ob);
     uint8_t rs[IOTSAFE_RS_MAX];
     size_t rs_len = 0;

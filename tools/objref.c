@@ -205,3 +205,17 @@ int tool_resolve(iotsafe_card *c, const tool_opts *o, const enum obj_kind *kinds
         tool_err("unknown object: no %s with %s on the card", what, refbuf);
     return EXIT_NOT_FOUND;
 }
+
+int tool_open_object(const tool_opts *o, const enum obj_kind *kinds, size_t n_kinds,
+                     iotsafe_card **card, iotsafe_object *out)
+{
+    int rc = tool_open_card(o, card);
+    if (rc != EXIT_OK)
+        return rc;
+    rc = tool_resolve(*card, o, kinds, n_kinds, out);
+    if (rc != EXIT_OK) {
+        iotsafe_card_free(*card);
+        *card = NULL;
+    }
+    return rc;
+}

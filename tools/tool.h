@@ -108,6 +108,9 @@ int tool_open_card(const tool_opts *o, iotsafe_card **card);
  */
 int tool_resolve(iotsafe_card *c, const tool_opts *o, const enum obj_kind *kinds, size_t n_kinds,
                  iotsafe_object *out);
+/* Open the card and resolve the object named in o; on failure nothing stays open. */
+int tool_open_object(const tool_opts *o, const enum obj_kind *kinds, size_t n_kinds,
+                     iotsafe_card **card, iotsafe_object *out);
 
 /* Names for display / JSON. */
 const char *tool_type_name(iotsafe_obj_type t);
