@@ -118,11 +118,11 @@ static IOTSAFE_KEY *memo_take(IOTSAFE_PROV_CTX *pctx, const unsigned char *der, 
 static IOTSAFE_KEY *resolve_keyref(IOTSAFE_PROV_CTX *pctx, const char *uri_text, size_t uri_len)
 {
     iotsafe_uri uri;
-    char err[160];
+    char err[160], esc[200];
 
     if (iotsafe_uri_parse(uri_text, uri_len, &uri, err, sizeof(err)) < 0) {
-        IPROV_ERR(pctx, IOTSAFE_R_BAD_KEYREF, "key reference holds a malformed URI '%.*s': %s",
-                  (int)(uri_len > 200 ? 200 : uri_len), uri_text, err);
+        IPROV_ERR(pctx, IOTSAFE_R_BAD_KEYREF, "key reference holds a malformed URI '%s': %s",
+                  iotsafe_escape(uri_text, uri_len, esc, sizeof(esc)), err);
         return NULL;
     }
     return iotsafe_key_resolve(pctx, &uri);

@@ -182,10 +182,11 @@ int iotsafe_key_from_reference(const void *ref, size_t ref_sz, IOTSAFE_KEY **out
 
 const char *iotsafe_prov_obj_desc(const iotsafe_object *o, char *buf, size_t len)
 {
-    char id[2 * IOTSAFE_ID_MAX + 1];
+    char id[2 * IOTSAFE_ID_MAX + 1], label[64];
     iotsafe_hex_format(o->id, o->id_len, id, sizeof(id));
     if (o->label_len > 0)
-        snprintf(buf, len, "id=%s (label %.*s)", id, (int)o->label_len, (const char *)o->label);
+        snprintf(buf, len, "id=%s (label %s)", id,
+                 iotsafe_escape(o->label, o->label_len, label, sizeof(label)));
     else
         snprintf(buf, len, "id=%s", id);
     return buf;

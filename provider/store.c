@@ -43,7 +43,7 @@ static OSSL_FUNC_store_export_object_fn st_export_object;
 static void *st_open(void *provctx, const char *uri)
 {
     IOTSAFE_PROV_CTX *pctx = provctx;
-    char err[160];
+    char err[160], esc[200];
     STORE_CTX *s = calloc(1, sizeof(*s));
 
     if (s == NULL) {
@@ -52,8 +52,8 @@ static void *st_open(void *provctx, const char *uri)
     }
     s->pctx = pctx;
     if (uri == NULL || iotsafe_uri_parse(uri, strlen(uri), &s->uri, err, sizeof(err)) < 0) {
-        IPROV_ERR(pctx, IOTSAFE_R_BAD_URI, "malformed URI '%.200s': %s", uri != NULL ? uri : "",
-                  uri != NULL ? err : "missing");
+        IPROV_ERR(pctx, IOTSAFE_R_BAD_URI, "malformed URI '%s': %s",
+                  iotsafe_escape_str(uri, esc, sizeof(esc)), uri != NULL ? err : "missing");
         free(s);
         return NULL;
     }

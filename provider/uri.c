@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hex.h"
+#include "iotsafe/escape.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -114,6 +115,8 @@ static int set_text(const char *name, const uint8_t *buf, size_t n, char *dst, s
 
 static int parse_attr(const char *a, size_t alen, iotsafe_uri *u, char *err, size_t errlen)
 {
+    char esc[48]; /* user text quoted in a message: escaped, cut with a marker */
+#define ESC(p, n) iotsafe_escape((p), (n), esc, sizeof(esc))
     const char *eq = memchr(a, '=', alen);
     uint8_t buf[IOTSAFE_URI_READER_MAX];
     size_t nlen;
@@ -122,7 +125,7 @@ static int parse_attr(const char *a, size_t alen, iotsafe_uri *u, char *err, siz
     if (alen == 0)
         return fail(err, errlen, "empty attribute (stray ';')");
     if (eq == NULL)
-        return fail(err, errlen, "attribute '%.*s' has no '=value'", (int)(alen > 32 ? 32 : alen), a);
+        return fail(err, errlen, "attribute '%s' has no '=value'", ESC(a, alen));
     nlen = (size_t)(eq - a);
     if (nlen == 0)
         return fail(err, errlen, "attribute with an empty name");
@@ -177,12 +180,14 @@ static int parse_attr(const char *a, size_t alen, iotsafe_uri *u, char *err, siz
         else if (strcmp(t, "cert") == 0)
             u->type = IOTSAFE_URI_TYPE_CERT;
         else
-            return fail(err, errlen, "bad value '%s' for 'type' (expected private, public or cert)", t);
+            return fail(err, errlen, "bad value '%s' for 'type' (expected private, public or cert)",
+                        ESC(t, (size_t)n));
     } else {
-        return fail(err, errlen, "unknown attribute '%.*s' (known: id, label, type, reader)",
-                    (int)(nlen > 32 ? 32 : nlen), a);
+        return fail(err, errlen, "unknown attribute '%s' (known: id, label, type, reader)",
+                    ESC(a, nlen));
     }
 #undef ATTR_IS
+#undef ESC
     return 0;
 }
 

@@ -254,10 +254,10 @@ iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st)
             return iotsafe_status_set(st, IOTSAFE_E_NO_APPLET, sw,
                                       "IoT SAFE applet %s not found on the card in '%s': SELECT "
                                       "answered 6A82 (%s)",
-                                      aid, c->t->ops->describe(c->t), iotsafe_sw_str(sw));
+                                      aid, c->reader, iotsafe_sw_str(sw));
         return iotsafe_status_set(st, IOTSAFE_E_SW, sw,
                                   "SELECT of IoT SAFE applet %s on '%s': card answered %04X (%s)",
-                                  aid, c->t->ops->describe(c->t), sw, iotsafe_sw_str(sw));
+                                  aid, c->reader, sw, iotsafe_sw_str(sw));
     }
     c->selected = 1;
     return IOTSAFE_OK;

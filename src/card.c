@@ -103,7 +103,7 @@ static iotsafe_rc run_locked(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_
                 prev.msg[0] = '\0';
             return iotsafe_status_set(st, rc, 0,
                                       "card in '%s' lost again after reconnecting, giving up: %s",
-                                      c->t->ops->describe(c->t), prev.msg);
+                                      c->reader, prev.msg);
         }
         iotsafe_status rst;
         iotsafe_rc rrc = c->t->ops->reconnect(c->t, &rst);
@@ -159,6 +159,7 @@ iotsafe_rc iotsafe_card_attach(const iotsafe_config *cfg, iotsafe_transport *t, 
         return iotsafe_status_set(st, IOTSAFE_E_NOMEM, 0, "attach: cannot create mutex");
     }
     c->t = t;
+    iotsafe_escape_str(t->ops->describe(t), c->reader, sizeof c->reader);
     if (cfg->aid != NULL) {
         memcpy(c->aid, cfg->aid, cfg->aid_len);
         c->aid_len = cfg->aid_len;
@@ -218,7 +219,7 @@ const char *iotsafe_card_reader(const iotsafe_card *c)
 {
     if (c == NULL || c->t == NULL)
         return "";
-    return c->t->ops->describe(c->t);
+    return c->reader;
 }
 
 void iotsafe_card_flush_cache(iotsafe_card *c)

@@ -14,7 +14,7 @@
 #define CARD_RESP_MAX 1024
 #define CARD_PUBCACHE_MAX 16
 #define CARD_AID_MAX 16
-#define CARD_DESC_MAX 160 /* "private key label=<60 escaped bytes> (...)" */
+#define CARD_DESC_MAX 160 /* "private key id=<hex> (<label escaped, cut at 63>)" */
 
 /* Redaction flags for the APDU trace. */
 enum { CARD_REDACT_CMD = 1, CARD_REDACT_RESP = 2 };
@@ -30,6 +30,7 @@ typedef struct card_pub_entry {
 struct iotsafe_card {
     pthread_mutex_t lock;
     iotsafe_transport *t;
+    char reader[128];       /* escaped transport description, for messages */
     uint8_t aid[CARD_AID_MAX];
     size_t aid_len;
     iotsafe_cla_style cla_style;

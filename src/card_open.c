@@ -37,7 +37,9 @@ static void join_names(const char *names, char *out, size_t cap)
     size_t j = 0;
     out[0] = '\0';
     for (const char *s = names; *s != '\0' && j < cap; s += strlen(s) + 1) {
-        int n = snprintf(out + j, cap - j, "%s'%s'", j == 0 ? "" : ", ", s);
+        char e[80];
+        int n = snprintf(out + j, cap - j, "%s'%s'", j == 0 ? "" : ", ",
+                         iotsafe_escape_str(s, e, sizeof e));
         if (n < 0)
             break;
         j += (size_t)n;
@@ -72,10 +74,11 @@ iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader, iots
     if (reader != NULL && *reader != '\0') {
         const char *name = pick_reader(names, reader);
         if (name == NULL) {
-            char list[200];
+            char list[200], want[80];
             join_names(names, list, sizeof list);
             rc = iotsafe_status_set(st, IOTSAFE_E_NO_READER, 0,
-                                    "no reader matches '%s' (readers: %s)", reader, list);
+                                    "no reader matches '%s' (readers: %s)",
+                                    iotsafe_escape_str(reader, want, sizeof want), list);
         } else {
             rc = iotsafe_pcsc_open(name, &t, st);
             if (rc == IOTSAFE_OK)

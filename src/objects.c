@@ -276,7 +276,7 @@ iotsafe_rc objects_find_locked(iotsafe_card *c, iotsafe_obj_type type, const iot
         char d[CARD_DESC_MAX];
         card_obj_desc(NULL, type, ref, d, sizeof d);
         return iotsafe_status_set(st, IOTSAFE_E_NOT_FOUND, 0, "no %s on the card in '%s'", d,
-                                  c->t->ops->describe(c->t));
+                                  c->reader);
     }
     *out = *o;
     return IOTSAFE_OK;

@@ -5,29 +5,6 @@
 
 #include "card_internal.h"
 
-/* Labels are shown as text; bytes outside printable ASCII (and '%') as %XX. */
-static size_t put_escaped(char *out, size_t cap, const uint8_t *p, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] >= 0x20 && p[i] < 0x7F && p[i] != '%') {
-            if (j + 2 > cap)
-                break;
-            out[j++] = (char)p[i];
-        } else {
-            if (j + 4 > cap)
-                break;
-            out[j++] = '%';
-            out[j++] = hex[p[i] >> 4];
-            out[j++] = hex[p[i] & 15];
-        }
-    }
-    if (cap > 0)
-        out[j < cap ? j : cap - 1] = '\0';
-    return j;
-}
-
 static size_t put_hex(char *out, size_t cap, const uint8_t *p, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -53,7 +30,7 @@ const char *iotsafe_ref_str(const iotsafe_ref *ref, char *buf, size_t buflen)
         put_hex(buf + 3, buflen - 3, ref->id, ref->id_len);
     } else if (ref->label != NULL) {
         memcpy(buf, "label=", 6);
-        put_escaped(buf + 6, buflen - 6, ref->label, ref->label_len);
+        iotsafe_escape(ref->label, ref->label_len, buf + 6, buflen - 6);
     }
     return buf;
 }
@@ -111,12 +88,12 @@ static const char *type_word(iotsafe_obj_type type)
 const char *card_obj_desc(const iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
                           char *buf, size_t len)
 {
-    char rs[2 * IOTSAFE_LABEL_MAX + 16];
-    char lab[3 * IOTSAFE_LABEL_MAX + 1];
+    char rs[72];
+    char lab[64]; /* escaped and cut with a marker: bounded messages */
     iotsafe_ref_str(ref, rs, sizeof rs);
     const iotsafe_object *o = ref->id != NULL && c != NULL ? objects_lookup(c, type, ref) : NULL;
     if (o != NULL && o->label_len != 0) {
-        put_escaped(lab, sizeof lab, o->label, o->label_len);
+        iotsafe_escape(o->label, o->label_len, lab, sizeof lab);
         snprintf(buf, len, "%s %s (%s)", type_word(type), rs, lab);
     } else {
         snprintf(buf, len, "%s %s", type_word(type), rs);

@@ -47,7 +47,9 @@ int cmd_random(const tool_opts *o)
     errno = 0;
     unsigned long n = strtoul(s, &end, 10);
     if (errno || !end || *end != '\0' || s[0] < '0' || s[0] > '9' || n == 0 || n > RANDOM_MAX) {
-        tool_err("invalid argument: random: '%s' is not a byte count in 1..%d", s, RANDOM_MAX);
+        char e[64];
+        tool_err("invalid argument: random: '%s' is not a byte count in 1..%d",
+                 iotsafe_escape_str(s, e, sizeof e), RANDOM_MAX);
         return EXIT_BAD_ARGS;
     }
     uint8_t *buf = malloc(n);

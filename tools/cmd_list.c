@@ -61,16 +61,11 @@ static int utf8_ok(const uint8_t *b, size_t n)
     return 1;
 }
 
-/* Label for a text line: printable ASCII/UTF-8 as is, other bytes as \xHH. */
+/* Label for a text line: the one escaping of card text (iotsafe/escape.h). */
 static void print_label_text(const uint8_t *b, size_t n)
 {
-    int utf8 = utf8_ok(b, n);
-    for (size_t i = 0; i < n; i++) {
-        if ((b[i] >= 0x20 && b[i] < 0x7F && b[i] != '\\') || (utf8 && b[i] >= 0x80))
-            putchar(b[i]);
-        else
-            printf("\\x%02x", b[i]);
-    }
+    char e[IOTSAFE_ESCAPED_SIZE(IOTSAFE_LABEL_MAX)];
+    fputs(iotsafe_escape(b, n, e, sizeof e), stdout);
 }
 
 static void print_json_string(const uint8_t *b, size_t n)

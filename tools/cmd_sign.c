@@ -139,7 +139,9 @@ int cmd_verify(const tool_opts *o)
             memcpy(rs, sig, sig_len); /* raw r||s */
             rs_len = sig_len;
         } else {
-            tool_err("invalid argument: %s is not a DER ECDSA signature", o->sig);
+            char e[256];
+            tool_err("invalid argument: %s is not a DER ECDSA signature",
+                     iotsafe_escape_str(o->sig, e, sizeof e));
             rc = EXIT_BAD_ARGS;
             goto out;
         }

@@ -16,7 +16,8 @@ int tool_parse_uri(const char *uri, obj_name *name)
     iotsafe_uri u;
     char why[160];
     if (iotsafe_uri_parse(uri, strlen(uri), &u, why, sizeof why) != 0) {
-        tool_err("invalid URI '%s': %s", uri, why);
+        char e[200];
+        tool_err("invalid URI '%s': %s", iotsafe_escape_str(uri, e, sizeof e), why);
         return -1;
     }
     if (u.has_id) {
@@ -200,7 +201,11 @@ int tool_resolve(iotsafe_card *c, const tool_opts *o, const enum obj_kind *kinds
         w += (size_t)n;
     }
     if (nm->id_len && nm->label_len)
-        tool_err("unknown object: no %s with %s and label=%s on the card", what, refbuf, nm->label);
+    {
+        char e[IOTSAFE_ESCAPED_SIZE(IOTSAFE_LABEL_MAX)];
+        tool_err("unknown object: no %s with %s and label=%s on the card", what, refbuf,
+                 iotsafe_escape(nm->label, nm->label_len, e, sizeof e));
+    }
     else
         tool_err("unknown object: no %s with %s on the card", what, refbuf);
     return EXIT_NOT_FOUND;

@@ -159,11 +159,14 @@ char *tool_hex(const uint8_t *buf, size_t len)
     return s;
 }
 
+/* A file name the user gave, quoted in a message. */
+#define ESC_PATH(p) iotsafe_escape_str((p), (char[256]){0}, 256)
+
 int tool_read_file(const char *path, uint8_t **data, size_t *len)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
-        tool_err("cannot open %s: %s", path, strerror(errno));
+        tool_err("cannot open %s: %s", ESC_PATH(path), strerror(errno));
         return -1;
     }
     size_t cap = 4096, n = 0;
@@ -178,7 +181,7 @@ int tool_read_file(const char *path, uint8_t **data, size_t *len)
         if (n == cap) {
             uint8_t *nb = cap > (size_t)64 << 20 ? NULL : realloc(buf, cap * 2);
             if (!nb) {
-                tool_err("%s: too large", path);
+                tool_err("%s: too large", ESC_PATH(path));
                 free(buf);
                 if (f != stdin)
                     fclose(f);
@@ -196,7 +199,7 @@ int tool_read_file(const char *path, uint8_t **data, size_t *len)
     if (f != stdin)
         fclose(f);
     if (bad) {
-        tool_err("cannot read %s", path);
+        tool_err("cannot read %s", ESC_PATH(path));
         free(buf);
         return -1;
     }
@@ -210,7 +213,7 @@ int tool_write_output(const char *path, const uint8_t *data, size_t len)
     int to_stdout = path == NULL || strcmp(path, "-") == 0;
     FILE *f = to_stdout ? stdout : fopen(path, "wb");
     if (!f) {
-        tool_err("cannot create %s: %s", path, strerror(errno));
+        tool_err("cannot create %s: %s", ESC_PATH(path), strerror(errno));
         return EXIT_IO;
     }
     int bad = len > 0 && fwrite(data, 1, len, f) != len;
@@ -219,7 +222,7 @@ int tool_write_output(const char *path, const uint8_t *data, size_t len)
     else
         bad |= fclose(f) != 0;
     if (bad) {
-        tool_err("cannot write %s", to_stdout ? "standard output" : path);
+        tool_err("cannot write %s", to_stdout ? "standard output" : ESC_PATH(path));
         return EXIT_IO;
     }
     return EXIT_OK;

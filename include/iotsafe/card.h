@@ -71,7 +71,7 @@ void iotsafe_card_free(iotsafe_card *c);
  */
 void iotsafe_card_discard(iotsafe_card *c);
 
-/* Reader (or transport) description, for messages. */
+/* Reader (or transport) description for messages, escaped (see escape.h). */
 const char *iotsafe_card_reader(const iotsafe_card *c);
 
 /*

@@ -4,6 +4,7 @@
 #define IOTSAFE_IOTSAFE_H
 
 #include "iotsafe/error.h"
+#include "iotsafe/escape.h"
 #include "iotsafe/tlv.h"
 #include "iotsafe/transport.h"
 #include "iotsafe/card.h"
