@@ -28,6 +28,8 @@ static const OSSL_ITEM reason_strings[] = {
     {IOTSAFE_R_BAD_PUBLIC_KEY, "bad public key"},
     {IOTSAFE_R_OPERATION_FAILED, "card operation failed"},
     {IOTSAFE_R_MALFORMED_ANSWER, "malformed card answer"},
+    {IOTSAFE_R_INVALID_SIGNATURE, "card returned an invalid signature"},
+    {IOTSAFE_R_INVALID_SECRET, "card returned an invalid shared secret"},
     {0, NULL},
 };
 
@@ -97,5 +99,8 @@ void iotsafe_prov_raise_status(const IOTSAFE_PROV_CTX *ctx, const char *file, in
 {
     iotsafe_rc rc = st != NULL ? st->rc : IOTSAFE_E_TRANSPORT;
     const char *msg = (st != NULL && st->msg[0] != '\0') ? st->msg : iotsafe_rc_str(rc);
-    iotsafe_prov_raise(ctx, file, line, func, iotsafe_prov_reason_for_rc(rc), "%s", msg);
+    /* iotsafe_prov_card_run refuses to run with bad settings: say so */
+    int reason = ctx != NULL && ctx->bad_config[0] != '\0' ? IOTSAFE_R_BAD_CONFIG
+                                                            : iotsafe_prov_reason_for_rc(rc);
+    iotsafe_prov_raise(ctx, file, line, func, reason, "%s", msg);
 }

@@ -275,11 +275,19 @@ static iotsafe_rc read_point(IOTSAFE_PROV_CTX *ctx, iotsafe_card *card, IOTSAFE_
     iotsafe_rc rc = iotsafe_read_public_key(card, &ref, point, &len, st);
     if (rc != IOTSAFE_OK)
         return rc;
+    /* 04||X||Y of the key's curve, on the curve (so never the point at infinity) */
+    if (len != 1 + 2 * iotsafe_curve_field_len(k->curve))
+        return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, 0,
+                                  "public key %s on the card in reader '%s' is %zu bytes long; an "
+                                  "uncompressed %s point has %zu",
+                                  iotsafe_prov_obj_desc(pub, d, sizeof(d)),
+                                  iotsafe_card_reader(card), len, iotsafe_curve_name(k->curve),
+                                  1 + 2 * iotsafe_curve_field_len(k->curve));
     if (!normalise_point(ctx->libctx, k->curve, point, len, k->point, &k->point_len))
         return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, 0,
-                                  "public key %s on the card is not a valid %s point",
+                                  "public key %s on the card in reader '%s' is not a point on %s",
                                   iotsafe_prov_obj_desc(pub, d, sizeof(d)),
-                                  iotsafe_curve_name(k->curve));
+                                  iotsafe_card_reader(card), iotsafe_curve_name(k->curve));
     return IOTSAFE_OK;
 }
 
@@ -396,6 +404,8 @@ IOTSAFE_KEY *iotsafe_key_resolve(IOTSAFE_PROV_CTX *ctx, const iotsafe_uri *uri)
     struct resolve_arg a = {ctx, uri, NULL};
     iotsafe_status st;
     iotsafe_status_clear(&st);
+    if (!iotsafe_prov_usable(ctx))
+        return NULL;
     if (uri->type == IOTSAFE_URI_TYPE_CERT) {
         IPROV_ERR(ctx, IOTSAFE_R_BAD_URI, "type=cert does not name a key");
         return NULL;

@@ -26,6 +26,7 @@
 #include "cardops.h"
 #include "hex.h"
 #include "key.h"
+#include "verify.h"
 
 #define KDF_NAME_X963 "X963KDF"
 #define MAX_KDF_OUTLEN (1u << 16) /* far above any use; bounds the host allocation */
@@ -55,7 +56,10 @@ static OSSL_FUNC_keyexch_gettable_ctx_params_fn dh_gettable_ctx_params;
 
 static void *dh_newctx(void *provctx)
 {
-    DH_CTX *c = calloc(1, sizeof(*c));
+    DH_CTX *c;
+    if (!iotsafe_prov_usable(provctx))
+        return NULL;
+    c = calloc(1, sizeof(*c));
     if (c == NULL) {
         IPROV_ERR(provctx, IOTSAFE_R_MALLOC, "allocating a key exchange context");
         return NULL;
@@ -166,6 +170,7 @@ struct dh_arg {
     const IOTSAFE_KEY *peer;
     uint8_t z[IOTSAFE_POINT_MAX];
     size_t z_len;
+    char reader[128]; /* the reader that answered, for messages */
 };
 
 /* Is obj a public key slot this key may put its peer into? */
@@ -234,7 +239,9 @@ static iotsafe_rc dh_op(iotsafe_card *card, void *varg, iotsafe_status *st)
     struct dh_arg *a = varg;
     iotsafe_object slot;
     iotsafe_ref priv, sref;
-    iotsafe_rc rc = find_slot(card, a, &slot, st);
+    iotsafe_rc rc;
+    snprintf(a->reader, sizeof(a->reader), "%s", iotsafe_card_reader(card));
+    rc = find_slot(card, a, &slot, st);
     if (rc != IOTSAFE_OK)
         return rc;
     priv = iotsafe_key_priv_ref(a->key);
@@ -306,10 +313,7 @@ static int dh_derive(void *vctx, unsigned char *secret, size_t *secretlen, size_
         OPENSSL_cleanse(a.z, sizeof(a.z));
         return 0;
     }
-    if (a.z_len != field) {
-        IPROV_ERR(c->pctx, IOTSAFE_R_OPERATION_FAILED,
-                  "the card returned a %zu-byte shared secret; expected %zu bytes", a.z_len,
-                  field);
+    if (!iotsafe_check_shared_secret(c->pctx, c->key, a.reader, a.z, a.z_len)) {
         OPENSSL_cleanse(a.z, sizeof(a.z));
         return 0;
     }

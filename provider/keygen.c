@@ -32,7 +32,10 @@ typedef struct gen_ctx {
 
 void *iotsafe_keygen_init(void *provctx, int selection, const OSSL_PARAM params[])
 {
-    GEN_CTX *g = calloc(1, sizeof(*g));
+    GEN_CTX *g;
+    if (!iotsafe_prov_usable(provctx))
+        return NULL;
+    g = calloc(1, sizeof(*g));
     if (g == NULL) {
         IPROV_ERR(provctx, IOTSAFE_R_MALLOC, "allocating a key generation context");
         return NULL;

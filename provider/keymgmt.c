@@ -28,6 +28,8 @@ static OSSL_FUNC_keymgmt_query_operation_name_fn km_query_operation_name;
 
 static void *km_new(void *provctx)
 {
+    if (!iotsafe_prov_usable(provctx))
+        return NULL;
     return iotsafe_key_new(provctx);
 }
 

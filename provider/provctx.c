@@ -14,6 +14,7 @@
 #include <openssl/params.h>
 
 #include "hex.h"
+#include "iotsafe/escape.h"
 #include "provider.h"
 
 /*
@@ -39,16 +40,24 @@ enum {
     CFG_DH_PEER_SLOT,
     CFG_MODEM,
     CFG_MODEM_MODE,
+    CFG_VERIFY_SIGNATURES,
     CFG_N
 };
 static const struct {
     const char *key;
     const char *env;
+    const char *expect; /* the valid values, for the message about a bad one */
 } cfg_names[CFG_N] = {
-    {"reader", "IOTSAFE_READER"},   {"aid", "IOTSAFE_AID"},     {"cla", "IOTSAFE_CLA"},
-    {"channel", "IOTSAFE_CHANNEL"}, {"trace", "IOTSAFE_TRACE"}, {"rand", "IOTSAFE_RAND"},
-    {"dh-peer-slot", "IOTSAFE_DH_PEER_SLOT"},
-    {"modem", "IOTSAFE_MODEM"},     {"modem-mode", "IOTSAFE_MODEM_MODE"},
+    [CFG_READER] = {"reader", "IOTSAFE_READER", "a reader name"},
+    [CFG_AID] = {"aid", "IOTSAFE_AID", "5 to 16 bytes in hex"},
+    [CFG_CLA] = {"cla", "IOTSAFE_CLA", "auto, proprietary or interindustry"},
+    [CFG_CHANNEL] = {"channel", "IOTSAFE_CHANNEL", "logical or basic"},
+    [CFG_TRACE] = {"trace", "IOTSAFE_TRACE", "yes or no"},
+    [CFG_RAND] = {"rand", "IOTSAFE_RAND", "yes or no"},
+    [CFG_DH_PEER_SLOT] = {"dh-peer-slot", "IOTSAFE_DH_PEER_SLOT", "an object ID of 1 to 20 bytes in hex"},
+    [CFG_MODEM] = {"modem", "IOTSAFE_MODEM", "a serial device"},
+    [CFG_MODEM_MODE] = {"modem-mode", "IOTSAFE_MODEM_MODE", "csim or cgla"},
+    [CFG_VERIFY_SIGNATURES] = {"verify-signatures", "IOTSAFE_VERIFY_SIGNATURES", "yes or no"},
 };
 
 static int parse_bool(const char *s, int *out)
@@ -64,22 +73,33 @@ static int parse_bool(const char *s, int *out)
     return 0;
 }
 
-static int apply(IOTSAFE_PROV_CTX *ctx, int which, const char *v, const char *origin)
+/* Copy of a string setting; 0 when out of memory (the one fatal case). */
+static int set_string(IOTSAFE_PROV_CTX *ctx, char **dst, const char *v, const char *what)
+{
+    free(*dst);
+    *dst = strdup(v);
+    if (*dst == NULL) {
+        IPROV_ERR(ctx, IOTSAFE_R_MALLOC, "copying the %s", what);
+        return 0;
+    }
+    return 1;
+}
+
+/* 1: applied; -1: bad value (nothing changed); 0: out of memory. */
+static int apply(IOTSAFE_PROV_CTX *ctx, int which, const char *v)
 {
     iotsafe_prov_cfg *cfg = &ctx->cfg;
+    uint8_t buf[IOTSAFE_AID_MAX];
+    size_t n = 0;
+    int b;
     switch (which) {
     case CFG_READER:
-        free(cfg->reader);
-        cfg->reader = strdup(v);
-        if (cfg->reader == NULL) {
-            IPROV_ERR(ctx, IOTSAFE_R_MALLOC, "copying the reader name");
-            return 0;
-        }
-        return 1;
+        return set_string(ctx, &cfg->reader, v, "reader name");
     case CFG_AID:
-        if (iotsafe_hex_parse(v, " :", cfg->aid, sizeof(cfg->aid), &cfg->aid_len) < 0 ||
-            cfg->aid_len < 5)
-            break;
+        if (iotsafe_hex_parse(v, " :", buf, sizeof(buf), &n) < 0 || n < 5)
+            return -1;
+        memcpy(cfg->aid, buf, n);
+        cfg->aid_len = n;
         return 1;
     case CFG_CLA:
         if (strcmp(v, "auto") == 0)
@@ -89,7 +109,7 @@ static int apply(IOTSAFE_PROV_CTX *ctx, int which, const char *v, const char *or
         else if (strcmp(v, "interindustry") == 0)
             cfg->cla = IOTSAFE_CLA_INTERINDUSTRY;
         else
-            break;
+            return -1;
         return 1;
     case CFG_CHANNEL:
         if (strcmp(v, "logical") == 0)
@@ -97,42 +117,48 @@ static int apply(IOTSAFE_PROV_CTX *ctx, int which, const char *v, const char *or
         else if (strcmp(v, "basic") == 0)
             cfg->basic_channel = 1;
         else
-            break;
+            return -1;
         return 1;
     case CFG_TRACE:
-        if (parse_bool(v, &cfg->trace) < 0)
-            break;
-        return 1;
     case CFG_RAND:
-        if (parse_bool(v, &cfg->rand) < 0)
-            break;
+    case CFG_VERIFY_SIGNATURES:
+        if (parse_bool(v, &b) < 0)
+            return -1;
+        *(which == CFG_TRACE  ? &cfg->trace
+          : which == CFG_RAND ? &cfg->rand
+                              : &cfg->verify_signatures) = b;
         return 1;
-    case CFG_DH_PEER_SLOT:
-        if (iotsafe_hex_parse(v, " :", cfg->dh_peer_slot, sizeof(cfg->dh_peer_slot),
-                              &cfg->dh_peer_slot_len) < 0)
-            break;
+    case CFG_DH_PEER_SLOT: {
+        uint8_t id[IOTSAFE_ID_MAX];
+        if (iotsafe_hex_parse(v, " :", id, sizeof(id), &n) < 0 || n == 0)
+            return -1;
+        memcpy(cfg->dh_peer_slot, id, n);
+        cfg->dh_peer_slot_len = n;
         return 1;
+    }
     case CFG_MODEM:
-        free(cfg->modem);
-        cfg->modem = strdup(v);
-        if (cfg->modem == NULL) {
-            IPROV_ERR(ctx, IOTSAFE_R_MALLOC, "copying the modem device name");
-            return 0;
-        }
-        return 1;
+        return set_string(ctx, &cfg->modem, v, "modem device name");
     case CFG_MODEM_MODE:
         if (strcmp(v, "csim") == 0)
             cfg->modem_mode = IOTSAFE_AT_CSIM;
         else if (strcmp(v, "cgla") == 0)
             cfg->modem_mode = IOTSAFE_AT_CGLA;
         else
-            break;
+            return -1;
         return 1;
     default:
-        return 0;
+        return -1;
     }
-    IPROV_ERR(ctx, IOTSAFE_R_BAD_CONFIG, "bad value '%s' for %s", v, origin);
-    return 0;
+}
+
+/* Remember a bad setting (appended, escaped: the value is the user's text). */
+static void bad_setting(IOTSAFE_PROV_CTX *ctx, int which, const char *v, const char *origin)
+{
+    char e[96];
+    size_t used = strlen(ctx->bad_config);
+    snprintf(ctx->bad_config + used, sizeof(ctx->bad_config) - used, "%sbad value '%s' for %s (%s)",
+             used > 0 ? "; " : "", iotsafe_escape_str(v, e, sizeof(e)), origin,
+             cfg_names[which].expect);
 }
 
 int iotsafe_prov_cfg_load(IOTSAFE_PROV_CTX *ctx, const OSSL_DISPATCH *in)
@@ -146,6 +172,8 @@ int iotsafe_prov_cfg_load(IOTSAFE_PROV_CTX *ctx, const OSSL_DISPATCH *in)
             get_params = OSSL_FUNC_core_get_params(in);
 
     ctx->cfg.cla = IOTSAFE_CLA_AUTO;
+    ctx->cfg.verify_signatures = 1;
+    ctx->bad_config[0] = '\0';
     for (int i = 0; i < CFG_N; i++)
         params[i] = OSSL_PARAM_construct_utf8_ptr(cfg_names[i].key, (char **)&vals[i], 0);
     params[CFG_N] = OSSL_PARAM_construct_end();
@@ -156,19 +184,37 @@ int iotsafe_prov_cfg_load(IOTSAFE_PROV_CTX *ctx, const OSSL_DISPATCH *in)
 
     for (int i = 0; i < CFG_N; i++) {
         const char *env = getenv(cfg_names[i].env);
-        char origin[64];
+        const char *v = NULL;
+        char origin[96];
         /* An empty environment variable means "not set", so tests can unset by exporting "". */
         if (env != NULL && env[0] != '\0') {
             snprintf(origin, sizeof(origin), "environment variable %s", cfg_names[i].env);
-            if (!apply(ctx, i, env, origin))
-                return 0;
+            v = env;
         } else if (vals[i] != NULL && vals[i][0] != '\0') {
-            snprintf(origin, sizeof(origin), "config key '%s'", cfg_names[i].key);
-            if (!apply(ctx, i, vals[i], origin))
-                return 0;
+            snprintf(origin, sizeof(origin), "'%s' in the provider's config section",
+                     cfg_names[i].key);
+            v = vals[i];
         }
+        if (v == NULL)
+            continue;
+        int r = apply(ctx, i, v);
+        if (r == 0)
+            return 0;
+        if (r < 0)
+            bad_setting(ctx, i, v, origin);
     }
     return 1;
+}
+
+int iotsafe_prov_usable(const IOTSAFE_PROV_CTX *ctx)
+{
+    if (ctx == NULL)
+        return 0;
+    if (ctx->bad_config[0] == '\0')
+        return 1;
+    IPROV_ERR(ctx, IOTSAFE_R_BAD_CONFIG, "%s; the IoT SAFE provider is unusable until this is fixed",
+              ctx->bad_config);
+    return 0;
 }
 
 static void free_handles(IOTSAFE_PROV_CTX *ctx, int discard)
@@ -337,6 +383,11 @@ iotsafe_rc iotsafe_prov_card_run_ex(IOTSAFE_PROV_CTX *ctx, const char *reader,
                                     iotsafe_prov_card_op *op, void *arg, const int *no_retry,
                                     iotsafe_status *st)
 {
+    /* every entry point checks first; this is the last line of defence */
+    if (ctx->bad_config[0] != '\0')
+        return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0,
+                                  "%s; the IoT SAFE provider is unusable until this is fixed",
+                                  ctx->bad_config);
     for (int attempt = 0;; attempt++) {
         iotsafe_card *card = NULL;
         iotsafe_rc rc = card_acquire(ctx, reader, &card, st);

@@ -120,8 +120,8 @@ static const OSSL_PARAM *prov_gettable_params(void *provctx)
 
 static int prov_get_params(void *provctx, OSSL_PARAM params[])
 {
+    const IOTSAFE_PROV_CTX *ctx = provctx;
     OSSL_PARAM *p;
-    (void)provctx;
     if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_NAME)) != NULL &&
         !OSSL_PARAM_set_utf8_ptr(p, IOTSAFE_PROV_NAME))
         return 0;
@@ -132,7 +132,7 @@ static int prov_get_params(void *provctx, OSSL_PARAM params[])
         !OSSL_PARAM_set_utf8_ptr(p, IOTSAFE_PROV_VERSION))
         return 0;
     if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS)) != NULL &&
-        !OSSL_PARAM_set_int(p, 1))
+        !OSSL_PARAM_set_int(p, ctx->bad_config[0] == '\0')) /* 0: bad settings, unusable */
         return 0;
     return 1;
 }
@@ -188,13 +188,17 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
         return 0;
     }
     /*
-     * A child libctx sees the application's providers, so digests and EC
-     * math come from the same default (or FIPS) provider the app uses.
+     * Bad settings do not fail the load (see bad_config): only running out
+     * of memory does.
      */
     if (!iotsafe_prov_cfg_load(ctx, in)) {
         iotsafe_prov_ctx_free(ctx);
         return 0;
     }
+    /*
+     * A child libctx sees the application's providers, so digests and EC
+     * math come from the same default (or FIPS) provider the app uses.
+     */
     if ((ctx->libctx = OSSL_LIB_CTX_new_child(handle, in)) == NULL) {
         IPROV_ERR(ctx, IOTSAFE_R_INTERNAL, "creating the provider library context");
         iotsafe_prov_ctx_free(ctx);

@@ -31,6 +31,7 @@ typedef struct iotsafe_prov_cfg {
     int basic_channel;
     int trace;
     int rand;                   /* opt-in card RNG (issue 4) */
+    int verify_signatures;      /* ECDSA-verify each card signature before release (default 1) */
     uint8_t dh_peer_slot[IOTSAFE_ID_MAX];
     size_t dh_peer_slot_len;    /* 0: first public key with update access */
     char *modem;                /* AT modem device: used instead of PC/SC when set */
@@ -52,6 +53,13 @@ typedef struct iotsafe_prov_ctx {
     OSSL_FUNC_core_set_error_debug_fn *core_set_error_debug;
     OSSL_FUNC_core_vset_error_fn *core_vset_error;
     iotsafe_prov_cfg cfg;
+    /*
+     * Bad settings, "" if none. Not raised at load (OpenSSL 3.0 drops errors
+     * raised while it loads the config, and the provider would vanish
+     * silently): the provider loads, reports status 0, and every operation
+     * fails with this text. Written once at init.
+     */
+    char bad_config[512];
 
     pthread_mutex_t lock;
     _Atomic pid_t pid;                /* owner of the handles below (checked before lock) */
@@ -62,8 +70,18 @@ typedef struct iotsafe_prov_ctx {
 
 /* ---- provctx.c ---- */
 
-/* Fill cfg from the core's config (one core_get_params call) and env vars. 0 on bad values (error raised). */
+/*
+ * Fill cfg from the core's config (one core_get_params call) and env vars.
+ * Bad values are recorded in ctx->bad_config, not raised; 0 only when out
+ * of memory.
+ */
 int iotsafe_prov_cfg_load(IOTSAFE_PROV_CTX *ctx, const OSSL_DISPATCH *in);
+
+/*
+ * 1 if the provider's settings are good; else raise the bad settings
+ * (IOTSAFE_R_BAD_CONFIG) and return 0. Every operation starts with it.
+ */
+int iotsafe_prov_usable(const IOTSAFE_PROV_CTX *ctx);
 void iotsafe_prov_ctx_free(IOTSAFE_PROV_CTX *ctx);
 
 /* One card operation: run with a handle, may be retried on a fresh handle. */
@@ -121,6 +139,8 @@ enum iotsafe_prov_reason {
     IOTSAFE_R_BAD_PUBLIC_KEY,
     IOTSAFE_R_OPERATION_FAILED,
     IOTSAFE_R_MALFORMED_ANSWER,
+    IOTSAFE_R_INVALID_SIGNATURE,
+    IOTSAFE_R_INVALID_SECRET,
 };
 
 const OSSL_ITEM *iotsafe_prov_reason_strings(void);

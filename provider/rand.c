@@ -50,9 +50,12 @@ static OSSL_FUNC_rand_verify_zeroization_fn rng_verify_zeroization;
 
 static void *rng_newctx(void *provctx, void *parent, const OSSL_DISPATCH *parent_calls)
 {
-    RAND_CTX *r = calloc(1, sizeof(*r));
+    RAND_CTX *r;
     (void)parent; /* the card needs no seed from anyone */
     (void)parent_calls;
+    if (!iotsafe_prov_usable(provctx))
+        return NULL;
+    r = calloc(1, sizeof(*r));
     if (r == NULL) {
         IPROV_ERR(provctx, IOTSAFE_R_MALLOC, "allocating a card RNG context");
         return NULL;

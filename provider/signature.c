@@ -5,6 +5,7 @@
  * the digest: INIT + UPDATE, two APDUs. Init and size queries do no card I/O,
  * so libssl can probe digests cheaply, and dupctx is just an MD ctx copy.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include <openssl/params.h>
 
 #include "key.h"
+#include "verify.h"
 
 typedef struct sig_ctx {
     IOTSAFE_PROV_CTX *pctx;
@@ -62,8 +64,11 @@ static int hash_index(iotsafe_hash h)
 
 static void *sig_newctx(void *provctx, const char *propq)
 {
-    SIG_CTX *c = calloc(1, sizeof(*c));
+    SIG_CTX *c;
     (void)propq; /* digests come from the default provider whatever the query */
+    if (!iotsafe_prov_usable(provctx))
+        return NULL;
+    c = calloc(1, sizeof(*c));
     if (c == NULL) {
         IPROV_ERR(provctx, IOTSAFE_R_MALLOC, "allocating a signature context");
         return NULL;
@@ -251,12 +256,14 @@ struct sign_arg {
     size_t digest_len;
     uint8_t rs[IOTSAFE_RS_MAX];
     size_t rs_len;
+    char reader[128]; /* the reader that answered, for messages */
 };
 
 static iotsafe_rc sign_op(iotsafe_card *card, void *varg, iotsafe_status *st)
 {
     struct sign_arg *a = varg;
     iotsafe_ref ref = iotsafe_key_priv_ref(a->key);
+    snprintf(a->reader, sizeof(a->reader), "%s", iotsafe_card_reader(card));
     a->rs_len = sizeof(a->rs);
     return iotsafe_sign_digest(card, &ref, a->hash, a->digest, a->digest_len, a->rs, &a->rs_len,
                                st);
@@ -266,7 +273,7 @@ static iotsafe_rc sign_op(iotsafe_card *card, void *varg, iotsafe_status *st)
 static int card_sign(SIG_CTX *c, const uint8_t *digest, size_t dlen, unsigned char *sig,
                      size_t *siglen, size_t sigsize)
 {
-    struct sign_arg a = {c->key, c->hash, digest, dlen, {0}, 0};
+    struct sign_arg a = {c->key, c->hash, digest, dlen, {0}, 0, ""};
     uint8_t der[IOTSAFE_RS_MAX + 16];
     size_t der_len = sizeof(der);
     iotsafe_status st;
@@ -276,13 +283,13 @@ static int card_sign(SIG_CTX *c, const uint8_t *digest, size_t dlen, unsigned ch
         IPROV_ERR_ST(c->pctx, &st);
         return 0;
     }
+    /* checked before release: a wrong signature is an error, never output */
     if (a.rs_len != 2 * iotsafe_curve_field_len(c->key->curve) ||
-        iotsafe_ecdsa_rs_to_der(a.rs, a.rs_len, der, &der_len) != IOTSAFE_OK) {
-        IPROV_ERR(c->pctx, IOTSAFE_R_OPERATION_FAILED,
-                  "the card returned a %zu-byte signature; expected %zu bytes", a.rs_len,
-                  2 * iotsafe_curve_field_len(c->key->curve));
+        iotsafe_ecdsa_rs_to_der(a.rs, a.rs_len, der, &der_len) != IOTSAFE_OK)
+        der_len = 0;
+    if (!iotsafe_check_signature(c->pctx, c->key, a.reader, digest, dlen, a.rs, a.rs_len, der,
+                                 der_len))
         return 0;
-    }
     if (der_len > sigsize) {
         IPROV_ERR(c->pctx, IOTSAFE_R_BUFFER_TOO_SMALL,
                   "signature buffer of %zu bytes, need %zu", sigsize, der_len);

@@ -44,8 +44,11 @@ static void *st_open(void *provctx, const char *uri)
 {
     IOTSAFE_PROV_CTX *pctx = provctx;
     char err[160], esc[200];
-    STORE_CTX *s = calloc(1, sizeof(*s));
+    STORE_CTX *s;
 
+    if (!iotsafe_prov_usable(pctx))
+        return NULL;
+    s = calloc(1, sizeof(*s));
     if (s == NULL) {
         IPROV_ERR(pctx, IOTSAFE_R_MALLOC, "allocating a store context");
         return NULL;

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Checks on what the card returns, before the application sees it (verify.c). */
+#ifndef IOTSAFE_PROV_VERIFY_H
+#define IOTSAFE_PROV_VERIFY_H
+
+#include "key.h"
+
+/*
+ * rs: the card's r||s; der: its DER form; digest: what was signed. reader:
+ * the reader the card answered in (messages). 1 if the signature may be
+ * released, else 0 with IOTSAFE_R_INVALID_SIGNATURE raised.
+ */
+int iotsafe_check_signature(IOTSAFE_PROV_CTX *ctx, const IOTSAFE_KEY *k, const char *reader,
+                            const uint8_t *digest, size_t dlen, const uint8_t *rs, size_t rs_len,
+                            const uint8_t *der, size_t der_len);
+
+/* A card's ECDH result for key k: 1 if usable, else 0 with IOTSAFE_R_INVALID_SECRET raised. */
+int iotsafe_check_shared_secret(IOTSAFE_PROV_CTX *ctx, const IOTSAFE_KEY *k, const char *reader,
+                                const uint8_t *z, size_t z_len);
+
+#endif
