@@ -417,6 +417,7 @@ int sim_applet_process(void *applet, const uint8_t *cmd, size_t cmd_len, uint8_t
     int latency;
     if (a == NULL || resp == NULL || resp_len == NULL || *resp_len < 2 || (cmd == NULL && cmd_len))
         return -1;
+    const size_t cap = *resp_len;
     r.len = 0;
     uint16_t sw = dispatch(a, cmd, cmd_len, &r, &latency);
     if ((sw & 0xFF00) == 0x6C00 || ((sw >> 8) != 0x90 && (sw >> 8) != 0x61 && sw != SW_MORE_DATA &&
@@ -440,5 +441,6 @@ int sim_applet_process(void *applet, const uint8_t *cmd, size_t cmd_len, uint8_t
     resp[n] = (uint8_t)(sw >> 8);
     resp[n + 1] = (uint8_t)sw;
     *resp_len = n + 2;
+    sim_fault_answer(a, cmd, cmd_len, resp, resp_len, cap);
     return 0;
 }

@@ -184,6 +184,15 @@ uint16_t sim_cmd_read_public_key(sim_applet *a, const sim_apdu *c, sim_resp *r)
     /* Injected fault: the point's inner length claims one byte more than there is. */
     if (a->opt.faults & SIM_FAULT_BAD_PUBKEY)
         r->data[sizeof hdr - 1] = (uint8_t)(k->value_len + 1);
+    /* Injected: a point off the curve (last byte of Y changed), or 04||X alone. */
+    if (a->opt.faults & SIM_FAULT_PUBKEY_OFF_CURVE)
+        r->data[r->len - 1] ^= 0x01;
+    if (a->opt.faults & SIM_FAULT_PUBKEY_SHORT) {
+        r->len = sizeof hdr + 1 + SIM_EC_LEN;
+        r->data[1] = (uint8_t)(r->len - 2);
+        r->data[3] = (uint8_t)(r->len - 4);
+        r->data[5] = 1 + SIM_EC_LEN;
+    }
     return SW_OK;
 }
 

@@ -157,6 +157,7 @@ uint16_t sim_cmd_dh(sim_applet *a, const sim_apdu *c, sim_resp *r)
         return SW_CONDITIONS;
     if (sim_ecdh(d->curve, d->value, q->value, r->data) != 0)
         return SW_UNKNOWN;
+    sim_fault_dh(a, d->curve, r->data); /* injected: a card that lies */
     r->len = SIM_EC_LEN;
     return SW_OK;
 }

@@ -224,7 +224,7 @@ uint16_t sim_cmd_sign_update(sim_applet *a, const sim_apdu *c, sim_resp *r)
 {
     sim_session *s;
     upd u;
-    uint8_t dig[64], rs[2 * SIM_EC_LEN], der[80];
+    uint8_t dig[64], rs[2 * SIM_EC_LEN], der[80], lie[200];
     size_t dlen = 0, dn;
     uint16_t sw = update_common(a, c, SIM_SESS_SIGN, &s, &u, dig, &dlen);
     if (sw != SW_OK || c->p1 != 0x80)
@@ -236,7 +236,12 @@ uint16_t sim_cmd_sign_update(sim_applet *a, const sim_apdu *c, sim_resp *r)
         return SW_UNKNOWN;
     const uint8_t *val = rs;
     size_t vlen = sizeof rs;
-    if (a->opt.sig_der) {
+    if (a->opt.faults & SIM_FAULT_SIG_VALUES) { /* injected: a card that lies */
+        vlen = sim_fault_signature(a, k->curve, rs, lie, sizeof lie);
+        if (vlen == 0)
+            return SW_UNKNOWN;
+        val = lie;
+    } else if (a->opt.sig_der) {
         if (sim_sig_to_der(rs, der, sizeof der, &dn) != 0)
             return SW_UNKNOWN;
         val = der;
@@ -244,7 +249,7 @@ uint16_t sim_cmd_sign_update(sim_applet *a, const sim_apdu *c, sim_resp *r)
     }
     r->data[r->len++] = 0x33;
     if (a->opt.sig_len_bytes == 2)
-        r->data[r->len++] = 0x00;
+        r->data[r->len++] = (uint8_t)(vlen >> 8);
     /* Injected fault: the 33 TLV claims 8 bytes more than the answer holds. */
     r->data[r->len++] = (uint8_t)(vlen + ((a->opt.faults & SIM_FAULT_BAD_SIGNATURE) ? 8 : 0));
     memcpy(r->data + r->len, val, vlen);

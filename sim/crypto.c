@@ -10,6 +10,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/obj_mac.h>
@@ -478,5 +479,35 @@ int sim_load_pem_key(const char *path, int curve, uint8_t d[SIM_EC_LEN], char *e
     }
     BN_clear_free(bd);
     EVP_PKEY_free(pk);
+    return rc;
+}
+
+/* The group order n, big-endian (fault injection: a signature with r = n). */
+int sim_ec_order(int curve, uint8_t n[SIM_EC_LEN])
+{
+    ec_ops e;
+    if (ec_begin(&e, curve) != 0)
+        return -1;
+    int rc = BN_bn2binpad(e.n, n, SIM_EC_LEN) == SIM_EC_LEN ? 0 : -1;
+    ec_done(&e);
+    return rc;
+}
+
+/* 1 if x is the x-coordinate of a point on the curve, 0 if not, -1 on error. */
+int sim_ec_x_on_curve(int curve, const uint8_t x[SIM_EC_LEN])
+{
+    ec_ops e;
+    if (ec_begin(&e, curve) != 0)
+        return -1;
+    BIGNUM *bx = BN_CTX_get(e.bn);
+    EC_POINT *p = EC_POINT_new(e.g);
+    int rc = -1;
+    if (bx != NULL && p != NULL && BN_bin2bn(x, SIM_EC_LEN, bx) != NULL) {
+        ERR_set_mark();
+        rc = EC_POINT_set_compressed_coordinates(e.g, p, bx, 0, e.bn) == 1;
+        ERR_pop_to_mark();
+    }
+    EC_POINT_free(p);
+    ec_done(&e);
     return rc;
 }

@@ -111,6 +111,26 @@ enum sim_fault {
     SIM_FAULT_BAD_PUBKEY = 1 << 1,     /* READ PUBLIC KEY: tag 86 length past the end */
     SIM_FAULT_BAD_SIGNATURE = 1 << 2,  /* signature TLV 33 length past the end */
     SIM_FAULT_SHORT_RANDOM = 1 << 3,   /* GET RANDOM answers fewer bytes than Le asked */
+    /* a card that lies: well-formed answers with wrong values (faults.c) */
+    SIM_FAULT_SIG_R_ZERO = 1u << 12,     /* signature with r = 0 */
+    SIM_FAULT_SIG_S_ZERO = 1u << 13,     /* signature with s = 0 */
+    SIM_FAULT_SIG_R_ORDER = 1u << 14,    /* signature with r = n */
+    SIM_FAULT_SIG_RANDOM = 1u << 15,     /* random r||s */
+    SIM_FAULT_SIG_LONG = 1u << 16,       /* 200 random bytes as r||s */
+    SIM_FAULT_SIG_SHORT = 1u << 17,      /* r||s of 62 bytes */
+    SIM_FAULT_DH_ZERO = 1u << 18,        /* COMPUTE DH answers 32 zero bytes */
+    SIM_FAULT_DH_OFF_CURVE = 1u << 19,   /* COMPUTE DH answers an x of no point on the curve */
+    SIM_FAULT_PUBKEY_OFF_CURVE = 1u << 20, /* READ PUBLIC KEY: a point off the curve */
+    SIM_FAULT_PUBKEY_SHORT = 1u << 21,   /* READ PUBLIC KEY: 04||X only (33 bytes) */
+#define SIM_FAULT_SIG_VALUES                                                                   \
+    (SIM_FAULT_SIG_R_ZERO | SIM_FAULT_SIG_S_ZERO | SIM_FAULT_SIG_R_ORDER | SIM_FAULT_SIG_RANDOM | \
+     SIM_FAULT_SIG_LONG | SIM_FAULT_SIG_SHORT)
+    /* answers of a broken card or reader to COMPUTE SIGNATURE UPDATE (faults.c) */
+    SIM_FAULT_ANSWER_ONE_BYTE = 1u << 22, /* one byte, no status word */
+    SIM_FAULT_ANSWER_257 = 1u << 23,      /* 257 data bytes + 9000 */
+    SIM_FAULT_ANSWER_258 = 1u << 24,      /* 258 data bytes + 9000 */
+    SIM_FAULT_ENDLESS_61XX = 1u << 25,    /* 6101, then every GET RESPONSE: 1 byte + 6101 */
+    SIM_FAULT_ANSWER_OVER_1K = 1u << 26,  /* 6100, then every GET RESPONSE: 256 bytes + 6100 */
 };
 
 typedef struct sim_options {
@@ -166,6 +186,7 @@ struct sim_applet {
     char *state_path;
     sim_channel ch[SIM_MAX_CHANNELS];
     sim_session *sess; /* SIM_MAX_CHANNELS * (max_sessions + 1) */
+    int fault_chain;   /* a faulty 61xx chain is running (faults.c) */
 };
 
 /* A parsed short command APDU. */
@@ -226,6 +247,8 @@ int sim_ecdsa_sign(int curve, const uint8_t d[SIM_EC_LEN], const uint8_t *dig, s
                    uint16_t hash, int deterministic, uint8_t rs[2 * SIM_EC_LEN]);
 int sim_ecdsa_verify(int curve, const uint8_t q[SIM_POINT_LEN], const uint8_t *dig, size_t dlen,
                      const uint8_t rs[2 * SIM_EC_LEN]);
+int sim_ec_order(int curve, uint8_t n[SIM_EC_LEN]);
+int sim_ec_x_on_curve(int curve, const uint8_t x[SIM_EC_LEN]);
 int sim_ecdh(int curve, const uint8_t d[SIM_EC_LEN], const uint8_t q[SIM_POINT_LEN],
              uint8_t z[SIM_EC_LEN]);
 int sim_sig_to_der(const uint8_t rs[2 * SIM_EC_LEN], uint8_t *der, size_t cap, size_t *len);
@@ -241,6 +264,16 @@ int sim_sha_resume(uint16_t hash, const uint8_t *state, size_t state_len, uint64
                    const uint8_t *last, size_t last_len, uint8_t *out, size_t *out_len);
 int sim_sha_midstate(uint16_t hash, const uint8_t *data, size_t len, uint8_t *state,
                      size_t *state_len);
+
+/* faults.c: the fault kinds that change values or the shape of answers */
+/* The signature value to send instead of rs (into out, cap bytes); its length. */
+size_t sim_fault_signature(const sim_applet *a, int curve, const uint8_t rs[2 * SIM_EC_LEN],
+                           uint8_t *out, size_t cap);
+/* The ECDH result x (SIM_EC_LEN bytes), changed in place. */
+void sim_fault_dh(const sim_applet *a, int curve, uint8_t *x);
+/* The final answer to cmd, rewritten in resp (capacity cap) for answer-shape faults. */
+void sim_fault_answer(sim_applet *a, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
+                      size_t *resp_len, size_t cap);
 
 /* options.c */
 void sim_options_default(sim_options *o);

@@ -63,6 +63,21 @@ static const struct {
     {"bad-pubkey", SIM_FAULT_BAD_PUBKEY},
     {"bad-signature", SIM_FAULT_BAD_SIGNATURE},
     {"short-random", SIM_FAULT_SHORT_RANDOM},
+    {"sig-r-zero", SIM_FAULT_SIG_R_ZERO},
+    {"sig-s-zero", SIM_FAULT_SIG_S_ZERO},
+    {"sig-r-order", SIM_FAULT_SIG_R_ORDER},
+    {"sig-random", SIM_FAULT_SIG_RANDOM},
+    {"sig-long", SIM_FAULT_SIG_LONG},
+    {"sig-short", SIM_FAULT_SIG_SHORT},
+    {"dh-zero", SIM_FAULT_DH_ZERO},
+    {"dh-off-curve", SIM_FAULT_DH_OFF_CURVE},
+    {"pubkey-off-curve", SIM_FAULT_PUBKEY_OFF_CURVE},
+    {"pubkey-short", SIM_FAULT_PUBKEY_SHORT},
+    {"answer-one-byte", SIM_FAULT_ANSWER_ONE_BYTE},
+    {"answer-257", SIM_FAULT_ANSWER_257},
+    {"answer-258", SIM_FAULT_ANSWER_258},
+    {"endless-61xx", SIM_FAULT_ENDLESS_61XX},
+    {"answer-over-1k", SIM_FAULT_ANSWER_OVER_1K},
 };
 
 /* "none" or KIND[,KIND...] (commas or spaces); replaces the previous set. */
@@ -168,8 +183,8 @@ int sim_options_set(sim_options *o, const char *key, const char *v, char *err, s
     } else if (strcmp(key, "fault") == 0) {
         if (parse_faults(o, v) != 0) {
             snprintf(err, errlen,
-                     "bad value '%s' for fault (none, truncated-list, bad-pubkey, bad-signature, "
-                     "short-random; several separated by commas)",
+                     "bad value '%s' for fault (none or kinds separated by commas; see "
+                     "doc/simulator.md)",
                      v);
             return -1;
         }

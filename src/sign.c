@@ -5,6 +5,7 @@
  * open (the next INIT replaces it) unless the card turned out to refuse
  * INIT on an open session, in which case we close after every operation.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "card_internal.h"
@@ -72,6 +73,12 @@ static iotsafe_rc parse_sig_answer(iotsafe_card *c, const uint8_t *buf, size_t l
     if (t.len == 2 * SIG_HALF || (t.len != 0 && t.value[0] != 0x30)) {
         if (t.len == 0 || (t.len & 1) != 0)
             return card_malformed(st, 0x9000, cmd, obj, "raw signature of odd length");
+        if (t.len > 2 * SIG_HALF) { /* the card's fault, not the caller's buffer */
+            char what[80];
+            snprintf(what, sizeof what, "raw signature r||s of %zu bytes, at most %d expected",
+                     t.len, 2 * SIG_HALF);
+            return card_malformed(st, 0x9000, cmd, obj, what);
+        }
         if (t.len > *rs_len)
             return iotsafe_status_set(st, IOTSAFE_E_BUFFER, 0,
                                       "%s: signature of %zu bytes does not fit a %zu-byte buffer",
