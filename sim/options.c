@@ -182,10 +182,15 @@ int sim_options_set(sim_options *o, const char *key, const char *v, char *err, s
         bad = parse_yesno(v, &o->deterministic);
     } else if (strcmp(key, "fault") == 0) {
         if (parse_faults(o, v) != 0) {
-            snprintf(err, errlen,
-                     "bad value '%s' for fault (none or kinds separated by commas; see "
-                     "doc/simulator.md)",
-                     v);
+            char kinds[512];
+            size_t used = 0;
+            kinds[0] = '\0';
+            for (size_t i = 0; i < sizeof fault_names / sizeof fault_names[0] && used < sizeof kinds;
+                 i++)
+                used += (size_t)snprintf(kinds + used, sizeof kinds - used, ", %s",
+                                         fault_names[i].name);
+            snprintf(err, errlen, "bad value '%s' for fault (none%s; several separated by commas)",
+                     v, kinds);
             return -1;
         }
     } else if (strcmp(key, "max-sessions") == 0) {

@@ -4,13 +4,19 @@
  * loops (both bounded), MANAGE CHANNEL with fallback to the basic channel,
  * SELECT once per channel, and status-word to error mapping.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "card_internal.h"
 
-/* One APDU answer as the transport delivers it: up to 256 data bytes + SW. */
+/*
+ * One APDU answer: up to 256 data bytes + SW. The buffer takes 2 bytes more
+ * so that an over-long answer (257/258 data bytes) is seen and refused
+ * rather than cut.
+ */
 #define APDU_RESP_RAW 260
+#define APDU_DATA_MAX 256
 #define MAX_GET_RESPONSE 32
 #define MAX_6C_RESEND 2
 
@@ -26,9 +32,30 @@ uint8_t card_cla(int interindustry, uint8_t channel)
     return (uint8_t)((interindustry ? 0x40 : 0xC0) | (uint8_t)(channel - 4));
 }
 
+void card_ctx(iotsafe_status *st, const char *cmd, const char *obj)
+{
+    if (st == NULL)
+        return;
+    st->cmd = cmd;
+    snprintf(st->obj, sizeof st->obj, "%s", obj != NULL ? obj : "");
+}
+
+/* "CMD on OBJ in reader 'R'" (parts that are known) into buf. */
+static const char *where(const iotsafe_status *st, const char *cmd, const char *obj, char *buf,
+                         size_t cap)
+{
+    int n = snprintf(buf, cap, "%s", cmd);
+    if (n >= 0 && (size_t)n < cap && obj != NULL && *obj != '\0')
+        n += snprintf(buf + n, cap - (size_t)n, " on %s", obj);
+    if (n >= 0 && (size_t)n < cap && st != NULL && st->reader[0] != '\0')
+        snprintf(buf + n, cap - (size_t)n, " in reader '%s'", st->reader);
+    return buf;
+}
+
 iotsafe_rc card_sw_fail(iotsafe_status *st, uint16_t sw, const char *cmd, const char *obj)
 {
     iotsafe_rc rc;
+    char w[448];
     switch (sw) {
     case 0x6A82:
     case 0x6A88:
@@ -45,25 +72,45 @@ iotsafe_rc card_sw_fail(iotsafe_status *st, uint16_t sw, const char *cmd, const 
         rc = IOTSAFE_E_SW;
         break;
     }
-    if (obj != NULL && *obj != '\0')
-        return iotsafe_status_set(st, rc, sw, "%s on %s: card answered %04X (%s)", cmd, obj, sw,
-                                  iotsafe_sw_str(sw));
-    return iotsafe_status_set(st, rc, sw, "%s: card answered %04X (%s)", cmd, sw,
-                              iotsafe_sw_str(sw));
+    return iotsafe_status_set(st, rc, sw, "%s: card answered %04X (%s)",
+                              where(st, cmd, obj, w, sizeof w), sw, iotsafe_sw_str(sw));
 }
 
 iotsafe_rc card_malformed(iotsafe_status *st, uint16_t sw, const char *cmd, const char *obj,
                           const char *what)
 {
-    if (obj != NULL && *obj != '\0')
-        return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, sw, "%s on %s: malformed card answer: %s",
-                                  cmd, obj, what);
-    return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, sw, "%s: malformed card answer: %s", cmd,
-                              what);
+    char w[448];
+    return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, sw, "%s: malformed card answer: %s",
+                              where(st, cmd, obj, w, sizeof w), what);
 }
 
-static iotsafe_rc xfer_one(iotsafe_card *c, const uint8_t *cmd, size_t len, uint8_t *resp,
-                           size_t *rlen, unsigned redact, iotsafe_status *st)
+/* An answer the APDU layer refuses, named with the context of card_ctx. */
+static iotsafe_rc apdu_malformed(iotsafe_status *st, uint8_t ins, uint16_t sw, const char *fmt,
+                                 ...) __attribute__((format(printf, 4, 5)));
+static iotsafe_rc apdu_malformed(iotsafe_status *st, uint8_t ins, uint16_t sw, const char *fmt,
+                                 ...)
+{
+    char what[160], cmd[24];
+    va_list ap;
+    if (st == NULL)
+        return IOTSAFE_E_MALFORMED;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "APDU with INS %02X", ins);
+    /* obj lives in st, which card_malformed writes: copy it first */
+    char obj[sizeof st->obj];
+    memcpy(obj, st->obj, sizeof obj);
+    return card_malformed(st, sw, st->cmd != NULL ? st->cmd : cmd, st->cmd != NULL ? obj : NULL,
+                          what);
+}
+
+/*
+ * One APDU. ne: the most data bytes the command allows back (Le, 256 for
+ * 00 or none); a short APDU never carries more than 256.
+ */
+static iotsafe_rc xfer_one(iotsafe_card *c, const uint8_t *cmd, size_t len, size_t ne,
+                           uint8_t *resp, size_t *rlen, unsigned redact, iotsafe_status *st)
 {
     trace_apdu(c, 1, cmd, len, redact);
     atomic_fetch_add(&c->apdu_count, 1UL);
@@ -71,18 +118,25 @@ static iotsafe_rc xfer_one(iotsafe_card *c, const uint8_t *cmd, size_t len, uint
     iotsafe_rc rc = c->t->ops->transmit(c->t, cmd, len, resp, rlen, st);
     if (rc != IOTSAFE_OK)
         return rc;
-    if (*rlen < 2 || *rlen > APDU_RESP_RAW)
-        return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, 0,
-                                  "card answer of %zu bytes has no status word", *rlen);
+    if (*rlen > APDU_RESP_RAW)
+        *rlen = APDU_RESP_RAW; /* a transport never claims more than it was given; be sure */
     trace_apdu(c, 0, resp, *rlen, redact);
+    if (*rlen < 2)
+        return apdu_malformed(st, cmd[1], 0, "card answer of %zu byte%s has no status word", *rlen,
+                              *rlen == 1 ? "" : "s");
+    const uint16_t sw = (uint16_t)(resp[*rlen - 2] << 8 | resp[*rlen - 1]);
+    if (*rlen - 2 > ne)
+        return apdu_malformed(st, cmd[1], sw,
+                              "card answer of %zu data bytes to a short APDU that allows %zu",
+                              *rlen - 2, ne);
     return IOTSAFE_OK;
 }
 
-static iotsafe_rc append(card_resp *r, const uint8_t *p, size_t n, iotsafe_status *st)
+static iotsafe_rc append(card_resp *r, const uint8_t *p, size_t n, uint8_t ins, uint16_t sw,
+                         iotsafe_status *st)
 {
     if (n > sizeof r->data - r->len)
-        return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, 0,
-                                  "card answer longer than %zu bytes", sizeof r->data);
+        return apdu_malformed(st, ins, sw, "card answer longer than %zu bytes", sizeof r->data);
     memcpy(r->data + r->len, p, n);
     r->len += n;
     return IOTSAFE_OK;
@@ -119,7 +173,7 @@ static iotsafe_rc exchange_iso(iotsafe_card *c, uint8_t cla, const card_apdu *a,
         }
         if (le >= 0)
             cmd[n++] = (uint8_t)(le == 256 ? 0 : le);
-        rc = xfer_one(c, cmd, n, raw, &rlen, a->redact, st);
+        rc = xfer_one(c, cmd, n, le >= 1 ? (size_t)le : APDU_DATA_MAX, raw, &rlen, a->redact, st);
         if (rc != IOTSAFE_OK)
             return rc;
         sw = (uint16_t)(raw[rlen - 2] << 8 | raw[rlen - 1]);
@@ -130,22 +184,23 @@ static iotsafe_rc exchange_iso(iotsafe_card *c, uint8_t cla, const card_apdu *a,
         }
         break;
     }
-    rc = append(r, raw, rlen - 2, st);
+    rc = append(r, raw, rlen - 2, a->ins, sw, st);
     if (rc != IOTSAFE_OK)
         return rc;
 
     /* 61xx (and the old GSM 9Fxx): fetch the rest with GET RESPONSE on the same channel */
     for (int i = 0; (sw >> 8) == 0x61 || (sw >> 8) == 0x9F; i++) {
         if (i >= MAX_GET_RESPONSE)
-            return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, sw,
-                                      "card kept answering %02Xxx after %d GET RESPONSE commands",
-                                      sw >> 8, MAX_GET_RESPONSE);
+            return apdu_malformed(st, a->ins, sw,
+                                  "card kept answering %02Xxx after %d GET RESPONSE commands",
+                                  sw >> 8, MAX_GET_RESPONSE);
         const uint8_t gr[5] = {cla, 0xC0, 0x00, 0x00, (uint8_t)(sw & 0xFF)};
-        rc = xfer_one(c, gr, sizeof gr, raw, &rlen, a->redact, st);
+        rc = xfer_one(c, gr, sizeof gr, (sw & 0xFF) == 0 ? APDU_DATA_MAX : (sw & 0xFF), raw, &rlen,
+                      a->redact, st);
         if (rc != IOTSAFE_OK)
             return rc;
         sw = (uint16_t)(raw[rlen - 2] << 8 | raw[rlen - 1]);
-        rc = append(r, raw, rlen - 2, st);
+        rc = append(r, raw, rlen - 2, a->ins, sw, st);
         if (rc != IOTSAFE_OK)
             return rc;
     }
@@ -225,6 +280,7 @@ iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st)
 
     if (c->use_channel && !c->channel_refused) {
         const card_apdu open = {.ins = 0x70, .p1 = 0x00, .p2 = 0x00, .le = 1};
+        card_ctx(st, "MANAGE CHANNEL (open)", NULL);
         rc = card_exchange_iso(c, 0x00, &open, &r, st);
         if (rc != IOTSAFE_OK)
             return rc;
@@ -242,6 +298,7 @@ iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st)
 
     const card_apdu sel = {.ins = 0xA4, .p1 = 0x04, .p2 = 0x00, .data = c->aid, .lc = c->aid_len,
                            .le = -1};
+    card_ctx(st, "SELECT", NULL);
     rc = card_exchange_iso(c, card_cla(1, c->channel), &sel, &r, st);
     if (rc != IOTSAFE_OK)
         return rc;

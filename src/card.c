@@ -119,6 +119,8 @@ iotsafe_rc card_run(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_status *s
     iotsafe_status_clear(st);
     if (c == NULL)
         return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0, "no card handle");
+    if (st != NULL) /* messages of every layer name the reader */
+        memcpy(st->reader, c->reader, sizeof st->reader);
     pthread_mutex_lock(&c->lock);
     iotsafe_rc rc = run_locked(c, op, arg, st);
     pthread_mutex_unlock(&c->lock);

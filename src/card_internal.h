@@ -92,6 +92,13 @@ void card_close_channel(iotsafe_card *c);
 iotsafe_rc card_sw_fail(iotsafe_status *st, uint16_t sw, const char *cmd, const char *obj);
 iotsafe_rc card_malformed(iotsafe_status *st, uint16_t sw, const char *cmd, const char *obj,
                           const char *what);
+/*
+ * Name the command (a static string) and the object (may be NULL) that the
+ * next APDUs belong to: an answer the APDU layer rejects (no status word,
+ * too long, endless 61xx) is then reported as "CMD on OBJ in reader 'R':
+ * malformed card answer: ...". card_run sets the reader. NULL st is fine.
+ */
+void card_ctx(iotsafe_status *st, const char *cmd, const char *obj);
 
 /* objects.c */
 iotsafe_rc objects_load(iotsafe_card *c, iotsafe_status *st);

@@ -110,4 +110,7 @@ void iotsafe_status_clear(iotsafe_status *st)
     st->rc = IOTSAFE_OK;
     st->sw = 0;
     st->msg[0] = '\0';
+    st->cmd = NULL;
+    st->obj[0] = '\0';
+    st->reader[0] = '\0';
 }

@@ -61,6 +61,7 @@ static iotsafe_rc op_read_file(iotsafe_card *c, void *arg, iotsafe_status *st)
     /* a local status: the fallback decision needs the SW even when st is NULL */
     iotsafe_status lst;
     iotsafe_status_clear(&lst);
+    memcpy(lst.reader, c->reader, sizeof lst.reader);
     iotsafe_rc rc = objects_find_locked(c, IOTSAFE_OBJ_FILE, a->ref, &obj, &lst);
     if (rc != IOTSAFE_OK && !list_unsupported(rc, lst.sw)) {
         if (st != NULL)
@@ -87,6 +88,7 @@ static iotsafe_rc op_read_file(iotsafe_card *c, void *arg, iotsafe_status *st)
         return iotsafe_status_set(st, IOTSAFE_E_NOMEM, 0, "%s: out of memory", cmd);
     card_resp r;
     r.sw = 0;
+    card_ctx(st, cmd, desc);
     for (;;) {
         size_t want = c->read_chunk;
         if (have_size) {

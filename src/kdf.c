@@ -51,6 +51,7 @@ static iotsafe_rc op_prf(iotsafe_card *c, void *arg, iotsafe_status *st)
     const card_apdu ap = {.ins = 0x48, .p1 = a->ref != NULL ? 0x01 : 0x00, .p2 = 0x00,
                           .data = data, .lc = w.len, .le = 256,
                           .redact = CARD_REDACT_CMD | CARD_REDACT_RESP};
+    card_ctx(st, cmd, desc);
     iotsafe_rc rc = card_exchange(c, &ap, &r, st);
     if (rc != IOTSAFE_OK)
         return finish(rc, data, sizeof data, &r);
@@ -119,6 +120,7 @@ static iotsafe_rc op_hkdf(iotsafe_card *c, void *arg, iotsafe_status *st)
                       data, sizeof data, &r);
     const card_apdu ap = {.ins = 0x4A, .p1 = 0x00, .p2 = 0x00, .data = data, .lc = w.len,
                           .le = 256, .redact = CARD_REDACT_CMD | CARD_REDACT_RESP};
+    card_ctx(st, cmd, NULL);
     iotsafe_rc rc = card_exchange(c, &ap, &r, st);
     if (rc != IOTSAFE_OK)
         return finish(rc, data, sizeof data, &r);

@@ -77,10 +77,11 @@ static iotsafe_rc read_pub_locked(iotsafe_card *c, const iotsafe_ref *ref, uint8
     card_put_ref(&w, 0x85, 0x75, ref);
     const card_apdu a = {.ins = 0xCD, .p1 = 0x00, .p2 = 0x00, .data = data, .lc = w.len, .le = 256};
     card_resp r;
+    card_obj_desc(c, IOTSAFE_OBJ_PUBLIC_KEY, ref, desc, sizeof desc);
+    card_ctx(st, cmd, desc);
     iotsafe_rc rc = card_exchange(c, &a, &r, st);
     if (rc != IOTSAFE_OK)
         return rc;
-    card_obj_desc(c, IOTSAFE_OBJ_PUBLIC_KEY, ref, desc, sizeof desc);
     if (!card_sw_ok(r.sw))
         return card_sw_fail(st, r.sw, cmd, desc);
     *point_len = IOTSAFE_POINT_MAX;
@@ -141,6 +142,7 @@ static iotsafe_rc op_keygen(iotsafe_card *c, void *arg, iotsafe_status *st)
     card_obj_desc(c, IOTSAFE_OBJ_PRIVATE_KEY, a->ref, desc, sizeof desc);
     const card_apdu ap = {.ins = 0xB9, .p1 = 0x00, .p2 = 0x00, .data = data, .lc = w.len, .le = 256};
     card_resp r;
+    card_ctx(st, cmd, desc);
     iotsafe_rc rc = card_exchange(c, &ap, &r, st);
     if (rc != IOTSAFE_OK)
         return rc;
@@ -333,6 +335,7 @@ static iotsafe_rc dh_locked(iotsafe_card *c, const struct dh_arg *a, iotsafe_sta
     const card_apdu ap = {.ins = 0x46, .p1 = 0x00, .p2 = 0x00, .data = data, .lc = w.len,
                           .le = 256, .redact = CARD_REDACT_RESP};
     card_resp r;
+    card_ctx(st, cmd, desc);
     iotsafe_rc rc = card_exchange(c, &ap, &r, st);
     if (rc != IOTSAFE_OK)
         goto out;

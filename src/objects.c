@@ -211,6 +211,7 @@ iotsafe_rc objects_load(iotsafe_card *c, iotsafe_status *st)
     card_resp r;
     iotsafe_rc rc = IOTSAFE_OK;
     int page;
+    card_ctx(st, cmd, NULL);
     for (page = 0; page < LIST_MAX_PAGES; page++) {
         const card_apdu a = {.ins = 0xCB, .p1 = 0x01, .p2 = page == 0 ? 0x00 : 0x01, .le = 256};
         rc = card_exchange(c, &a, &r, st);
@@ -241,6 +242,11 @@ iotsafe_rc objects_load(iotsafe_card *c, iotsafe_status *st)
         iotsafe_object *objs = NULL;
         size_t n = 0;
         rc = iotsafe_parse_object_list(acc, acc_len, &objs, &n, st);
+        if (rc == IOTSAFE_E_MALFORMED && st != NULL) { /* the parser knows no command or reader */
+            char what[sizeof st->msg];
+            memcpy(what, st->msg, sizeof what);
+            rc = card_malformed(st, st->sw, cmd, NULL, what);
+        }
         if (rc == IOTSAFE_OK) {
             free(c->objs);
             c->objs = objs;
@@ -440,6 +446,7 @@ static iotsafe_rc op_app_info(iotsafe_card *c, void *arg, iotsafe_status *st)
     card_resp r;
     /* Le 44 is the exact size with a 32-byte identifier; a 6Cxx answer corrects it */
     const card_apdu a = {.ins = 0xCB, .p1 = 0x00, .p2 = 0x00, .le = 0x44};
+    card_ctx(st, "GET DATA (application)", NULL);
     iotsafe_rc rc = card_exchange(c, &a, &r, st);
     if (rc != IOTSAFE_OK)
         return rc;

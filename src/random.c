@@ -16,6 +16,7 @@ static iotsafe_rc op_random(iotsafe_card *c, void *arg, iotsafe_status *st)
     size_t off = 0;
     card_resp r;
     iotsafe_rc rc = IOTSAFE_OK;
+    card_ctx(st, cmd, NULL);
     while (off < a->len) {
         size_t n = a->len - off > 256 ? 256 : a->len - off;
         /* random bytes may become key material: keep them out of traces */

@@ -19,6 +19,7 @@ iotsafe_rc session_init(iotsafe_card *c, uint8_t ins, uint8_t session, const uin
 {
     const card_apdu a = {.ins = ins, .p1 = 0x00, .p2 = session, .data = data, .lc = len, .le = -1};
     card_resp r;
+    card_ctx(st, cmd, obj); /* for this INIT and the UPDATEs that follow */
     iotsafe_rc rc = card_exchange(c, &a, &r, st);
     if (rc != IOTSAFE_OK)
         return rc;

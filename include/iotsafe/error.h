@@ -39,7 +39,15 @@ typedef enum iotsafe_rc {
 typedef struct iotsafe_status {
     iotsafe_rc rc;
     uint16_t sw;        /* last card status word, 0 if none was received */
-    char msg[256];      /* e.g. "COMPUTE SIGNATURE INIT on private key id=01 (label DEVKEY): 6985 conditions of use not satisfied" */
+    char msg[512];      /* e.g. "COMPUTE SIGNATURE on private key id=01 (DEVKEY) in reader 'R': card answered 6985 (conditions of use not satisfied)" */
+    /*
+     * Context for the messages, filled by libiotsafe while it works: the
+     * command and object being handled (so an answer the APDU layer rejects
+     * names them) and the reader. Escaped text; "" / NULL when not known.
+     */
+    const char *cmd;    /* "COMPUTE SIGNATURE" */
+    char obj[160];      /* "private key id=01 (DEVKEY)" */
+    char reader[128];   /* the reader (or modem) the card is in */
 } iotsafe_status;
 
 /* Short constant name of a result code ("no reader", ...). */

@@ -9,6 +9,7 @@
 
 KEYFILE_CHECK=$BUILD_ROOT/test/provider/keyfile_check
 K='iotsafe:label=DEVKEY'
+R="in reader 'Virtual PCD 00 00'"
 msg=$WORK/msg
 printf 'malformed answer test\n' >"$msg"
 
@@ -34,7 +35,7 @@ fails "$LIST_ERR" "truncated list: key file through PEM_read_bio_PrivateKey" \
 
 # ---- READ PUBLIC KEY with an inner length past the end
 fault bad-pubkey
-PUB_ERR='malformed card answer:.*READ PUBLIC KEY on public key id=01 \(DEVKEY\): malformed card answer'
+PUB_ERR="malformed card answer:.*READ PUBLIC KEY on public key id=01 \\(DEVKEY\\) $R: malformed card answer"
 fails "$PUB_ERR" "bad public key answer: pkey -pubout" openssl pkey -in "$K" -pubout
 fails "$PUB_ERR" "bad public key answer: dgst -sign" openssl dgst -sha256 -sign "$K" -out "$WORK/s" "$msg"
 fails "$PUB_ERR" "bad public key answer: storeutl of the key" openssl storeutl "$K"
@@ -45,7 +46,7 @@ ok "bad public key answer: certificates still load" openssl storeutl 'iotsafe:ty
 
 # ---- signature TLV 33 with a length past the end
 fault bad-signature
-SIG_ERR='malformed card answer:.*COMPUTE SIGNATURE on private key id=01 \(DEVKEY\): malformed card answer'
+SIG_ERR="malformed card answer:.*COMPUTE SIGNATURE on private key id=01 \\(DEVKEY\\) $R: malformed card answer"
 fails "$SIG_ERR" "bad signature answer: dgst -sign" openssl dgst -sha256 -sign "$K" -out "$WORK/s" "$msg"
 fails "$SIG_ERR" "bad signature answer: dgst -sign with the key file" \
     openssl dgst -sha256 -sign "$WORK/card-key.pem" -out "$WORK/s" "$msg"
@@ -53,12 +54,31 @@ fails "$SIG_ERR" "bad signature answer: req" \
     openssl req -new -key "$WORK/card-key.pem" -subj /CN=x -out "$WORK/x.csr"
 ok "bad signature answer: pkey -pubout is unaffected" openssl pkey -in "$K" -pubout
 
+# ---- answers a short APDU cannot have, and 61xx chains that do not end: the
+# APDU layer refuses them, naming the command, the object and the reader
+SIGCTX="COMPUTE SIGNATURE on private key id=01 \\(DEVKEY\\) $R: malformed card answer"
+shape() { # FAULT REASON DESC
+    fault "$1"
+    fails "malformed card answer:.*$SIGCTX: $2" "$3" \
+        env IOTSAFE_TRACE=1 openssl dgst -sha256 -sign "$K" -out "$WORK/s" "$msg"
+    like "$3: the card was asked (2B in the trace)" "$LAST_OUT" 'iotsafe: > [0-9A-F]{2} 2B 80'
+}
+shape endless-61xx "card kept answering 61xx after 32 GET RESPONSE commands" "61xx for ever"
+is "61xx for ever: 32 GET RESPONSE commands, then the host gives up" \
+    "$(printf '%s\n' "$LAST_OUT" | grep -cE '^iotsafe: > [0-9A-F]{2} C0 ')" 32
+shape answer-over-1k "card answer longer than 1024 bytes" "GET RESPONSE chain past 1024 bytes"
+shape answer-one-byte "card answer of 1 byte has no status word" "answer of 1 byte"
+shape answer-257 "card answer of 257 data bytes to a short APDU that allows 256" "answer of 257 data bytes"
+shape answer-258 "card answer of 258 data bytes to a short APDU that allows 256" "answer of 258 data bytes"
+fault none
+ok "after the broken answers: dgst -sign works again" openssl dgst -sha256 -sign "$K" -out "$WORK/s" "$msg"
+
 # ---- GET RANDOM short, through the opt-in card RNG as the DRBG
 fault short-random
 sed 's/^\[openssl_init\]$/[openssl_init]\nrandom = random_sect/; s/^\[iotsafe_sect\]$/[iotsafe_sect]\nrand = 1/' \
     "$OPENSSL_CONF" >"$WORK/rand.cnf"
 printf '[random_sect]\nrandom = CARD-RNG\n' >>"$WORK/rand.cnf"
-fails 'malformed card answer:.*GET RANDOM: malformed card answer: no random bytes returned' \
+fails "malformed card answer:.*GET RANDOM $R: malformed card answer: no random bytes returned" \
     "short random: openssl rand through CARD-RNG" env OPENSSL_CONF="$WORK/rand.cnf" openssl rand -hex 16
 ok "short random: signing is unaffected" openssl dgst -sha256 -sign "$K" -out "$WORK/s" "$msg"
 

@@ -19,20 +19,20 @@ fault() {
 
 # ---- object list cut inside an object's TLV
 fault truncated-list
-fails 'iotsafe-tool: malformed card answer: listing objects: object list: TLV length runs past the end' \
+fails "iotsafe-tool: malformed card answer: listing objects: GET DATA \\(object list\\) in reader 'Virtual PCD 00 00': malformed card answer: object list: TLV length runs past the end" \
     "truncated list: list" "$TOOL" list
 is "truncated list: list exits 8" "$LAST_RC" 8
-fails 'iotsafe-tool: malformed card answer: label=DEVKEY: object list' \
+fails "iotsafe-tool: malformed card answer: label=DEVKEY: GET DATA \\(object list\\) in reader 'Virtual PCD 00 00': malformed card answer: object list" \
     "truncated list: pubkey by label needs the list" "$TOOL" pubkey --label DEVKEY
 is "truncated list: pubkey exits 8" "$LAST_RC" 8
-fails 'iotsafe-tool: malformed card answer: label=DEVKEY: object list' \
+fails "iotsafe-tool: malformed card answer: label=DEVKEY: GET DATA \\(object list\\) in reader 'Virtual PCD 00 00': malformed card answer: object list" \
     "truncated list: sign by label" "$TOOL" sign --label DEVKEY --in "$msg"
 is "truncated list: sign exits 8" "$LAST_RC" 8
 ok "truncated list: GET RANDOM is unaffected" "$TOOL" random 8
 
 # ---- READ PUBLIC KEY with an inner length past the end
 fault bad-pubkey
-fails 'iotsafe-tool: malformed card answer: READ PUBLIC KEY on public key id=01 \(DEVKEY\)' \
+fails "iotsafe-tool: malformed card answer: READ PUBLIC KEY on public key id=01 \\(DEVKEY\\) in reader 'Virtual PCD 00 00': " \
     "bad public key answer: pubkey" "$TOOL" pubkey --label DEVKEY
 is "bad public key answer: pubkey exits 8" "$LAST_RC" 8
 fails 'READ PUBLIC KEY on public key id=02 \(GENKEY\)' \
@@ -43,10 +43,10 @@ like "list shows DEVKEY" "$LAST_OUT" 'private-key id=01 label=DEVKEY'
 
 # ---- signature TLV 33 with a length past the end
 fault bad-signature
-fails 'iotsafe-tool: malformed card answer: COMPUTE SIGNATURE on private key id=01 \(DEVKEY\)' \
+fails "iotsafe-tool: malformed card answer: COMPUTE SIGNATURE on private key id=01 \\(DEVKEY\\) in reader 'Virtual PCD 00 00': " \
     "bad signature answer: sign" "$TOOL" sign --label DEVKEY --in "$msg"
 is "bad signature answer: sign exits 8" "$LAST_RC" 8
-fails 'malformed card answer: COMPUTE SIGNATURE on private key id=06 \(BPKEY\)' \
+fails "malformed card answer: COMPUTE SIGNATURE on private key id=06 \\(BPKEY\\) in reader 'Virtual PCD 00 00': " \
     "bad signature answer: brainpool key too" "$TOOL" sign --label BPKEY --in "$msg"
 is "bad signature answer: brainpool exits 8" "$LAST_RC" 8
 ok "bad signature answer: pubkey is unaffected" "$TOOL" pubkey --label DEVKEY
@@ -54,7 +54,7 @@ ok "bad signature answer: pubkey is unaffected" "$TOOL" pubkey --label DEVKEY
 # ---- GET RANDOM with fewer bytes than asked: libiotsafe asks again for the
 # rest, so halving answers end in an empty one
 fault short-random
-fails 'iotsafe-tool: malformed card answer: GET RANDOM: malformed card answer: no random bytes returned' \
+fails "iotsafe-tool: malformed card answer: GET RANDOM in reader 'Virtual PCD 00 00': malformed card answer: no random bytes returned" \
     "short random: random 16" "$TOOL" random 16
 is "short random: exits 8" "$LAST_RC" 8
 ok "short random: sign is unaffected" "$TOOL" sign --label DEVKEY --in "$msg" --out "$WORK/sig"

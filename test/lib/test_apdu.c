@@ -277,7 +277,7 @@ START_TEST(error_sw_mapping)
         iotsafe_rc rc = iotsafe_read_public_key(c, &ref, pt, &pl, &st);
         ck_assert_msg(rc == sw_map[i].rc, "SW %s gave %d (%s)", sw_map[i].sw, rc, st.msg);
         ck_assert_int_eq(st.rc, rc);
-        ck_assert_msg(strstr(st.msg, "READ PUBLIC KEY on public key id=01: card answered ") != NULL,
+        ck_assert_msg(strstr(st.msg, "READ PUBLIC KEY on public key id=01 in reader 'in-process card': card answered ") != NULL,
                       "message: %s", st.msg);
         ck_assert_msg(strstr(st.msg, sw_map[i].text) != NULL, "message: %s", st.msg);
         ck_assert_str_ne(iotsafe_sw_str(st.sw), "");

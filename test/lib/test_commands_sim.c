@@ -532,7 +532,7 @@ START_TEST(usage_and_keygen)
                      IOTSAFE_OK);
     ck_assert_int_eq(iotsafe_sign_digest(s.card, &nosign, IOTSAFE_HASH_SHA256, h, 32, rs, &rl, &st),
                      IOTSAFE_E_USAGE);
-    ck_assert_msg(strstr(st.msg, "COMPUTE SIGNATURE on private key id=07 (NOSIGN): card answered "
+    ck_assert_msg(strstr(st.msg, "COMPUTE SIGNATURE on private key id=07 (NOSIGN) in reader 'in-process card': card answered "
                                  "6985 (conditions of use not satisfied)") != NULL,
                   "%s", st.msg);
     const uint8_t nope = 0x33;

@@ -196,7 +196,7 @@ START_TEST(list_errors)
     ck_assert_int_eq(iotsafe_list_objects(c, &objs, &n, &st), IOTSAFE_E_MALFORMED);
     script_expect(s, "81 CB 01 00 00", "6A86");
     ck_assert_int_eq(iotsafe_list_objects(c, &objs, &n, &st), IOTSAFE_E_SW);
-    ck_assert_msg(strstr(st.msg, "GET DATA (object list): card answered 6A86") != NULL, "%s",
+    ck_assert_msg(strstr(st.msg, "GET DATA (object list) in reader 'in-process card': card answered 6A86") != NULL, "%s",
                   st.msg);
     script_done(s);
     iotsafe_card_discard(c);

@@ -162,7 +162,7 @@ START_TEST(usage_refused)
     size_t rl = sizeof rs;
     ck_assert_int_eq(iotsafe_sign_digest(c, &nosign, IOTSAFE_HASH_SHA256, h, 32, rs, &rl, &st),
                      IOTSAFE_E_USAGE);
-    ck_assert_str_eq(st.msg, "COMPUTE SIGNATURE on private key id=07 (NOSIGN): card answered "
+    ck_assert_str_eq(st.msg, "COMPUTE SIGNATURE on private key id=07 (NOSIGN) in reader 'in-process card': card answered "
                              "6985 (conditions of use not satisfied)");
     ck_assert_uint_eq(st.sw, 0x6985);
     script_done(s);
