@@ -159,6 +159,120 @@ START_TEST(several_and_none)
 }
 END_TEST
 
+#define ZEROS "0000000000000000000000000000000000000000000000000000000000000000"
+#define P256_N "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551"
+
+/* A card that lies: well-formed signature answers with wrong values. */
+START_TEST(signature_values)
+{
+    static const char *const cases[][2] = {
+        {"fault=sig-r-zero", "33 00 40" ZEROS S "9000"},
+        {"fault=sig-s-zero", "33 00 40" R ZEROS "9000"},
+        {"fault=sig-r-order", "33 00 40" P256_N S "9000"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sim_applet *a = t_ready("deterministic=yes", cases[i][0], NULL);
+        t_expect(a, INIT, "9000");
+        t_expect(a, UPDATE, cases[i][1]);
+        sim_applet_free(a);
+        t_cleanup();
+    }
+    uint8_t out[300];
+    size_t n;
+    sim_applet *a = t_ready("deterministic=yes", "fault=sig-short", NULL);
+    t_expect(a, INIT, "9000");
+    ck_assert_uint_eq(t_send(a, UPDATE, out, &n), 0x9000);
+    ck_assert_uint_eq(n, 3 + 62);
+    ck_assert_uint_eq(out[2], 62);
+    sim_applet_free(a);
+    t_cleanup();
+    a = t_ready("deterministic=yes", "fault=sig-long", NULL);
+    t_expect(a, INIT, "9000");
+    ck_assert_uint_eq(t_send(a, UPDATE, out, &n), 0x9000);
+    ck_assert_uint_eq(n, 3 + 200);
+    ck_assert_uint_eq(out[1] << 8 | out[2], 200);
+    sim_applet_free(a);
+    t_cleanup();
+    /* random r||s: right length, not the real signature */
+    a = t_ready("deterministic=yes", "fault=sig-random", NULL);
+    t_expect(a, INIT, "9000");
+    ck_assert_uint_eq(t_send(a, UPDATE, out, &n), 0x9000);
+    ck_assert_uint_eq(n, 3 + 64);
+    char hex[2 * 64 + 1];
+    t_hex(out + 3, 64, hex);
+    ck_assert_str_ne(hex, R S);
+    sim_applet_free(a);
+}
+END_TEST
+
+/* Answer shapes only a broken card or reader produces, on COMPUTE SIGNATURE UPDATE. */
+START_TEST(answer_shapes)
+{
+    uint8_t cmd[64], resp[600];
+    size_t cl, rl;
+    sim_applet *a = t_ready("fault=answer-257", NULL);
+    t_expect(a, INIT, "9000");
+    cl = t_unhex(UPDATE, cmd, sizeof cmd);
+    rl = sizeof resp;
+    ck_assert_int_eq(sim_applet_process(a, cmd, cl, resp, &rl), 0);
+    ck_assert_uint_eq(rl, 257 + 2);
+    ck_assert_uint_eq(resp[rl - 2] << 8 | resp[rl - 1], 0x9000);
+    sim_applet_free(a);
+    t_cleanup();
+
+    a = t_ready("fault=answer-one-byte", NULL);
+    t_expect(a, INIT, "9000");
+    rl = sizeof resp;
+    ck_assert_int_eq(sim_applet_process(a, cmd, cl, resp, &rl), 0);
+    ck_assert_uint_eq(rl, 1);
+    t_sw(a, INIT, 0x9000); /* other commands answer normally */
+    sim_applet_free(a);
+    t_cleanup();
+
+    a = t_ready("fault=endless-61xx", NULL);
+    t_expect(a, INIT, "9000");
+    t_expect(a, UPDATE, "6101");
+    for (int i = 0; i < 40; i++)
+        ck_assert_uint_eq(t_sw(a, "81 C0 00 00 01", 0x6101), 1);
+    sim_applet_free(a);
+    t_cleanup();
+
+    a = t_ready("fault=answer-over-1k", NULL);
+    t_expect(a, INIT, "9000");
+    t_expect(a, UPDATE, "6100");
+    for (int i = 0; i < 5; i++)
+        ck_assert_uint_eq(t_sw(a, "81 C0 00 00 00", 0x6100), 256);
+    sim_applet_free(a);
+}
+END_TEST
+
+/* ECDH results and public keys with wrong values. */
+START_TEST(dh_and_pubkey_values)
+{
+    uint8_t out[300];
+    size_t n;
+    sim_applet *a = t_ready("fault=pubkey-short", NULL);
+    ck_assert_uint_eq(t_send(a, READ_PUB_01, out, &n), 0x9000);
+    ck_assert_uint_eq(n, 6 + 33);
+    ck_assert_uint_eq(out[1], n - 2);
+    ck_assert_uint_eq(out[5], 33);
+    sim_applet_free(a);
+    t_cleanup();
+    uint8_t good[300];
+    size_t ng;
+    a = t_ready(NULL);
+    ck_assert_uint_eq(t_send(a, READ_PUB_01, good, &ng), 0x9000);
+    sim_applet_free(a);
+    t_cleanup();
+    a = t_ready("fault=pubkey-off-curve", NULL);
+    ck_assert_uint_eq(t_send(a, READ_PUB_01, out, &n), 0x9000);
+    ck_assert_uint_eq(n, ng);
+    ck_assert_mem_eq(out, good, n - 1);
+    ck_assert_uint_eq(out[n - 1], good[n - 1] ^ 1);
+    sim_applet_free(a);
+}
+END_TEST
+
 static void expect_rejected(const char *override, const char *needle)
 {
     const char *ov[] = {override};
@@ -190,6 +304,9 @@ static Suite *suite(void)
     tcase_add_test(tc, short_random);
     tcase_add_test(tc, several_and_none);
     tcase_add_test(tc, bad_values);
+    tcase_add_test(tc, signature_values);
+    tcase_add_test(tc, answer_shapes);
+    tcase_add_test(tc, dh_and_pubkey_values);
     suite_add_tcase(s, tc);
     return s;
 }
