@@ -12,6 +12,7 @@ export SOURCE_ROOT BUILD_ROOT
 bench() {
   "$BUILD_ROOT/bench/bench_sign" -n "$1"
   "$BUILD_ROOT/bench/bench_evp" -n "$1"
+  "$BUILD_ROOT/bench/bench_verify" -n "$(( $1 / 10 > 0 ? $1 / 10 : 1 ))" -r 10
 }
 
 echo "## simulator without latency: protocol and host overhead only"

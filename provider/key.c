@@ -9,6 +9,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 
 #include "hex.h"
@@ -39,6 +40,7 @@ void iotsafe_key_free(IOTSAFE_KEY *k)
     if (k == NULL || atomic_fetch_sub(&k->refs, 1) != 1)
         return;
     free(k->reader);
+    EVP_PKEY_free(atomic_load(&k->verify_pkey));
     k->magic = 0;
     free(k);
 }
@@ -50,6 +52,7 @@ IOTSAFE_KEY *iotsafe_key_dup(const IOTSAFE_KEY *k)
         return NULL;
     *d = *k;
     atomic_init(&d->refs, 1);
+    atomic_init(&d->verify_pkey, NULL);
     d->reader = NULL;
     if (k->reader != NULL && (d->reader = strdup(k->reader)) == NULL) {
         IPROV_ERR(k->ctx, IOTSAFE_R_MALLOC, "duplicating a key");
@@ -163,6 +166,7 @@ int iotsafe_key_set_point(IOTSAFE_KEY *k, iotsafe_curve curve, const uint8_t *po
     k->curve = curve;
     memcpy(k->point, buf, n);
     k->point_len = n;
+    EVP_PKEY_free(atomic_exchange(&k->verify_pkey, NULL)); /* made from the old point */
     return 1;
 }
 

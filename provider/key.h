@@ -28,6 +28,8 @@ typedef struct iotsafe_key {
     iotsafe_curve curve;  /* NONE until known */
     uint8_t point[IOTSAFE_POINT_MAX];
     size_t point_len;     /* 0: no public point (parameters-only key) */
+    /* verify.c: the point as a default-provider key, made on first use, never copied */
+    _Atomic(EVP_PKEY *) verify_pkey;
 } IOTSAFE_KEY;
 
 IOTSAFE_KEY *iotsafe_key_new(IOTSAFE_PROV_CTX *ctx);

@@ -10,6 +10,8 @@
  */
 #include <string.h>
 
+#include <stdatomic.h>
+
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -42,28 +44,53 @@ static const char *who(const IOTSAFE_KEY *k, const char *reader, char *buf, size
                   who((k), (reader), w_, sizeof(w_)), m_);                                       \
     } while (0)
 
-/* r or s as a number in [1, n-1]? Returns NULL when fine, else why not. */
-static const char *scalar_problem(const uint8_t *v, size_t len, const BIGNUM *order, BIGNUM *tmp,
-                                  const char *name_zero, const char *name_big)
+/* The group orders n (SEC 2, RFC 5639): r and s must lie in [1, n-1]. */
+static const uint8_t order_p256[32] = {
+    0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51};
+static const uint8_t order_bp256[32] = {
+    0xA9, 0xFB, 0x57, 0xDB, 0xA1, 0xEE, 0xA9, 0xBC, 0x3E, 0x66, 0x0A, 0x90, 0x9D, 0x83, 0x8D, 0x71,
+    0x8C, 0x39, 0x7A, 0xA3, 0xB5, 0x61, 0xA6, 0xF7, 0x90, 0x1E, 0x0E, 0x82, 0x97, 0x48, 0x56, 0xA7};
+
+static const uint8_t *curve_order(iotsafe_curve c)
 {
-    if (BN_bin2bn(v, (int)len, tmp) == NULL)
-        return "cannot be read";
-    if (BN_is_zero(tmp))
-        return name_zero;
-    if (BN_cmp(tmp, order) >= 0)
-        return name_big;
+    switch (c) {
+    case IOTSAFE_CURVE_P256:
+        return order_p256;
+    case IOTSAFE_CURVE_BP256R1:
+        return order_bp256;
+    case IOTSAFE_CURVE_NONE:
+        break;
+    }
     return NULL;
 }
 
-static int ecdsa_verify(IOTSAFE_PROV_CTX *ctx, const IOTSAFE_KEY *k, const uint8_t *digest,
-                        size_t dlen, const uint8_t *der, size_t der_len, int *valid)
+/* v (len big-endian bytes, len = order length) in [1, n-1]? NULL if so, else why not. */
+static const char *scalar_problem(const uint8_t *v, size_t len, const uint8_t *order,
+                                  const char *zero, const char *big)
 {
+    size_t i;
+    for (i = 0; i < len && v[i] == 0; i++)
+        ;
+    if (i == len)
+        return zero;
+    if (memcmp(v, order, len) >= 0)
+        return big;
+    return NULL;
+}
+
+/*
+ * The key's public point as a key of another provider, made on first use
+ * and kept with the key (keys are shared between threads: the first one to
+ * store it wins, the others free theirs).
+ */
+static EVP_PKEY *verify_key(IOTSAFE_PROV_CTX *ctx, IOTSAFE_KEY *k)
+{
+    EVP_PKEY *pkey = atomic_load(&k->verify_pkey), *expected = NULL;
+    if (pkey != NULL)
+        return pkey;
     OSSL_PARAM params[3];
     EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_from_name(ctx->libctx, "EC", VERIFY_PROPQ);
-    EVP_PKEY_CTX *vctx = NULL;
-    EVP_PKEY *pkey = NULL;
-    int ok = 0, r;
-
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
                                                  (char *)iotsafe_curve_name(k->curve), 0);
     params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)k->point,
@@ -71,7 +98,24 @@ static int ecdsa_verify(IOTSAFE_PROV_CTX *ctx, const IOTSAFE_KEY *k, const uint8
     params[2] = OSSL_PARAM_construct_end();
     if (kctx == NULL || EVP_PKEY_fromdata_init(kctx) <= 0 ||
         EVP_PKEY_fromdata(kctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
-        goto end;
+        pkey = NULL;
+    EVP_PKEY_CTX_free(kctx);
+    if (pkey != NULL && !atomic_compare_exchange_strong(&k->verify_pkey, &expected, pkey)) {
+        EVP_PKEY_free(pkey);
+        pkey = expected;
+    }
+    return pkey;
+}
+
+static int ecdsa_verify(IOTSAFE_PROV_CTX *ctx, IOTSAFE_KEY *k, const uint8_t *digest,
+                        size_t dlen, const uint8_t *der, size_t der_len, int *valid)
+{
+    EVP_PKEY *pkey = verify_key(ctx, k);
+    EVP_PKEY_CTX *vctx = NULL;
+    int ok = 0, r;
+
+    if (pkey == NULL)
+        return 0;
     vctx = EVP_PKEY_CTX_new_from_pkey(ctx->libctx, pkey, VERIFY_PROPQ);
     if (vctx == NULL || EVP_PKEY_verify_init(vctx) <= 0)
         goto end;
@@ -85,68 +129,50 @@ static int ecdsa_verify(IOTSAFE_PROV_CTX *ctx, const IOTSAFE_KEY *k, const uint8
     ok = 1;
 end:
     EVP_PKEY_CTX_free(vctx);
-    EVP_PKEY_CTX_free(kctx);
-    EVP_PKEY_free(pkey);
     return ok;
 }
 
-int iotsafe_check_signature(IOTSAFE_PROV_CTX *ctx, const IOTSAFE_KEY *k, const char *reader,
+int iotsafe_check_signature(IOTSAFE_PROV_CTX *ctx, IOTSAFE_KEY *k, const char *reader,
                             const uint8_t *digest, size_t dlen, const uint8_t *rs, size_t rs_len,
                             const uint8_t *der, size_t der_len)
 {
     const size_t half = iotsafe_curve_field_len(k->curve);
-    EC_GROUP *g = NULL;
-    BIGNUM *tmp = NULL;
-    const char *why = NULL;
-    int ok = 0, valid = 0;
+    const uint8_t *order = curve_order(k->curve);
+    const char *why;
+    int valid = 0;
 
-    if (half == 0 || rs_len != 2 * half) {
+    if (half == 0 || order == NULL || rs_len != 2 * half) {
         BAD_SIG(ctx, k, reader, "%zu bytes of r||s, a %s signature has %zu", rs_len,
                 iotsafe_curve_name(k->curve), 2 * half);
         return 0;
     }
-    g = EC_GROUP_new_by_curve_name_ex(ctx->libctx, NULL, iotsafe_curve_nid(k->curve));
-    tmp = BN_new();
-    if (g == NULL || tmp == NULL) {
-        IPROV_ERR(ctx, IOTSAFE_R_INTERNAL, "cannot check the card's signature on %s",
-                  iotsafe_curve_name(k->curve));
-        goto end;
-    }
-    why = scalar_problem(rs, half, EC_GROUP_get0_order(g), tmp, "r is zero",
-                         "r is not below the group order");
+    why = scalar_problem(rs, half, order, "r is zero", "r is not below the group order");
     if (why == NULL)
-        why = scalar_problem(rs + half, half, EC_GROUP_get0_order(g), tmp, "s is zero",
-                             "s is not below the group order");
+        why = scalar_problem(rs + half, half, order, "s is zero", "s is not below the group order");
     if (why != NULL) {
         BAD_SIG(ctx, k, reader, "%s", why);
-        goto end;
+        return 0;
     }
-    if (!ctx->cfg.verify_signatures) {
-        ok = 1;
-        goto end;
-    }
+    if (!ctx->cfg.verify_signatures)
+        return 1;
     if (k->point_len == 0) {
         BAD_SIG(ctx, k, reader, "the key has no public point to verify it with");
-        goto end;
+        return 0;
     }
     if (!ecdsa_verify(ctx, k, digest, dlen, der, der_len, &valid)) {
         IPROV_ERR(ctx, IOTSAFE_R_INTERNAL,
                   "cannot verify the card's signature on the host (no ECDSA for %s outside "
                   "this provider?)",
                   iotsafe_curve_name(k->curve));
-        goto end;
+        return 0;
     }
     if (!valid) {
         BAD_SIG(ctx, k, reader,
                 "it does not verify with the key's public key (the key on the card may have "
                 "changed since this key was loaded)");
-        goto end;
+        return 0;
     }
-    ok = 1;
-end:
-    BN_free(tmp);
-    EC_GROUP_free(g);
-    return ok;
+    return 1;
 }
 
 int iotsafe_check_shared_secret(IOTSAFE_PROV_CTX *ctx, const IOTSAFE_KEY *k, const char *reader,

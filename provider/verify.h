@@ -8,9 +8,10 @@
 /*
  * rs: the card's r||s; der: its DER form; digest: what was signed. reader:
  * the reader the card answered in (messages). 1 if the signature may be
- * released, else 0 with IOTSAFE_R_INVALID_SIGNATURE raised.
+ * released, else 0 with IOTSAFE_R_INVALID_SIGNATURE raised. Keeps the
+ * verifying form of the key's point with k (made on first use).
  */
-int iotsafe_check_signature(IOTSAFE_PROV_CTX *ctx, const IOTSAFE_KEY *k, const char *reader,
+int iotsafe_check_signature(IOTSAFE_PROV_CTX *ctx, IOTSAFE_KEY *k, const char *reader,
                             const uint8_t *digest, size_t dlen, const uint8_t *rs, size_t rs_len,
                             const uint8_t *der, size_t der_len);
 
