@@ -116,6 +116,12 @@ static iotsafe_rc xfer_one(iotsafe_card *c, const uint8_t *cmd, size_t len, size
     atomic_fetch_add(&c->apdu_count, 1UL);
     *rlen = APDU_RESP_RAW;
     iotsafe_rc rc = c->t->ops->transmit(c->t, cmd, len, resp, rlen, st);
+    if (rc == IOTSAFE_E_MALFORMED && st != NULL) {
+        /* a transport that parses answers (AT+CSIM text) knows no command or object */
+        char what[sizeof st->msg];
+        memcpy(what, st->msg, sizeof what);
+        return apdu_malformed(st, cmd[1], 0, "%.150s", what);
+    }
     if (rc != IOTSAFE_OK)
         return rc;
     if (*rlen > APDU_RESP_RAW)
