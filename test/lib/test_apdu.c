@@ -88,9 +88,38 @@ START_TEST(get_response_bounded)
     ck_assert_int_eq(iotsafe_card_attach(NULL, t, &c, &st), IOTSAFE_OK);
     uint8_t b[8];
     ck_assert_int_eq(iotsafe_get_random(c, b, 8, &st), IOTSAFE_E_MALFORMED);
-    ck_assert_ptr_nonnull(strstr(st.msg, "GET RESPONSE"));
+    ck_assert_str_eq(st.msg, "GET RANDOM in reader 'in-process card': malformed card answer: "
+                             "card kept answering 61xx after 32 GET RESPONSE commands");
     ck_assert_uint_lt(iotsafe_card_apdu_count(c), 40);
     iotsafe_card_free(c);
+}
+END_TEST
+
+/* More data than the short APDU allows (Le, or 256): refused, with command and reader. */
+START_TEST(answer_longer_than_le)
+{
+    script *s = script_new();
+    script_expect_open(s);
+    iotsafe_card *c = script_card(s, NULL);
+    iotsafe_status st;
+    uint8_t b[256];
+    script_expect(s, "81 84 00 00 04", "0102030405 9000");
+    ck_assert_int_eq(iotsafe_get_random(c, b, 4, &st), IOTSAFE_E_MALFORMED);
+    ck_assert_str_eq(st.msg, "GET RANDOM in reader 'in-process card': malformed card answer: "
+                             "card answer of 5 data bytes to a short APDU that allows 4");
+    /* 257 data bytes to Le 00 */
+    char big[2 * 257 + 8];
+    for (int i = 0; i < 257; i++)
+        memcpy(big + 2 * i, "AB", 2);
+    strcpy(big + 2 * 257, "9000");
+    script_expect(s, "81 84 00 00 00", big);
+    ck_assert_int_eq(iotsafe_get_random(c, b, 256, &st), IOTSAFE_E_MALFORMED);
+    ck_assert_ptr_nonnull(strstr(st.msg, "card answer of 257 data bytes to a short APDU that allows 256"));
+    /* (an answer without status word is the in-process transport's error; through PC/SC
+       see test/e2e/provider-malformed.sh) */
+    script_done(s);
+    iotsafe_card_free(c);
+    script_free(s);
 }
 END_TEST
 
@@ -418,6 +447,7 @@ static Suite *apdu_suite(void)
     tcase_add_test(tc, open_select_once);
     tcase_add_test(tc, get_response_chain);
     tcase_add_test(tc, get_response_bounded);
+    tcase_add_test(tc, answer_longer_than_le);
     tcase_add_test(tc, wrong_le_resend);
     tcase_add_test(tc, cla_auto_fallback);
     tcase_add_test(tc, cla_fixed_styles);
