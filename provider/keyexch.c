@@ -357,7 +357,8 @@ static int dh_set_ctx_params(void *vctx, const OSSL_PARAM params[])
             c->kdf_x963 = 1;
         } else {
             IPROV_ERR(c->pctx, IOTSAFE_R_BAD_ARGUMENT,
-                      "ECDH KDF '%.64s' is not supported (only %s)", s, KDF_NAME_X963);
+                      "ECDH KDF '%s' is not supported (only %s)",
+                      iotsafe_escape_str(s, (char[64]){0}, 64), KDF_NAME_X963);
             return 0;
         }
     }

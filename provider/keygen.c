@@ -75,7 +75,7 @@ static int set_group(GEN_CTX *g, const OSSL_PARAM *p)
     if (c == IOTSAFE_CURVE_NONE) {
         IPROV_ERR(g->pctx, IOTSAFE_R_UNSUPPORTED_CURVE,
                   "curve %s is not available on IoT SAFE cards (prime256v1, brainpoolP256r1)",
-                  name);
+                  iotsafe_escape_str(name, (char[64]){0}, 64));
         return 0;
     }
     g->group = c;
@@ -102,7 +102,9 @@ int iotsafe_keygen_set_params(void *genctx, const OSSL_PARAM params[])
         if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
             return 0;
         if (iotsafe_uri_parse(s, strlen(s), &u, err, sizeof(err)) < 0) {
-            IPROV_ERR(g->pctx, IOTSAFE_R_BAD_URI, "malformed URI '%.200s': %s", s, err);
+            char e[200];
+            IPROV_ERR(g->pctx, IOTSAFE_R_BAD_URI, "malformed URI '%s': %s",
+                      iotsafe_escape_str(s, e, sizeof(e)), err);
             return 0;
         }
         if (u.type != IOTSAFE_URI_TYPE_ANY && u.type != IOTSAFE_URI_TYPE_PRIVATE) {

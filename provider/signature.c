@@ -187,7 +187,8 @@ static int hash_from_name(SIG_CTX *c, const char *name, iotsafe_hash *out, EVP_M
         EVP_MD_free(md);
     }
     IPROV_ERR(c->pctx, IOTSAFE_R_UNSUPPORTED_DIGEST,
-              "digest %s cannot be used with IoT SAFE keys (SHA-256, SHA-384 or SHA-512 only)", name);
+              "digest %s cannot be used with IoT SAFE keys (SHA-256, SHA-384 or SHA-512 only)",
+              iotsafe_escape_str(name, (char[64]){0}, 64));
     return 0;
 }
 
@@ -243,7 +244,8 @@ static int sig_digest_sign_init(void *vctx, const char *mdname, void *provkey,
         return 0;
     }
     if (!EVP_DigestInit_ex2(c->mdctx, c->md, NULL)) {
-        IPROV_ERR(c->pctx, IOTSAFE_R_INTERNAL, "initialising %s", mdname);
+        IPROV_ERR(c->pctx, IOTSAFE_R_INTERNAL, "initialising %s",
+                  iotsafe_escape_str(mdname, (char[64]){0}, 64));
         return 0;
     }
     return sig_set_ctx_params(c, params);
