@@ -303,6 +303,10 @@ static int dh_derive(void *vctx, unsigned char *secret, size_t *secretlen, size_
                   "output buffer of %zu bytes, the KDF gives %zu", outlen, size);
         return 0;
     }
+    /* both points right before the card uses them, whatever the keys' source */
+    if (!iotsafe_check_key_point(c->pctx, c->peer, "ECDH peer key") ||
+        !iotsafe_check_key_point(c->pctx, c->key, "card key"))
+        return 0;
     memset(&a, 0, sizeof(a));
     a.pctx = c->pctx;
     a.key = c->key;

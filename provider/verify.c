@@ -222,3 +222,24 @@ end:
     EC_GROUP_free(g);
     return ok;
 }
+
+int iotsafe_check_key_point(IOTSAFE_PROV_CTX *ctx, const IOTSAFE_KEY *k, const char *role)
+{
+    char d[160];
+    EC_GROUP *g = EC_GROUP_new_by_curve_name_ex(ctx->libctx, NULL, iotsafe_curve_nid(k->curve));
+    EC_POINT *p = g != NULL ? EC_POINT_new(g) : NULL;
+    int ok = p != NULL && k->point_len == 1 + 2 * iotsafe_curve_field_len(k->curve);
+    if (ok) {
+        ERR_set_mark();
+        ok = EC_POINT_oct2point(g, p, k->point, k->point_len, NULL) == 1 &&
+             !EC_POINT_is_at_infinity(g, p) && EC_POINT_is_on_curve(g, p, NULL) == 1;
+        ERR_pop_to_mark();
+    }
+    if (!ok)
+        IPROV_ERR(ctx, IOTSAFE_R_BAD_PUBLIC_KEY, "%s %s: its public key is not a point on %s", role,
+                  iotsafe_key_desc(k, d, sizeof(d)),
+                  k->curve != IOTSAFE_CURVE_NONE ? iotsafe_curve_name(k->curve) : "a known curve");
+    EC_POINT_free(p);
+    EC_GROUP_free(g);
+    return ok;
+}

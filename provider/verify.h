@@ -19,4 +19,12 @@ int iotsafe_check_signature(IOTSAFE_PROV_CTX *ctx, IOTSAFE_KEY *k, const char *r
 int iotsafe_check_shared_secret(IOTSAFE_PROV_CTX *ctx, const IOTSAFE_KEY *k, const char *reader,
                                 const uint8_t *z, size_t z_len);
 
+/*
+ * The point of k (role: "ECDH peer key", "card key") is an uncompressed
+ * point on k's curve, not infinity: 1, else 0 with IOTSAFE_R_BAD_PUBLIC_KEY.
+ * Keys are checked where their point comes in; this is the check right
+ * before it is used, whatever the key's source.
+ */
+int iotsafe_check_key_point(IOTSAFE_PROV_CTX *ctx, const IOTSAFE_KEY *k, const char *role);
+
 #endif
