@@ -6,7 +6,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "tool.h"
 
@@ -37,6 +40,68 @@ static int digest_input(const tool_opts *o, uint8_t *md, size_t *md_len)
     }
     *md_len = n;
     return EXIT_OK;
+}
+
+/*
+ * The card's signature is checked before it is written: an ECDSA verification
+ * (default provider) with the key's public key read from the card, which also
+ * refuses r or s outside [1, n-1]. A wrong signature is never output.
+ */
+static int check_signature(iotsafe_card *c, const iotsafe_object *priv, const uint8_t *md,
+                           size_t md_len, const uint8_t *der, size_t der_len)
+{
+    char refbuf[2 * IOTSAFE_LABEL_MAX + 64], group[32];
+    iotsafe_ref pref = iotsafe_object_ref(priv);
+    iotsafe_object pub;
+    iotsafe_status st;
+    iotsafe_status_clear(&st);
+    iotsafe_rc r = iotsafe_find_public_for_private(c, priv, &pub, &st);
+    iotsafe_ref ref = iotsafe_object_ref(&pub);
+    uint8_t point[IOTSAFE_POINT_MAX];
+    size_t plen = sizeof point;
+    if (r == IOTSAFE_OK)
+        r = iotsafe_read_public_key(c, &ref, point, &plen, &st);
+    if (r != IOTSAFE_OK)
+        return tool_fail(r, &st, iotsafe_ref_str(&pref, refbuf, sizeof refbuf));
+    iotsafe_curve curve = (priv->present & IOTSAFE_HAS_KEY_TYPE)
+                              ? iotsafe_key_type_curve(priv->key_type)
+                              : IOTSAFE_CURVE_P256;
+    snprintf(group, sizeof group, "%s", iotsafe_curve_name(curve) ? iotsafe_curve_name(curve) : "");
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+        OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, plen),
+        OSSL_PARAM_END,
+    };
+    /* never our own provider, should the configuration activate it */
+    EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", "provider!=iotsafe");
+    EVP_PKEY_CTX *vctx = NULL;
+    EVP_PKEY *pkey = NULL;
+    int v = -1;
+    if (kctx != NULL && EVP_PKEY_fromdata_init(kctx) > 0 &&
+        EVP_PKEY_fromdata(kctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) > 0 &&
+        (vctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, "provider!=iotsafe")) != NULL &&
+        EVP_PKEY_verify_init(vctx) > 0)
+        v = EVP_PKEY_verify(vctx, der, der_len, md, md_len);
+    EVP_PKEY_CTX_free(vctx);
+    EVP_PKEY_CTX_free(kctx);
+    EVP_PKEY_free(pkey);
+    ERR_clear_error();
+    if (v == 1)
+        return EXIT_OK;
+    char desc[2 * IOTSAFE_LABEL_MAX + 64], lab[64];
+    snprintf(desc, sizeof desc, "%s%s%s%s", iotsafe_ref_str(&pref, refbuf, sizeof refbuf),
+             priv->label_len ? " (" : "",
+             priv->label_len ? iotsafe_escape(priv->label, priv->label_len, lab, sizeof lab) : "",
+             priv->label_len ? ")" : "");
+    if (v < 0)
+        tool_err("malformed card answer: the public key of private key %s in reader '%s' is not "
+                 "a valid %s point, the signature cannot be checked",
+                 desc, iotsafe_card_reader(c), group);
+    else
+        tool_err("malformed card answer: card returned an invalid signature for private key %s "
+                 "in reader '%s': it does not verify with the key's public key",
+                 desc, iotsafe_card_reader(c));
+    return EXIT_MALFORMED;
 }
 
 int cmd_sign(const tool_opts *o)
@@ -86,6 +151,9 @@ int cmd_sign(const tool_opts *o)
         rc = EXIT_MALFORMED;
         goto out;
     }
+    rc = check_signature(c, &ob, md, md_len, der, der_len);
+    if (rc != EXIT_OK)
+        goto out;
     rc = tool_write_output(o->out, der, der_len);
 out:
     iotsafe_card_free(c);

@@ -51,6 +51,19 @@ fails "malformed card answer: COMPUTE SIGNATURE on private key id=06 \\(BPKEY\\)
 is "bad signature answer: brainpool exits 8" "$LAST_RC" 8
 ok "bad signature answer: pubkey is unaffected" "$TOOL" pubkey --label DEVKEY
 
+# ---- a card that lies: well-formed signatures that are wrong are not written
+for kind in sig-random sig-r-zero sig-s-zero sig-r-order sig-short; do
+    fault "$kind"
+    rm -f "$WORK/sig"
+    fails "iotsafe-tool: malformed card answer: card returned an invalid signature for private key id=01 \\(DEVKEY\\) in reader 'Virtual PCD 00 00': it does not verify with the key's public key" \
+        "$kind: sign" "$TOOL" sign --label DEVKEY --in "$msg" --out "$WORK/sig"
+    is "$kind: sign exits 8" "$LAST_RC" 8
+    ok "$kind: nothing written" test ! -s "$WORK/sig"
+done
+fault none
+ok "honest card: sign" "$TOOL" sign --label DEVKEY --in "$msg" --out "$WORK/sig"
+ok "and the signature verifies on the card" "$TOOL" verify --label DEVKEY --in "$msg" --sig "$WORK/sig"
+
 # ---- GET RANDOM with fewer bytes than asked: libiotsafe asks again for the
 # rest, so halving answers end in an empty one
 fault short-random
