@@ -58,3 +58,20 @@ issue_card_cert_ext() {
         exit 1
     }
 }
+
+# FOREIGN: the prefix for programs we did not build. In the sanitizer pass
+# they load the instrumented provider, so they need the sanitizer runtime
+# preloaded. `env` execs, so a program spawned as "${FOREIGN[@]}" PROG keeps
+# the PID that spawn reports.
+FOREIGN=(env)
+[ -z "${IOTSAFE_SAN_PRELOAD:-}" ] || FOREIGN=(env "LD_PRELOAD=$IOTSAFE_SAN_PRELOAD")
+
+# An HTTPS GET with openssl s_client (software client certificate), so no
+# check depends on curl: https_get PORT CERT KEY [s_client options...]
+https_get() {
+    local port=$1 cert=$2 key=$3
+    shift 3
+    printf 'GET / HTTP/1.0\r\nHost: localhost\r\n\r\n' |
+        openssl s_client -connect "127.0.0.1:$port" -verify_return_error -CAfile "$CA_CERT" \
+            -cert "$cert" -key "$key" -ign_eof "$@" 2>&1
+}
