@@ -12,6 +12,7 @@
 local MAN_OF = {
   ["iotsafe-tool.md"] = "iotsafe-tool(1)",
   ["simulator.md"] = "iotsafe-sim(1)",
+  ["modem.md"] = "iotsafe-sim(1)",
   ["provider.md"] = "provider-iotsafe(7)",
   ["uri.md"] = "provider-iotsafe(7)",
 }

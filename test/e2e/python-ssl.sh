@@ -12,7 +12,7 @@
 . "$SOURCE_ROOT/test/e2e/stack-common.sh"
 
 PY_TLS=$SOURCE_ROOT/test/e2e/helpers/py_tls.py
-line_program "$($PY -c 'import _ssl; print(_ssl.__file__)')" openssl
+line_program "$("$PY" -c 'import _ssl; print(_ssl.__file__)')" openssl
 card_up
 make_keyfile
 issue_cert server 127.0.0.1 server
@@ -28,7 +28,7 @@ wait_port "$port" || { sed 's/^/# /' "$WORK/s_server.err"; echo "Bail out! s_ser
 for v in 1.3 1.2; do
     n=$(card_signatures)
     ok "python client with the card key file (TLS $v)" \
-        "$PY" "$PY_TLS" client "$port" "$CA_CERT" "$DEVCERT" "$KEYFILE" "$v"
+        "${FOREIGN[@]}" "$PY" "$PY_TLS" client "$port" "$CA_CERT" "$DEVCERT" "$KEYFILE" "$v"
     like "TLSv$v negotiated" "$LAST_OUT" "^version TLSv$v\$"
     like "python verified the server" "$LAST_OUT" '^peer 127\.0\.0\.1$'
     like "data went through (TLS $v)" "$LAST_OUT" '^echo nohtyp morf olleh$'
@@ -44,7 +44,7 @@ issue_card_cert_ext card-server 127.0.0.1 'basicConstraints=critical,CA:FALSE' \
     'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' 'subjectAltName=IP:127.0.0.1'
 port=$(free_port)
 spawn "$WORK/py_server.out" "$WORK/py_server.err" \
-    "$PY" "$PY_TLS" server "$port" "$CA_CERT" "$WORK/card-server.pem" "$KEYFILE" 2
+    "${FOREIGN[@]}" "$PY" "$PY_TLS" server "$port" "$CA_CERT" "$WORK/card-server.pem" "$KEYFILE" 2
 pyserver=$SPAWNED_PID
 wait_log "$WORK/py_server.out" '^listening' 10 ||
     { sed 's/^/# /' "$WORK/py_server.err"; echo "Bail out! python server did not start"; exit 1; }

@@ -25,7 +25,7 @@ issue_cert server 127.0.0.1 server
 
 echo_port=$(free_port)
 # One line back, then the service closes the connection (so clients see the end).
-spawn "$WORK/echo.out" "$WORK/echo.err" socat "TCP-LISTEN:$echo_port,bind=127.0.0.1,fork,reuseaddr" \
+spawn "$WORK/echo.out" "$WORK/echo.err" "${FOREIGN[@]}" socat "TCP-LISTEN:$echo_port,bind=127.0.0.1,fork,reuseaddr" \
     SYSTEM:'head -n 1'
 wait_port "$echo_port" || { echo "Bail out! echo service did not start"; exit 1; }
 
@@ -64,7 +64,7 @@ start_stunnel server "$sport"
 for v in 1.3 1.2; do
     n=$(card_signatures)
     ok "python client through stunnel's card-key server (TLS $v)" \
-        timeout 20 "$PY" "$SOURCE_ROOT/test/e2e/helpers/py_tls.py" client "$sport" "$CA_CERT" \
+        timeout 20 "${FOREIGN[@]}" "$PY" "$SOURCE_ROOT/test/e2e/helpers/py_tls.py" client "$sport" "$CA_CERT" \
         "$WORK/client.pem" "$WORK/client.key" "$v"
     like "the client verified stunnel's card-key certificate (TLS $v)" "$LAST_OUT" '^peer 127\.0\.0\.1$'
     like "TLSv$v negotiated" "$LAST_OUT" "^version TLSv$v\$"
@@ -99,7 +99,7 @@ checkIP = 127.0.0.1
 EOF2
 start_stunnel client "$cport"
 n=$(card_signatures)
-out=$(printf 'hello card\n' | timeout 20 socat -t 5 - "TCP:127.0.0.1:$cport" 2>&1)
+out=$(printf 'hello card\n' | timeout 20 "${FOREIGN[@]}" socat -t 5 - "TCP:127.0.0.1:$cport" 2>&1)
 is "s_server's answer came back through stunnel (client side)" "$out" 'drac olleh'
 card_signed "the card signed stunnel's client handshake" "$n"
 wait_log "$WORK/s_server.err" "^Peer certificate: CN ?= ?$DEVICE_CN\$" 5
@@ -113,7 +113,7 @@ sed -e "s/^accept = .*/accept = 127.0.0.1:$chport/" -e "s/^connect = .*/connect 
     "$WORK/client.conf" >"$WORK/chain.conf"
 start_stunnel chain "$chport"
 n=$(card_signatures)
-out=$(printf 'card to card\n' | timeout 20 socat -t 5 - "TCP:127.0.0.1:$chport" 2>&1)
+out=$(printf 'card to card\n' | timeout 20 "${FOREIGN[@]}" socat -t 5 - "TCP:127.0.0.1:$chport" 2>&1)
 is "data crossed both card-key stunnels" "$out" 'card to card'
 card_signed "the card signed both ends of the chained tunnel" "$n" 2
 wait_log "$WORK/server.log" "Certificate accepted at depth=0: CN=$DEVICE_CN" 5
