@@ -14,7 +14,7 @@
 
 PAHO_PUBLISH=${PAHO_PUBLISH:-$BUILD_ROOT/test/e2e/paho_publish}
 [ -x "$PAHO_PUBLISH" ] || { echo "Bail out! $PAHO_PUBLISH is not built"; exit 1; }
-line_program "$PAHO_PUBLISH" mosquitto
+line_program "$PAHO_PUBLISH" mosquitto mosquitto_sub
 card_up
 make_keyfile
 issue_cert listener paho-listener client

@@ -11,7 +11,7 @@
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
 . "$SOURCE_ROOT/test/e2e/stack-common.sh"
 
-line_program socat openssl
+line_program socat openssl "$("$PY" -c 'import _ssl; print(_ssl.__file__)')"
 card_up
 make_keyfile
 issue_card_cert_ext card-server 127.0.0.1 'basicConstraints=critical,CA:FALSE' \
