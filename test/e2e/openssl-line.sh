@@ -22,14 +22,25 @@ _line_libcrypto_of() {
     ldd "$1" 2>/dev/null | sed -n 's/^[[:space:]]*libcrypto\.so\.[0-9.]* => \([^ ]*\) .*/\1/p' | head -n 1
 }
 
+# A wrapper script (the sanitizer pass puts some on PATH) stands for the
+# program it execs.
+_line_real_file() {
+    local f
+    f=$(readlink -f "$1")
+    if [ "$(head -c 2 "$f" 2>/dev/null)" = '#!' ]; then
+        sed -n 's/.*exec "\(\/[^"]*\)".*/\1/p' "$f" | head -n 1
+    else
+        echo "$f"
+    fi
+}
+
 line_program() {
     local prog path lib ver want
     if [ -n "${IOTSAFE_OPENSSL_LINE:-}" ]; then
         want=$IOTSAFE_OPENSSL_LINE
     else
-        lib=$(_line_libcrypto_of "$(command -v openssl)")
-        ver=$(_line_version_of "$lib")
-        want=${ver%.*}
+        ver=$(openssl version 2>/dev/null | sed -n 's/^OpenSSL \([0-9]*\.[0-9]*\)\..*/\1/p')
+        want=${ver:-unknown}
     fi
     for prog in "$@"; do
         case $prog in
@@ -37,7 +48,7 @@ line_program() {
         *) path=$(PATH=$PATH:/usr/sbin:/sbin command -v "$prog") || skip_all "$prog is not installed" ;;
         esac
         [ -e "$path" ] || skip_all "$prog is not installed"
-        lib=$(_line_libcrypto_of "$(readlink -f "$path")")
+        lib=$(_line_libcrypto_of "$(_line_real_file "$path")")
         [ -n "$lib" ] || skip_all "$prog does not link libcrypto"
         ver=$(_line_version_of "$lib")
         echo "# $prog: OpenSSL ${ver:-unknown} ($lib)"
