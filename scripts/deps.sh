@@ -7,6 +7,8 @@ IOTSAFE_DEB_PACKAGES=(
   libssl-dev openssl libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools check
   curl mosquitto mosquitto-clients libmosquitto-dev
   util-linux procps iproute2 python3
+  nginx haproxy stunnel4 socat openvpn hostapd eapoltest libpaho-mqtt-dev binutils
+  pandoc man-db dpkg-dev debhelper lintian
 )
 
 iotsafe_install_deps() {
@@ -18,8 +20,9 @@ iotsafe_install_deps() {
   echo "Installing: ${missing[*]}"
   local sudo=()
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  # A pcscd or mosquitto the packages may start is never used: the tests and the
-  # demo start their own, in private namespaces and on free ports.
+  # A pcscd, mosquitto, nginx, haproxy, openvpn or hostapd the packages may
+  # start is never used: the tests and the demo start their own, in private
+  # namespaces and on free ports.
   export DEBIAN_FRONTEND=noninteractive
   "${sudo[@]}" apt-get update -q || return 1
   "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" || return 1

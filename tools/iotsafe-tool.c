@@ -29,23 +29,93 @@ typedef struct command {
     unsigned allowed;
     size_t positional;
     const char *synopsis;
+    const char *help; /* `iotsafe-tool COMMAND --help`; doc/iotsafe-tool.md says the same */
 } command;
 
 static const command COMMANDS[] = {
-    {"list", cmd_list, O_JSON | O_READERS, 0, "list [--readers] [--json]"},
-    {"info", cmd_info, O_JSON, 0, "info [--json]"},
-    {"pubkey", cmd_pubkey, O_OBJ | O_OUT, 0, "pubkey OBJECT [--out FILE]"},
-    {"read-file", cmd_read_file, O_OBJ | O_OUT | O_DER, 0, "read-file OBJECT [--der] [--out FILE]"},
-    {"genkey", cmd_genkey, O_OBJ | O_OUT, 0, "genkey OBJECT [--out FILE]"},
-    {"random", cmd_random, O_OUT, 1, "random N [--out FILE]"},
+    {"list", cmd_list, O_JSON | O_READERS, 0, "list [--readers] [--json]",
+     "Lists the card's objects, one line each (type, id, label, key type, usage,\n"
+     "functions, hashes, file usage, size, access, state). --readers lists the\n"
+     "PC/SC reader names instead; --json prints the same information as JSON.\n"},
+    {"info", cmd_info, O_JSON, 0, "info [--json]",
+     "Applet capabilities from GET DATA: version, proprietary ID, maximum numbers\n"
+     "of objects, functions, hashes, algorithms, maximum sessions.\n"},
+    {"pubkey", cmd_pubkey, O_OBJ | O_OUT, 0, "pubkey OBJECT [--out FILE]",
+     "The public key as a PEM SubjectPublicKeyInfo. OBJECT may name the public\n"
+     "key or the private key (then the matching public key is read).\n"},
+    {"read-file", cmd_read_file, O_OBJ | O_OUT | O_DER, 0, "read-file OBJECT [--der] [--out FILE]",
+     "Reads a whole file. A file holding one X.509 certificate is written as PEM\n"
+     "(DER with --der); any other file is written raw.\n"},
+    {"genkey", cmd_genkey, O_OBJ | O_OUT, 0, "genkey OBJECT [--out FILE]",
+     "Generates a new key pair in an existing container (the private key needs\n"
+     "the key generation function) and prints the new public key as PEM.\n"
+     "The old key is gone.\n"},
+    {"random", cmd_random, O_OUT, 1, "random N [--out FILE]",
+     "N random bytes from the card (1 to 65536): hex on stdout, or raw bytes\n"
+     "with --out.\n"},
     {"sign", cmd_sign, O_OBJ | O_IN | O_OUT | O_HASH | O_REPEAT, 0,
      "sign OBJECT --in FILE [--hash sha256|sha384|sha512] [--out FILE]\n"
-     "       [--repeat N [--interval MS]] [--stats]"},
+     "       [--repeat N [--interval MS]] [--stats]",
+     "Hashes FILE on the host (SHA-256 by default), has the card sign the digest\n"
+     "and writes a DER ECDSA-Sig-Value. --repeat N signs N times in one session,\n"
+     "--interval MS idles between repeats outside any card transaction, --stats\n"
+     "prints the APDUs of each signature on stderr.\n"},
     {"verify", cmd_verify, O_OBJ | O_IN | O_SIG | O_HASH, 0,
-     "verify OBJECT --in FILE --sig FILE [--hash sha256|sha384|sha512]"},
-    {"uri", cmd_uri, O_OBJ, 0, "uri OBJECT"},
-    {"keyfile", cmd_keyfile, O_OBJ | O_OUT, 0, "keyfile OBJECT [--out FILE]"},
+     "verify OBJECT --in FILE --sig FILE [--hash sha256|sha384|sha512]",
+     "Has the card verify a DER (or raw r||s) signature over FILE's digest.\n"
+     "Prints \"signature OK\", or fails with exit code 10.\n"},
+    {"uri", cmd_uri, O_OBJ, 0, "uri OBJECT",
+     "Prints the object's iotsafe: URI.\n"},
+    {"keyfile", cmd_keyfile, O_OBJ | O_OUT, 0, "keyfile OBJECT [--out FILE]",
+     "Writes a PEM IOTSAFE KEY REFERENCE file for a private key: programs that\n"
+     "only take a key file use the card key through the OpenSSL provider.\n"},
 };
+
+/* Options that take a value (also used to find the command for --help). */
+static const char *const WITH_VALUE[] = {"--reader", "--aid",      "--cla",   "--id",
+                                         "--label",  "--uri",      "--type",  "--in",
+                                         "--out",    "--sig",      "--hash",  "--repeat",
+                                         "--interval", "--modem",  "--at-mode"};
+
+static int takes_value(const char *name)
+{
+    for (size_t k = 0; k < sizeof WITH_VALUE / sizeof WITH_VALUE[0]; k++)
+        if (strcmp(name, WITH_VALUE[k]) == 0)
+            return 1;
+    return 0;
+}
+
+static void command_help(const command *c)
+{
+    printf("usage: iotsafe-tool [GLOBAL OPTIONS] %s\n\n%s", c->synopsis, c->help);
+    if (c->allowed & O_OBJ)
+        fputs("\nOBJECT is one of:\n"
+              "  --id HEX | --label TEXT | --uri iotsafe:id=%01;label=..;type=..;reader=..\n"
+              "  optionally with --type private|public|cert|file|secret\n",
+              stdout);
+    fputs("\nGlobal options and exit codes: iotsafe-tool --help\n", stdout);
+}
+
+/* -h/--help anywhere: the help of the command named on the line, else the usage. */
+static const command *help_command(int argc, char **argv, int *asked)
+{
+    const command *found = NULL;
+    *asked = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            *asked = 1;
+        } else if (a[0] == '-') {
+            if (strchr(a, '=') == NULL && takes_value(a))
+                i++; /* skip the option's value */
+        } else if (found == NULL) {
+            for (size_t k = 0; k < sizeof COMMANDS / sizeof COMMANDS[0]; k++)
+                if (strcmp(a, COMMANDS[k].name) == 0)
+                    found = &COMMANDS[k];
+        }
+    }
+    return found;
+}
 
 static void usage(FILE *f)
 {
@@ -59,10 +129,10 @@ static void usage(FILE *f)
           "  --cla auto|proprietary|interindustry   CLA style (default auto)\n"
           "  --basic-channel     stay on the basic channel (no MANAGE CHANNEL)\n"
           "  --modem DEV         talk to the SIM through an AT modem on serial device DEV\n"
-          "                      instead of PC/SC (see doc/modem.md)\n"
+          "                      instead of PC/SC\n"
           "  --at-mode csim|cgla with --modem: AT+CSIM (default) or AT+CCHO/AT+CGLA\n"
           "  --trace             APDU trace on stderr (also IOTSAFE_TRACE=1)\n"
-          "  -h, --help          this help\n"
+          "  -h, --help          this help; after a command, that command's help\n"
           "\n"
           "OBJECT is one of:\n"
           "  --id HEX | --label TEXT | --uri iotsafe:id=%01;label=..;type=..;reader=..\n"
@@ -140,10 +210,6 @@ static int parse_args(int argc, char **argv, tool_opts *o, const command **cmd, 
             }
             continue;
         }
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            exit(EXIT_OK);
-        }
         /* split --opt=value */
         char name[32];
         const char *val = NULL;
@@ -153,13 +219,7 @@ static int parse_args(int argc, char **argv, tool_opts *o, const command **cmd, 
             return bad_args("unknown option '%s'", a);
         memcpy(name, a, nlen);
         name[nlen] = '\0';
-        static const char *const with_value[] = {"--reader", "--aid",  "--cla", "--id",
-                                                 "--label",  "--uri",  "--type", "--in",
-                                                 "--out",    "--sig",  "--hash", "--repeat",
-                                                 "--interval", "--modem", "--at-mode"};
-        int takes = 0;
-        for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
-            takes |= strcmp(name, with_value[k]) == 0;
+        int takes = takes_value(name);
         if (takes) {
             if (eq)
                 val = eq + 1;
@@ -304,6 +364,16 @@ int main(int argc, char **argv)
      * open the card a second time. The tool only needs the default provider.
      */
     OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+
+    int help_asked;
+    const command *help_for = help_command(argc, argv, &help_asked);
+    if (help_asked) {
+        if (help_for)
+            command_help(help_for);
+        else
+            usage(stdout);
+        return EXIT_OK;
+    }
 
     tool_opts o;
     memset(&o, 0, sizeof o);

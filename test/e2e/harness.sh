@@ -25,6 +25,7 @@
 #       PCSCLITE_CSOCK_NAME and OPENSSL_CONF ($WORK/openssl.cnf: default, then
 #       iotsafe from $BUILD_ROOT/provider/iotsafe.so when that file exists);
 #       unsets IOTSAFE_READER. Defines $TOOL and $SIM_STATE.
+#       With SIM_VERBOSE=1 the simulator logs every APDU to $WORK/sim.log.
 #   sim_stop              stop the simulator and wait until the reader is empty.
 #   sim_start [--set k=v]...
 #                         start it again on the same port, config and state file,
@@ -265,6 +266,7 @@ _h_sim_launch() {
     for s in "${_H_SETS[@]+"${_H_SETS[@]}"}"; do
         args+=(--set "$s")
     done
+    [ "${SIM_VERBOSE:-0}" = 1 ] && args+=(--verbose) # one sim.log line per APDU
     echo "== iotsafe-sim ${args[*]}" >>"$WORK/sim.log"
     "$_H_SIM_BIN" "${args[@]}" >>"$WORK/sim.log" 2>&1 </dev/null &
     _H_SIM_PID=$!
@@ -498,6 +500,8 @@ like() {
 diag() {
     printf '%s\n' "$*" | sed 's/^/# /'
 }
+
+. "$SOURCE_ROOT/test/e2e/openssl-line.sh"
 
 done_testing() {
     echo "1..$_H_N"
