@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# What an application pays for the card, measured side by side in one run:
+# mutual-TLS handshakes against `openssl s_server` on loopback, signatures and
+# key loads, for a software key (twice: the A/A control), the same software
+# key with the iotsafe provider loaded, and the card key by URI and by key
+# file (v1 and v2). Clients run one configuration at a time, alternating in
+# rounds, so drift of the machine spreads evenly; each figure sums all rounds.
+# Then the signature floor and the APDUs and time of fresh processes
+# (openssl pkey, curl, mosquitto_pub), without and with a SIM-like latency.
+#   bench/tls.sh [BUILD_DIR] [ROUNDS] [HANDSHAKES_PER_ROUND]
+# Prints figures and ratios; nothing here passes or fails on timing.
+set -u
+SOURCE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_ROOT=$(cd "${1:-$SOURCE_ROOT/build}" && pwd)
+ROUNDS=${2:-6}
+PER=${3:-100}
+export SOURCE_ROOT BUILD_ROOT
+# A private scratch root: nothing else on the machine cleans it up mid-run.
+export TMPDIR=$BUILD_ROOT/bench-tmp
+mkdir -p "$TMPDIR"
+. "$SOURCE_ROOT/test/e2e/harness.sh"
+. "$SOURCE_ROOT/test/e2e/tls-common.sh"
+
+BT=$BUILD_ROOT/bench/bench_tls
+URI='iotsafe:label=DEVKEY;type=private'
+LATENCY=(--set latency-sign=150 --set latency-select=20)
+
+card_up >/dev/null
+CARD_CNF=$OPENSSL_CONF
+SOFT_CNF=$WORK/default.cnf
+printf '%s\n' 'openssl_conf = openssl_init' '[openssl_init]' 'providers = provider_sect' \
+    '[provider_sect]' 'default = default_sect' '[default_sect]' 'activate = 1' >"$SOFT_CNF"
+
+issue_cert server 127.0.0.1 server >/dev/null
+SOFT_KEY=$SOURCE_ROOT/test/data/devkey-soft.pem # the scalar of DEVKEY, so one certificate serves all
+make_bogus_keyref "$WORK/v1.pem" "$URI"
+openssl pkey -in "$URI" -out "$WORK/v2.pem" 2>/dev/null
+if openssl asn1parse -in "$WORK/v2.pem" 2>/dev/null | grep -q 'key reference v2'; then
+    V2=$WORK/v2.pem
+else
+    V2= # this build writes no v2 key files
+fi
+
+PORT=$(free_port)
+OPENSSL_CONF=$SOFT_CNF spawn "$WORK/srv.out" "$WORK/srv.err" openssl s_server -accept "$PORT" \
+    -cert "$WORK/server.pem" -key "$WORK/server.key" -CAfile "$CA_CERT" -Verify 1 -www -quiet
+wait_port "$PORT" || { cat "$WORK/srv.err"; exit 1; }
+
+# name|openssl.cnf|key
+CONFIGS=("software|$SOFT_CNF|$SOFT_KEY" "software (A/A)|$SOFT_CNF|$SOFT_KEY"
+    "software, iotsafe loaded|$CARD_CNF|$SOFT_KEY" "card key (URI)|$CARD_CNF|$URI"
+    "card key (file v1)|$CARD_CNF|$WORK/v1.pem")
+[ -z "$V2" ] || CONFIGS+=("card key (file v2)|$CARD_CNF|$V2")
+
+# run_rounds MODE N [bench_tls options...]: per config, "count seconds" summed over the rounds.
+declare -A SUM_N SUM_T
+run_rounds() {
+    local mode=$1 n=$2 r c name cnf key out
+    shift 2
+    for c in "${CONFIGS[@]}"; do SUM_N[$c]=0; SUM_T[$c]=0; done
+    for ((r = 0; r < ROUNDS; r++)); do
+        for c in "${CONFIGS[@]}"; do
+            IFS='|' read -r name cnf key <<<"$c"
+            out=$(OPENSSL_CONF=$cnf "$BT" "$mode" -k "$key" -n "$n" "$@" 2>"$WORK/bt.err") || {
+                echo "# $name: bench_tls $mode failed:"; sed 's/^/#   /' "$WORK/bt.err"; continue; }
+            SUM_N[$c]=$(awk -v a="${SUM_N[$c]}" -v b="$(echo "$out" | cut -d' ' -f2)" 'BEGIN{print a+b}')
+            SUM_T[$c]=$(awk -v a="${SUM_T[$c]}" -v b="$(echo "$out" | cut -d' ' -f3)" 'BEGIN{print a+b}')
+        done
+    done
+}
+
+# table TITLE UNIT: one row per config with rate, time per op and ratio to "software".
+table() {
+    local base c name
+    base=$(awk -v n="${SUM_N[${CONFIGS[0]}]}" -v t="${SUM_T[${CONFIGS[0]}]}" 'BEGIN{print (t>0)?n/t:0}')
+    printf '| %s | per second | µs each | ratio |\n| --- | --- | --- | --- |\n' "$1"
+    for c in "${CONFIGS[@]}"; do
+        IFS='|' read -r name _ _ <<<"$c"
+        awk -v name="$name" -v n="${SUM_N[$c]}" -v t="${SUM_T[$c]}" -v b="$base" \
+            'BEGIN{ r=(t>0)?n/t:0; printf "| %s | %.0f | %.1f | %.3f |\n", name, r, (n>0)?1e6*t/n:0, (b>0)?r/b:0 }'
+    done
+    echo
+}
+
+echo "# OpenSSL $(openssl version | cut -d' ' -f2), $ROUNDS rounds, build $(basename "$BUILD_ROOT")"
+echo
+for v in 1.3 1.2; do
+    run_rounds handshake "$PER" -p "$PORT" -c "$DEVCERT" -A "$CA_CERT" -V "$v"
+    table "TLS $v mutual-TLS handshakes ($((ROUNDS * PER)) each)"
+done
+run_rounds sign "$((PER * 2))"
+table "signatures (EVP_DigestSign, SHA-256)"
+run_rounds load "$((PER / 2))"
+table "key loads, again in the same process"
+
+floor=$("$BUILD_ROOT/bench/bench_floor" -C "$SOURCE_ROOT/test/data/card.conf" -S "$WORK/floor.state" -n 500)
+echo "$floor" | awk '{ printf "- %s: %.1f µs\n", $1, $2 * 1e6 }'
+cardsig=$(awk -v n="${SUM_N[card key (URI)|$CARD_CNF|$URI]:-0}" -v t="${SUM_T[card key (URI)|$CARD_CNF|$URI]:-0}" 'BEGIN{print (n>0)?t/n:0}')
+awk -v s="$cardsig" -v f="$(echo "$floor" | awk '$1=="floor"{print $2}')" \
+    'BEGIN{ printf "- card signature / floor: %.2f (floor = 2 pcscd round trips + the simulator'"'"'s own INIT+UPDATE)\n\n", (f>0)?s/f:0 }'
+
+# ---- fresh processes: APDUs and wall time, averaged over REPS runs
+BROKER_QUIET=1 start_broker >/dev/null
+fresh() {
+    local reps=$1 what=$2 key=$3 i t0 t1 total=0 ap=0
+    shift 3
+    for ((i = 0; i < reps; i++)); do
+        t0=$(date +%s%N)
+        case $what in
+        pkey) IOTSAFE_TRACE=1 openssl pkey -in "$key" -pubout -out /dev/null 2>"$WORK/f.err" ;;
+        curl) IOTSAFE_TRACE=1 curl -s -o /dev/null --cacert "$CA_CERT" --cert "$DEVCERT" \
+            --key "$key" "https://127.0.0.1:$PORT/" 2>"$WORK/f.err" ;;
+        mosquitto_pub) IOTSAFE_TRACE=1 mosquitto_pub -h 127.0.0.1 -p "$BROKER_PORT" \
+            --cafile "$CA_CERT" --cert "$DEVCERT" --key "$key" -i "bench$i" -t bench -m x \
+            2>"$WORK/f.err" ;;
+        esac || { echo "| $what | $(basename "$key") | failed: $(head -c 200 "$WORK/f.err" | tr '\n' ' ') |"; return; }
+        t1=$(date +%s%N)
+        total=$((total + t1 - t0))
+        ap=$(apdus "$WORK/f.err")
+    done
+    printf '| %s | %s | %s | %s | %.1f |\n' "$what" "$(basename "$key")" "$ap" \
+        "$(_tls_ins_split "$WORK/f.err")" "$(awk -v t="$total" -v r="$reps" 'BEGIN{print t/r/1e6}')"
+}
+fresh_table() {
+    local reps=$1 k p
+    printf '| program | key | APDUs | by INS | ms per run |\n| --- | --- | --- | --- | --- |\n'
+    for p in pkey curl mosquitto_pub; do
+        for k in "$WORK/v1.pem" ${V2:+"$V2"}; do fresh "$reps" "$p" "$k"; done
+    done
+    fresh "$reps" pkey "$URI"
+    echo
+}
+echo "## fresh processes, simulator without latency"
+fresh_table 10
+echo "## fresh processes, SIM-like latency (sign 150 ms, select 20 ms)"
+sim_stop
+sim_start "${LATENCY[@]}" >/dev/null
+fresh_table 3
