@@ -4,7 +4,8 @@
  * two pcscd round trips (one trivial APDU through pcscd + vpcd, timed) plus
  * the simulator's own time for COMPUTE SIGNATURE INIT + UPDATE (the applet
  * core run in this process on a scratch copy of the card, no PC/SC).
- * Prints "roundtrip <s>", "simsign <s>" and "floor <s>".
+ * Prints "roundtrip <s>", "simsign <s>", "floor <s>" and, beside it, what
+ * one SCardBeginTransaction + SCardEndTransaction pair costs ("transaction").
  *
  * usage: bench_floor -C CARD_CONF -S SCRATCH_STATE [-n N] [-s key=value]...
  */
@@ -24,8 +25,12 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Seconds per SCardTransmit of a GET RESPONSE with nothing pending (the card answers at once). */
-static double roundtrip(int n)
+/*
+ * Seconds per SCardTransmit of a GET RESPONSE with nothing pending (the card
+ * answers at once), and per SCardBeginTransaction + SCardEndTransaction pair
+ * (pcscd only, no card I/O) in *txn.
+ */
+static double roundtrip(int n, double *txn)
 {
     static const uint8_t get_response[] = {0x00, 0xC0, 0x00, 0x00, 0x00};
     char *readers = NULL;
@@ -53,6 +58,15 @@ static double roundtrip(int n)
         }
     }
     double per = (now_s() - t0) / n;
+    t0 = now_s();
+    for (int i = 0; i < n; i++) {
+        if (t->ops->begin(t, &st) != IOTSAFE_OK || t->ops->end(t, &st) != IOTSAFE_OK) {
+            fprintf(stderr, "bench_floor: %s\n", st.msg);
+            iotsafe_transport_close(t);
+            return -1;
+        }
+    }
+    *txn = (now_s() - t0) / n;
     iotsafe_transport_close(t);
     return per;
 }
@@ -122,9 +136,10 @@ int main(int argc, char **argv)
                 argv[0]);
         return 2;
     }
-    double rt = roundtrip(n), sg = simsign(conf, state, sets, nsets, n);
+    double txn = 0, rt = roundtrip(n, &txn), sg = simsign(conf, state, sets, nsets, n);
     if (rt < 0 || sg < 0)
         return 1;
-    printf("roundtrip %.6f\nsimsign %.6f\nfloor %.6f\n", rt, sg, 2 * rt + sg);
+    printf("roundtrip %.6f\nsimsign %.6f\nfloor %.6f\ntransaction %.6f\n", rt, sg, 2 * rt + sg,
+           txn);
     return 0;
 }

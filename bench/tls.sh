@@ -13,8 +13,8 @@
 set -u
 SOURCE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_ROOT=$(cd "${1:-$SOURCE_ROOT/build}" && pwd)
-ROUNDS=${2:-6}
-PER=${3:-100}
+ROUNDS=${2:-15}
+PER=${3:-40}
 export SOURCE_ROOT BUILD_ROOT
 # A private scratch root: nothing else on the machine cleans it up mid-run.
 export TMPDIR=$BUILD_ROOT/bench-tmp
@@ -53,34 +53,56 @@ CONFIGS=("software|$SOFT_CNF|$SOFT_KEY" "software (A/A)|$SOFT_CNF|$SOFT_KEY"
     "card key (file v1)|$CARD_CNF|$WORK/v1.pem")
 [ -z "$V2" ] || CONFIGS+=("card key (file v2)|$CARD_CNF|$V2")
 
-# run_rounds MODE N [bench_tls options...]: per config, "count seconds" summed over the rounds.
-declare -A SUM_N SUM_T
+# run_rounds MODE N [bench_tls options...]: every round runs every config
+# once (N operations); each config's per-round rates go to $WORK/rates.<i>.
 run_rounds() {
-    local mode=$1 n=$2 r c name cnf key out
+    local mode=$1 n=$2 r i name cnf key out
     shift 2
-    for c in "${CONFIGS[@]}"; do SUM_N[$c]=0; SUM_T[$c]=0; done
+    for i in "${!CONFIGS[@]}"; do : >"$WORK/rates.$i"; done
     for ((r = 0; r < ROUNDS; r++)); do
-        for c in "${CONFIGS[@]}"; do
-            IFS='|' read -r name cnf key <<<"$c"
-            out=$(OPENSSL_CONF=$cnf "$BT" "$mode" -k "$key" -n "$n" "$@" 2>"$WORK/bt.err") || {
-                echo "# $name: bench_tls $mode failed:"; sed 's/^/#   /' "$WORK/bt.err"; continue; }
-            SUM_N[$c]=$(awk -v a="${SUM_N[$c]}" -v b="$(echo "$out" | cut -d' ' -f2)" 'BEGIN{print a+b}')
-            SUM_T[$c]=$(awk -v a="${SUM_T[$c]}" -v b="$(echo "$out" | cut -d' ' -f3)" 'BEGIN{print a+b}')
+        for i in "${!CONFIGS[@]}"; do
+            IFS='|' read -r name cnf key <<<"${CONFIGS[$i]}"
+            if out=$(OPENSSL_CONF=$cnf "$BT" "$mode" -k "$key" -n "$n" "$@" 2>"$WORK/bt.err"); then
+                echo "$out" | awk '{ if ($3 > 0) print $2 / $3 }' >>"$WORK/rates.$i"
+            else
+                echo "# $name: bench_tls $mode failed:"
+                sed 's/^/#   /' "$WORK/bt.err"
+            fi
         done
     done
 }
 
-# table TITLE UNIT: one row per config with rate, time per op and ratio to "software".
+# Median of the per-round rates of config $1 (0 if none).
+median() {
+    sort -g "$WORK/rates.$1" | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# table TITLE: one row per config: median rate over the rounds, time per
+# operation, ratio to the first config ("software"), and the spread of that
+# config's rounds (min-max as a fraction of the median).
 table() {
-    local base c name
-    base=$(awk -v n="${SUM_N[${CONFIGS[0]}]}" -v t="${SUM_T[${CONFIGS[0]}]}" 'BEGIN{print (t>0)?n/t:0}')
-    printf '| %s | per second | µs each | ratio |\n| --- | --- | --- | --- |\n' "$1"
-    for c in "${CONFIGS[@]}"; do
-        IFS='|' read -r name _ _ <<<"$c"
-        awk -v name="$name" -v n="${SUM_N[$c]}" -v t="${SUM_T[$c]}" -v b="$base" \
-            'BEGIN{ r=(t>0)?n/t:0; printf "| %s | %.0f | %.1f | %.3f |\n", name, r, (n>0)?1e6*t/n:0, (b>0)?r/b:0 }'
+    local base i name m
+    base=$(median 0)
+    printf '| %s | per second | µs each | ratio | spread |\n| --- | --- | --- | --- | --- |\n' "$1"
+    for i in "${!CONFIGS[@]}"; do
+        IFS='|' read -r name _ _ <<<"${CONFIGS[$i]}"
+        m=$(median "$i")
+        sort -g "$WORK/rates.$i" | awk -v name="$name" -v m="$m" -v b="$base" \
+            'NR == 1 { lo = $1 } { hi = $1 } END { printf "| %s | %.0f | %.1f | %.3f | %.0f %% |\n", name, m, (m > 0) ? 1e6 / m : 0, (b > 0) ? m / b : 0, (m > 0) ? 100 * (hi - lo) / m : 0 }'
     done
     echo
+}
+
+# Instructions per handshake (callgrind), software keys on both sides in one
+# process: without the provider, and with it loaded. Deterministic, unlike
+# rates on a shared machine. Prints "<Ir per handshake>" for OPENSSL_CONF=$1.
+ir_per_handshake() {
+    local v=$1 cnf=$2 a b
+    a=$(OPENSSL_CONF=$cnf valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        "$BUILD_ROOT/bench/bench_hs" "$WORK/hs" 5 "$v" 2>&1 | sed -n 's/.*Collected : //p')
+    b=$(OPENSSL_CONF=$cnf valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        "$BUILD_ROOT/bench/bench_hs" "$WORK/hs" 25 "$v" 2>&1 | sed -n 's/.*Collected : //p')
+    awk -v a="$a" -v b="$b" 'BEGIN { if (a > 0 && b > 0) printf "%.0f\n", (b - a) / 20; else print 0 }'
 }
 
 echo "# OpenSSL $(openssl version | cut -d' ' -f2), $ROUNDS rounds, build $(basename "$BUILD_ROOT")"
@@ -91,14 +113,31 @@ for v in 1.3 1.2; do
 done
 run_rounds sign "$((PER * 2))"
 table "signatures (EVP_DigestSign, SHA-256)"
+CARD_SIG_RATE=$(median 3) # "card key (URI)"
 run_rounds load "$((PER / 2))"
 table "key loads, again in the same process"
 
+if command -v valgrind >/dev/null; then
+    mkdir -p "$WORK/hs"
+    cp "$WORK/server.pem" "$WORK/server.key" "$CA_CERT" "$WORK/hs/"
+    cp "$DEVCERT" "$WORK/hs/client.pem"
+    cp "$SOFT_KEY" "$WORK/hs/client.key"
+    printf '| instructions per handshake (callgrind, client + server in one process) | without iotsafe | iotsafe loaded | ratio |\n| --- | --- | --- | --- |\n'
+    for v in 1.3 1.2; do
+        a=$(ir_per_handshake "$v" "$SOFT_CNF")
+        b=$(ir_per_handshake "$v" "$CARD_CNF")
+        awk -v v="$v" -v a="$a" -v b="$b" 'BEGIN { printf "| TLS %s | %d | %d | %.4f |\n", v, a, b, (b > 0) ? a / b : 0 }'
+    done
+    echo
+else
+    echo "(valgrind not installed: no instruction counts)"
+fi
+
 floor=$("$BUILD_ROOT/bench/bench_floor" -C "$SOURCE_ROOT/test/data/card.conf" -S "$WORK/floor.state" -n 500)
 echo "$floor" | awk '{ printf "- %s: %.1f µs\n", $1, $2 * 1e6 }'
-cardsig=$(awk -v n="${SUM_N[card key (URI)|$CARD_CNF|$URI]:-0}" -v t="${SUM_T[card key (URI)|$CARD_CNF|$URI]:-0}" 'BEGIN{print (n>0)?t/n:0}')
-awk -v s="$cardsig" -v f="$(echo "$floor" | awk '$1=="floor"{print $2}')" \
-    'BEGIN{ printf "- card signature / floor: %.2f (floor = 2 pcscd round trips + the simulator'"'"'s own INIT+UPDATE)\n\n", (f>0)?s/f:0 }'
+awk -v r="$CARD_SIG_RATE" -v f="$(echo "$floor" | awk '$1 == "floor" { print $2 }')" \
+    -v x="$(echo "$floor" | awk '$1 == "transaction" { print $2 }')" \
+    'BEGIN { s = (r > 0) ? 1 / r : 0; printf "- card signature (URI key, median): %.1f µs = %.2f x the floor; the PC/SC transaction around INIT + UPDATE accounts for %.1f µs of it\n\n", s * 1e6, (f > 0) ? s / f : 0, x * 1e6 }'
 
 # ---- fresh processes: APDUs and wall time, averaged over REPS runs
 BROKER_QUIET=1 start_broker >/dev/null
