@@ -54,16 +54,18 @@ CONFIGS=("software|$SOFT_CNF|$SOFT_KEY" "software (A/A)|$SOFT_CNF|$SOFT_KEY"
 [ -z "$V2" ] || CONFIGS+=("card key (file v2)|$CARD_CNF|$V2")
 
 # run_rounds MODE N [bench_tls options...]: every round runs every config
-# once (N operations); each config's per-round rates go to $WORK/rates.<i>.
+# once (N operations); each config's per-round rates go to $WORK/rates.<i>,
+# its CPU microseconds per operation to $WORK/cpu.<i>.
 run_rounds() {
     local mode=$1 n=$2 r i name cnf key out
     shift 2
-    for i in "${!CONFIGS[@]}"; do : >"$WORK/rates.$i"; done
+    for i in "${!CONFIGS[@]}"; do : >"$WORK/rates.$i"; : >"$WORK/cpu.$i"; done
     for ((r = 0; r < ROUNDS; r++)); do
         for i in "${!CONFIGS[@]}"; do
             IFS='|' read -r name cnf key <<<"${CONFIGS[$i]}"
             if out=$(OPENSSL_CONF=$cnf "$BT" "$mode" -k "$key" -n "$n" "$@" 2>"$WORK/bt.err"); then
                 echo "$out" | awk '{ if ($3 > 0) print $2 / $3 }' >>"$WORK/rates.$i"
+                echo "$out" | awk '{ if ($2 > 0) print 1e6 * $4 / $2 }' >>"$WORK/cpu.$i"
             else
                 echo "# $name: bench_tls $mode failed:"
                 sed 's/^/#   /' "$WORK/bt.err"
@@ -72,23 +74,26 @@ run_rounds() {
     done
 }
 
-# Median of the per-round rates of config $1 (0 if none).
+# Median of the per-round rates of config $1 (0 if none); of file $2 if given.
 median() {
-    sort -g "$WORK/rates.$1" | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    sort -g "${2:-$WORK/rates.$1}" | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# table TITLE: one row per config: median rate over the rounds, time per
-# operation, ratio to the first config ("software"), and the spread of that
-# config's rounds (min-max as a fraction of the median).
+# table TITLE: one row per config: median rate over the rounds (wall
+# clock), time per operation, ratio to the first config ("software"), the
+# spread of that config's rounds (min-max as a fraction of the median), and
+# the client's own CPU time per operation (median) with its ratio.
 table() {
-    local base i name m
+    local base cbase i name m c
     base=$(median 0)
-    printf '| %s | per second | µs each | ratio | spread |\n| --- | --- | --- | --- | --- |\n' "$1"
+    cbase=$(median 0 "$WORK/cpu.0")
+    printf '| %s | per second | µs each | ratio | spread | client CPU µs each | CPU ratio |\n| --- | --- | --- | --- | --- | --- | --- |\n' "$1"
     for i in "${!CONFIGS[@]}"; do
         IFS='|' read -r name _ _ <<<"${CONFIGS[$i]}"
         m=$(median "$i")
-        sort -g "$WORK/rates.$i" | awk -v name="$name" -v m="$m" -v b="$base" \
-            'NR == 1 { lo = $1 } { hi = $1 } END { printf "| %s | %.0f | %.1f | %.3f | %.0f %% |\n", name, m, (m > 0) ? 1e6 / m : 0, (b > 0) ? m / b : 0, (m > 0) ? 100 * (hi - lo) / m : 0 }'
+        c=$(median "$i" "$WORK/cpu.$i")
+        sort -g "$WORK/rates.$i" | awk -v name="$name" -v m="$m" -v b="$base" -v c="$c" -v cb="$cbase" \
+            'NR == 1 { lo = $1 } { hi = $1 } END { printf "| %s | %.0f | %.1f | %.3f | %.0f %% | %.1f | %.3f |\n", name, m, (m > 0) ? 1e6 / m : 0, (b > 0) ? m / b : 0, (m > 0) ? 100 * (hi - lo) / m : 0, c, (c > 0) ? cb / c : 0 }'
     done
     echo
 }
