@@ -150,6 +150,12 @@ IOTSAFE_KEY *iotsafe_key_from_keyref_v2(IOTSAFE_PROV_CTX *ctx, const iotsafe_key
     }
     iotsafe_keyref_attrs_unpack(r->attrs, &priv);
     priv.type = IOTSAFE_OBJ_PRIVATE_KEY;
+    if (iotsafe_key_type_curve(priv.key_type) != curve) {
+        IPROV_ERR(ctx, IOTSAFE_R_BAD_KEYREF,
+                  "v2 key reference names curve %s but key type %02X", iotsafe_curve_name(curve),
+                  priv.key_type);
+        return NULL;
+    }
     pub.key_type = priv.key_type;
     if ((k = iotsafe_key_new(ctx)) == NULL)
         return NULL;
