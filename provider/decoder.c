@@ -5,8 +5,8 @@
  * not know, so stage 1 is ours: from PEM, it passes the body of an IOTSAFE
  * KEY REFERENCE block on with our structure name. Stage 2 ("EC", structure
  * iotsafe-keyref) turns it into a card key: a v2 body from the file alone,
- * a v1 body by resolving its URI on the card (doc/keyfile.md). How the two
- * stages are registered per OpenSSL line: decoder_algs in provider.c.
+ * a v1 body by resolving its URI on the card (doc/keyfile.md). What their
+ * registration costs other key decodes: decoder_algs in provider.c.
  * Anything that is not ours goes back "empty handed" so other decoders run.
  *
  * Error reasons on OpenSSL 3.0: the openssl CLI loads key files through the
@@ -19,8 +19,8 @@
  * makes the file store pop our reason after all. libcrypto runs stage 2
  * inside stage 1's data callback, on the same thread: stage 1 leaves the key
  * it resolved in a memo on the provider context for that call, so a load
- * resolves once. A DER key-reference
- * file has no stage 1: through the CLI it still ends in "unsupported".
+ * resolves once. A DER key-reference file has no stage 1: through the CLI it
+ * still ends in "unsupported".
  */
 #include <pthread.h>
 #include <stdlib.h>
