@@ -10,6 +10,7 @@
 #define DER_OID 0x06
 #define DER_BIT_STRING 0x03
 #define DER_NULL 0x05
+#define DER_OCTET_STRING 0x04
 #define DER_UTF8STRING 0x0C
 #define DER_VISIBLESTRING 0x1A
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Encoders for card keys. "PrivateKeyInfo" output is the key-reference file
- * (PEM or DER) that names the key on the card: `openssl pkey -in iotsafe:...
- * -out card-key.pem`. SubjectPublicKeyInfo is written here too because on
+ * (PEM or DER, v2: doc/keyfile.md) that names the key on the card and carries
+ * its public half: `openssl pkey -in iotsafe:... -out card-key.pem`. SubjectPublicKeyInfo is written here too because on
  * OpenSSL 3.0 the default provider's encoders would need a full export of
  * the key, which we refuse. Text output prints the public half only.
  */
@@ -75,22 +75,19 @@ static int write_out(IOTSAFE_PROV_CTX *pctx, OSSL_CORE_BIO *cout, const char *pe
     return ok;
 }
 
+/* The key-reference file (v2: no card I/O to load it again, see keyfile.c). */
 static int keyref_encode(IOTSAFE_PROV_CTX *pctx, OSSL_CORE_BIO *cout, const IOTSAFE_KEY *k,
                          const char *pem_label)
 {
-    iotsafe_uri u;
-    char text[IOTSAFE_URI_MAX + 1];
-    uint8_t der[IOTSAFE_URI_MAX + 64];
+    uint8_t der[IOTSAFE_KEYREF_DER_MAX];
     size_t der_len = 0;
-    int n;
 
-    if (k == NULL || !k->has_private || !iotsafe_key_to_uri(k, &u)) {
+    if (k == NULL || !k->on_card || !k->has_private) {
         IPROV_ERR(pctx, IOTSAFE_R_NOT_A_PRIVATE_KEY,
                   "only private keys on the card can be written as a key reference");
         return 0;
     }
-    n = iotsafe_uri_format(&u, text, sizeof(text));
-    if (n < 0 || iotsafe_keyref_encode(text, (size_t)n, der, sizeof(der), &der_len) < 0) {
+    if (iotsafe_key_to_keyref_der(k, der, sizeof(der), &der_len) < 0) {
         IPROV_ERR(pctx, IOTSAFE_R_INTERNAL, "encoding the key reference");
         return 0;
     }

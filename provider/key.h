@@ -97,6 +97,13 @@ const uint8_t *iotsafe_curve_oid_der(iotsafe_curve c, size_t *len);
  */
 int iotsafe_key_set_point(IOTSAFE_KEY *k, iotsafe_curve curve, const uint8_t *point, size_t len);
 
+/* ---- key-reference files (keyfile.c) ---- */
+struct iotsafe_keyref;
+/* DER of the key-reference file for a card private key: v2 when the point is known, else v1. 0 or -1. */
+int iotsafe_key_to_keyref_der(const IOTSAFE_KEY *k, uint8_t *out, size_t cap, size_t *out_len);
+/* The key a v2 key reference describes, built without card I/O. Raises and returns NULL on error. */
+IOTSAFE_KEY *iotsafe_key_from_keyref_v2(IOTSAFE_PROV_CTX *ctx, const struct iotsafe_keyref *r);
+
 /* Wire format of store/decoder references: the address of the key. */
 int iotsafe_key_from_reference(const void *ref, size_t ref_sz, IOTSAFE_KEY **out);
 

@@ -40,6 +40,15 @@ static const OSSL_ALGORITHM store_algs[] = {
     {NULL, NULL, NULL, NULL},
 };
 
+/*
+ * Key-reference files decode in two stages (decoder.c): PEM -> our DER body
+ * ("DER" from PEM: the name the file store and PEM_read_* chain from a PEM
+ * block) -> card key ("EC" from DER). What this costs every OTHER key decode
+ * of the process (each certificate of each TLS handshake on OpenSSL 3.0,
+ * which builds decoder chains from scratch every time; 3.5 caches them):
+ * stage 2 declines public-key selections, so it is never instantiated for a
+ * certificate; stage 1 is, as one more "DER" decoder (bench/README.md).
+ */
 static const OSSL_ALGORITHM decoder_algs[] = {
     {"DER", IOTSAFE_PROV_PROPS ",input=pem", iotsafe_pem_to_der_decoder_functions,
      "IOTSAFE KEY REFERENCE PEM to DER"},

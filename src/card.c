@@ -79,6 +79,18 @@ static iotsafe_rc run_locked(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_
 {
     iotsafe_rc rc;
     for (int attempt = 0;; attempt++) {
+        /*
+         * One PC/SC transaction per command sequence: two pcscd round trips
+         * (SCardBeginTransaction/End), no card I/O, and what a signature
+         * needs to be correct. Between our INIT and UPDATE no other process
+         * may run an INIT: whether the applet keeps sessions per channel or
+         * per applet is unspecified (and cards may offer a single session),
+         * so another process's INIT could replace ours and our UPDATE would
+         * sign with its key. Nothing else is sent around a signature: no
+         * SCardStatus (a dead or reset card shows in SCardTransmit's result,
+         * and is recovered from below), no re-SELECT (the applet stays
+         * selected on our channel until a reset, which clears `selected`).
+         */
         rc = c->t->ops->begin(c->t, st);
         if (rc == IOTSAFE_OK) {
             if (!c->selected)

@@ -10,10 +10,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "keyref.h"
 #include "tool.h"
 
-#define KEYREF_PEM_LABEL "IOTSAFE KEY REFERENCE"
-#define KEYREF_VERSION "IoT SAFE key reference v1"
 
 /* Drain a memory BIO to the output. */
 static int write_bio(const char *path, BIO *mem)
@@ -97,59 +96,14 @@ int tool_write_cert(const char *path, const uint8_t *der, size_t len, int as_der
     return rc;
 }
 
-/* DER header (tag + definite length) into out; returns its size. */
-static size_t der_header(uint8_t *out, uint8_t tag, size_t len)
+int tool_write_keyref_pem(const char *path, const uint8_t *der, size_t len)
 {
-    size_t o = 0;
-    out[o++] = tag;
-    if (len < 0x80) {
-        out[o++] = (uint8_t)len;
-    } else if (len <= 0xFF) {
-        out[o++] = 0x81;
-        out[o++] = (uint8_t)len;
-    } else {
-        out[o++] = 0x82;
-        out[o++] = (uint8_t)(len >> 8);
-        out[o++] = (uint8_t)len;
-    }
-    return o;
-}
-
-int tool_write_keyref_pem(const char *path, const char *uri)
-{
-    const size_t vlen = sizeof KEYREF_VERSION - 1, ulen = strlen(uri);
-    if (ulen > 4096) {
-        tool_err("internal error: URI too long");
-        return EXIT_FAILURE_OTHER;
-    }
-    uint8_t h1[4], h2[4], h0[4];
-    size_t n1 = der_header(h1, 0x1A, vlen); /* VisibleString */
-    size_t n2 = der_header(h2, 0x0C, ulen); /* UTF8String */
-    size_t body = n1 + vlen + n2 + ulen;
-    size_t n0 = der_header(h0, 0x30, body); /* SEQUENCE */
-    size_t total = n0 + body;
-    uint8_t *der = malloc(total);
-    if (!der) {
-        tool_err("out of memory");
-        return EXIT_FAILURE_OTHER;
-    }
-    size_t o = 0;
-    memcpy(der + o, h0, n0);
-    o += n0;
-    memcpy(der + o, h1, n1);
-    o += n1;
-    memcpy(der + o, KEYREF_VERSION, vlen);
-    o += vlen;
-    memcpy(der + o, h2, n2);
-    o += n2;
-    memcpy(der + o, uri, ulen);
     int rc = EXIT_FAILURE_OTHER;
     BIO *mem = BIO_new(BIO_s_mem());
-    if (!mem || !PEM_write_bio(mem, KEYREF_PEM_LABEL, "", der, (long)total))
+    if (!mem || !PEM_write_bio(mem, IOTSAFE_KEYREF_PEM_LABEL, "", der, (long)len))
         tool_err("cannot encode the key reference");
     else
         rc = write_bio(path, mem);
     BIO_free(mem);
-    free(der);
     return rc;
 }

@@ -121,7 +121,7 @@ const char *tool_key_type_name(uint8_t key_type);
 int tool_write_pubkey_pem(const char *path, iotsafe_curve curve, const uint8_t *point,
                           size_t point_len);
 int tool_write_cert(const char *path, const uint8_t *der, size_t len, int as_der, int *is_cert);
-int tool_write_keyref_pem(const char *path, const char *uri);
+int tool_write_keyref_pem(const char *path, const uint8_t *der, size_t len);
 
 /* Subcommands. */
 int cmd_list(const tool_opts *o);

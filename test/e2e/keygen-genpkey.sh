@@ -46,9 +46,17 @@ ok "public key after the second generation" sh -c "openssl pkey -in gen2.pem -pu
 ok "second generation gave another key" sh -c '! cmp -s gen1.pub gen2.pub'
 ok "genpkey -pkeyopt iotsafe-id:02 -pkeyopt ec_paramgen_curve:prime256v1" \
     genpkey -pkeyopt iotsafe-id:02 -pkeyopt ec_paramgen_curve:prime256v1 -out gen3.pem
-ok "key reference by id" cmp gen2.pem gen3.pem
+# The private key URI (the file's first UTF8String) names the same container.
+uri_of() {
+    ossl asn1parse -in "$1" | sed -n 's/.*UTF8STRING *://p' | head -n 1
+}
+is "key reference by id names the same container" "$(uri_of gen3.pem)" "$(uri_of gen2.pem)"
+ok "genpkey -out writes a v2 key file" ossl asn1parse -in gen3.pem
+like "v2 magic" "$LAST_OUT" 'IoT SAFE key reference v2'
 ok "public key after the third generation" sh -c "openssl pkey -in gen3.pem -pubout -out gen3.pub"
 ok "third generation gave another key" sh -c '! cmp -s gen2.pub gen3.pub'
+ok "the card's key, read by URI" sh -c "openssl pkey -in 'iotsafe:label=GENKEY' -pubout -out gen3.card.pub"
+ok "is the public key the v2 file carries" cmp gen3.pub gen3.card.pub
 ok "pkey -text_pub of a generated key file" openssl pkey -in gen3.pem -text_pub -noout
 like "text shows the public half and the curve" "$LAST_OUT" 'ASN1 OID: prime256v1'
 ok "genpkey by URI with reader" \

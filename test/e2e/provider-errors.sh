@@ -3,6 +3,7 @@
 # Negative cases of the provider: each must fail (non-zero exit) with a clear
 # message naming the object, the reader or the card's answer.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
+. "$SOURCE_ROOT/test/e2e/tls-common.sh"
 
 KEYFILE_CHECK=$BUILD_ROOT/test/provider/keyfile_check
 card_up
@@ -10,6 +11,7 @@ K='iotsafe:label=DEVKEY'
 msg=$WORK/msg.txt
 printf 'negative tests\n' >"$msg"
 ok "key file for later" openssl pkey -in "$K" -out "$WORK/card-key.pem"
+make_bogus_keyref "$WORK/v1-key.pem" 'iotsafe:id=%01;label=DEVKEY;type=private' # as written before v2
 
 # ---- objects that do not exist / are not keys
 fails "no private key matching iotsafe:label=NOPE on the card in reader 'Virtual PCD 00 00'" \
@@ -105,12 +107,14 @@ fails "no card in any reader|no card in reader 'Virtual PCD 00 00'" "card remove
 fails "no card in (any )?reader" "card removed: key file (PEM_read_bio_PrivateKey path)" \
     "$KEYFILE_CHECK" "$WORK/card-key.pem"
 fails "no card in (any )?reader" "card removed: storeutl" openssl storeutl 'iotsafe:'
-fails "no card in (any )?reader" "card removed: key file through openssl pkey" \
-    openssl pkey -in "$WORK/card-key.pem" -pubout
+ok "card removed: a v2 key file still loads (it carries the public key)" \
+    openssl pkey -in "$WORK/card-key.pem" -pubout -out /dev/null
+fails "no card in (any )?reader" "card removed: v1 key file through openssl pkey" \
+    openssl pkey -in "$WORK/v1-key.pem" -pubout
 fails "no card in (any )?reader" "card removed: key file through openssl req" \
     openssl req -new -key "$WORK/card-key.pem" -subj /CN=x -out "$WORK/x.csr"
-fails "no card in (any )?reader" "card removed: key file through s_client -key" \
-    openssl s_client -connect 127.0.0.1:1 -cert "$SOURCE_ROOT/test/data/devcert.pem" -key "$WORK/card-key.pem"
+fails "no card in (any )?reader" "card removed: v1 key file through s_client -key" \
+    openssl s_client -connect 127.0.0.1:1 -cert "$SOURCE_ROOT/test/data/devcert.pem" -key "$WORK/v1-key.pem"
 fails "no card in (any )?reader" "card removed: dgst -sign" openssl dgst -sha256 -sign "$K" "$msg"
 pcscd_stop
 fails 'PC/SC service not available.*is pcscd running' "pcscd not running" openssl pkey -in "$K" -pubout

@@ -6,6 +6,7 @@
 # for pkey -pubout, dgst -sign, storeutl and key files; nothing crashes and
 # the card works again once it answers properly.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
+. "$SOURCE_ROOT/test/e2e/tls-common.sh"
 
 KEYFILE_CHECK=$BUILD_ROOT/test/provider/keyfile_check
 K='iotsafe:label=DEVKEY'
@@ -15,6 +16,9 @@ printf 'malformed answer test\n' >"$msg"
 
 card_up
 ok "key file for DEVKEY" openssl pkey -in "$K" -out "$WORK/card-key.pem"
+# A v1 file (as written before v2) is resolved on the card at load: the list
+# and public key faults below reach it; a v2 file only meets the signature.
+make_bogus_keyref "$WORK/v1-key.pem" 'iotsafe:id=%01;label=DEVKEY;type=private'
 ok "public key for verification" openssl pkey -in "$K" -pubout -out "$WORK/dev.pub"
 
 fault() {
@@ -28,10 +32,12 @@ LIST_ERR='malformed card answer:.*object list: TLV length runs past the end of i
 fails "$LIST_ERR" "truncated list: pkey -pubout" openssl pkey -in "$K" -pubout
 fails "$LIST_ERR" "truncated list: dgst -sign" openssl dgst -sha256 -sign "$K" -out "$WORK/s" "$msg"
 fails "$LIST_ERR" "truncated list: storeutl" openssl storeutl 'iotsafe:'
-fails "$LIST_ERR" "truncated list: key file through openssl req" \
-    openssl req -new -key "$WORK/card-key.pem" -subj /CN=x -out "$WORK/x.csr"
-fails "$LIST_ERR" "truncated list: key file through PEM_read_bio_PrivateKey" \
-    "$KEYFILE_CHECK" "$WORK/card-key.pem"
+fails "$LIST_ERR" "truncated list: v1 key file through openssl req" \
+    openssl req -new -key "$WORK/v1-key.pem" -subj /CN=x -out "$WORK/x.csr"
+fails "$LIST_ERR" "truncated list: v1 key file through PEM_read_bio_PrivateKey" \
+    "$KEYFILE_CHECK" "$WORK/v1-key.pem"
+ok "truncated list: a v2 key file still loads (no list needed)" \
+    openssl pkey -in "$WORK/card-key.pem" -pubout -out /dev/null
 
 # ---- READ PUBLIC KEY with an inner length past the end
 fault bad-pubkey
@@ -41,16 +47,21 @@ fails "$PUB_ERR" "bad public key answer: dgst -sign" openssl dgst -sha256 -sign 
 fails "$PUB_ERR" "bad public key answer: storeutl of the key" openssl storeutl "$K"
 # A listing skips empty slots quietly, but not a garbled answer.
 fails "$PUB_ERR" "bad public key answer: storeutl iotsafe: (listing)" openssl storeutl 'iotsafe:'
-fails "$PUB_ERR" "bad public key answer: key file" openssl pkey -in "$WORK/card-key.pem" -pubout
+fails "$PUB_ERR" "bad public key answer: v1 key file" openssl pkey -in "$WORK/v1-key.pem" -pubout
+ok "bad public key answer: a v2 key file carries its public key" \
+    openssl pkey -in "$WORK/card-key.pem" -pubout -out /dev/null
 ok "bad public key answer: certificates still load" openssl storeutl 'iotsafe:type=cert'
 
 # ---- signature TLV 33 with a length past the end
 fault bad-signature
 SIG_ERR="malformed card answer:.*COMPUTE SIGNATURE on private key id=01 \\(DEVKEY\\) $R: malformed card answer"
 fails "$SIG_ERR" "bad signature answer: dgst -sign" openssl dgst -sha256 -sign "$K" -out "$WORK/s" "$msg"
-fails "$SIG_ERR" "bad signature answer: dgst -sign with the key file" \
+# Signing with a v2 file never read the object list, so the card's label is
+# not in the message (the key ID is).
+SIG_ERR_V2='malformed card answer:.*COMPUTE SIGNATURE on private key id=01: malformed card answer'
+fails "$SIG_ERR_V2" "bad signature answer: dgst -sign with the key file" \
     openssl dgst -sha256 -sign "$WORK/card-key.pem" -out "$WORK/s" "$msg"
-fails "$SIG_ERR" "bad signature answer: req" \
+fails "$SIG_ERR_V2" "bad signature answer: req" \
     openssl req -new -key "$WORK/card-key.pem" -subj /CN=x -out "$WORK/x.csr"
 ok "bad signature answer: pkey -pubout is unaffected" openssl pkey -in "$K" -pubout
 

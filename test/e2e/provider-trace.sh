@@ -30,7 +30,26 @@ is "three signatures with trace exit 0" "$?" 0
 is "three signatures: three 2A" "$(count_ins "$WORK/t3" 2A)" 3
 is "three signatures: three 2B" "$(count_ins "$WORK/t3" 2B)" 3
 is "three signatures: still one SELECT (no re-SELECT per operation)" "$(count_ins "$WORK/t3" A4)" 1
-is "the public key is read once per process" "$(count_ins "$WORK/t3" CD)" 1
+is "a v2 key file: no public key read" "$(count_ins "$WORK/t3" CD)" 0
+is "a v2 key file: no object list read" "$(count_ins "$WORK/t3" CB)" 0
+
+# A fresh process signing once with a v2 key file: channel, SELECT, INIT,
+# UPDATE, channel close, nothing else.
+IOTSAFE_TRACE=1 openssl dgst -sha256 -sign "$WORK/card-key.pem" -out "$WORK/s5" "$WORK/m1" 2>"$WORK/t5"
+is "dgst -sign with the v2 key file exits 0" "$?" 0
+is "fresh process, one signature: 5 APDUs" "$(grep -c '^iotsafe: >' "$WORK/t5")" 5
+is "in this order" "$(grep -oE '^iotsafe: > [0-9A-F]{2} [0-9A-F]{2}' "$WORK/t5" | cut -d' ' -f4 | tr '\n' ' ')" \
+    "70 A4 2A 2B 70 "
+
+# The same URI loaded twice in one process: the second load costs nothing.
+SESSION_BIN=$BUILD_ROOT/test/provider/card_session
+printf 'load %s\nquit\n' "$K" | IOTSAFE_TRACE=1 "$SESSION_BIN" >"$WORK/o6" 2>"$WORK/t6"
+printf 'load %s\nload %s\nquit\n' "$K" "$K" | IOTSAFE_TRACE=1 "$SESSION_BIN" >"$WORK/o7" 2>"$WORK/t7"
+is "both loads succeed" "$(grep -c '^loaded 04' "$WORK/o7")" 2
+is "loading a URI twice costs what loading it once does" \
+    "$(grep -c '^iotsafe: >' "$WORK/t7")" "$(grep -c '^iotsafe: >' "$WORK/t6")"
+is "one public key read for two loads" "$(count_ins "$WORK/t7" CD)" 1
+is "one SELECT for two loads" "$(count_ins "$WORK/t7" A4)" 1
 
 # Loading the provider and listing algorithms sends nothing to the card.
 IOTSAFE_TRACE=1 openssl list -signature-algorithms >/dev/null 2>"$WORK/t0"

@@ -20,8 +20,9 @@ ok "keyfile DEVKEY" "$TOOL" keyfile --label DEVKEY --out "$WORK/key.pem"
 like "PEM label" "$(head -n 1 "$WORK/key.pem")" '^-----BEGIN IOTSAFE KEY REFERENCE-----$'
 ok "DER structure" ossl asn1parse -in "$WORK/key.pem"
 like "SEQUENCE" "$LAST_OUT" 'cons: SEQUENCE'
-like "version string" "$LAST_OUT" 'VISIBLESTRING +:IoT SAFE key reference v1'
-like "URI" "$LAST_OUT" 'UTF8STRING +:iotsafe:id=%01;type=private$'
+like "version string" "$LAST_OUT" 'VISIBLESTRING +:IoT SAFE key reference v2'
+like "URI" "$LAST_OUT" 'UTF8STRING +:iotsafe:id=%01;label=DEVKEY;type=private'
+like "public key object" "$LAST_OUT" 'UTF8STRING +:iotsafe:id=%01;label=DEVKEY;type=public'
 ok "keyfile to stdout" "$TOOL" keyfile --id 02
 like "GENKEY reference" "$LAST_OUT" 'BEGIN IOTSAFE KEY REFERENCE'
 fails 'unknown object' "keyfile of a public-only object" "$TOOL" keyfile --label PEER

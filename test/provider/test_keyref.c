@@ -122,6 +122,114 @@ START_TEST(decode_rejects)
 }
 END_TEST
 
+/* A v2 reference with fixed contents (P-256 OID, a 65-byte point, GSMA AID). */
+static const char v2_uri[] = "iotsafe:id=%01;label=DEVKEY;type=private";
+static const char v2_pub_uri[] = "iotsafe:id=%01;label=DEVKEY;type=public";
+static const uint8_t v2_oid[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
+static const uint8_t v2_aid[] = {0xA0, 0x00, 0x00, 0x05, 0x59, 0x00, 0x10};
+
+static iotsafe_keyref v2_sample(uint8_t point[65], uint8_t attrs[IOTSAFE_KEYREF_ATTRS_LEN])
+{
+    iotsafe_keyref r;
+    memset(&r, 0, sizeof(r));
+    point[0] = 0x04;
+    for (int i = 1; i < 65; i++)
+        point[i] = (uint8_t)i;
+    for (int i = 0; i < IOTSAFE_KEYREF_ATTRS_LEN; i++)
+        attrs[i] = (uint8_t)(0xA0 + i);
+    r.version = 2;
+    r.uri = v2_uri;
+    r.uri_len = strlen(v2_uri);
+    r.curve_oid = v2_oid;
+    r.curve_oid_len = sizeof(v2_oid);
+    r.point = point;
+    r.point_len = 65;
+    r.attrs = attrs;
+    r.pub_uri = v2_pub_uri;
+    r.pub_uri_len = strlen(v2_pub_uri);
+    r.aid = v2_aid;
+    r.aid_len = sizeof(v2_aid);
+    return r;
+}
+
+START_TEST(v2_round_trip)
+{
+    uint8_t point[65], attrs[IOTSAFE_KEYREF_ATTRS_LEN], der[IOTSAFE_KEYREF_DER_MAX];
+    size_t len = 0;
+    iotsafe_keyref in = v2_sample(point, attrs), out;
+    const char *u;
+    size_t ulen;
+
+    ck_assert_int_eq(iotsafe_keyref_encode_v2(&in, der, sizeof(der), &len), 0);
+    ck_assert_int_eq(iotsafe_keyref_parse(der, len, &out), 0);
+    ck_assert_int_eq(out.version, 2);
+    ck_assert_mem_eq(out.uri, v2_uri, out.uri_len);
+    ck_assert_uint_eq(out.uri_len, strlen(v2_uri));
+    ck_assert_mem_eq(out.pub_uri, v2_pub_uri, out.pub_uri_len);
+    ck_assert_uint_eq(out.curve_oid_len, sizeof(v2_oid));
+    ck_assert_mem_eq(out.curve_oid, v2_oid, sizeof(v2_oid));
+    ck_assert_uint_eq(out.point_len, 65);
+    ck_assert_mem_eq(out.point, point, 65);
+    ck_assert_mem_eq(out.attrs, attrs, IOTSAFE_KEYREF_ATTRS_LEN);
+    ck_assert_uint_eq(out.aid_len, sizeof(v2_aid));
+    ck_assert_mem_eq(out.aid, v2_aid, sizeof(v2_aid));
+    /* the v1-only decoder does not take a v2 body */
+    ck_assert_int_eq(iotsafe_keyref_decode(der, len, &u, &ulen), -1);
+    /* every truncation and every too-small buffer is rejected */
+    for (size_t cut = 0; cut < len; cut++)
+        ck_assert_int_eq(iotsafe_keyref_parse(der, cut, &out), -1);
+    ck_assert_int_eq(iotsafe_keyref_encode_v2(&in, der, len - 1, &ulen), -1);
+}
+END_TEST
+
+START_TEST(v2_rejects)
+{
+    uint8_t point[65], attrs[IOTSAFE_KEYREF_ATTRS_LEN], der[IOTSAFE_KEYREF_DER_MAX];
+    size_t len = 0;
+    iotsafe_keyref in = v2_sample(point, attrs), bad, out;
+
+    bad = in;
+    bad.point_len = 64; /* even: not 04 || X || Y */
+    ck_assert_int_eq(iotsafe_keyref_encode_v2(&bad, der, sizeof(der), &len), -1);
+    bad = in;
+    bad.aid_len = 4;
+    ck_assert_int_eq(iotsafe_keyref_encode_v2(&bad, der, sizeof(der), &len), -1);
+    bad = in;
+    bad.pub_uri_len = 0;
+    ck_assert_int_eq(iotsafe_keyref_encode_v2(&bad, der, sizeof(der), &len), -1);
+
+    ck_assert_int_eq(iotsafe_keyref_encode_v2(&in, der, sizeof(der), &len), 0);
+    /* a compressed-point marker instead of 04 */
+    {
+        uint8_t m[IOTSAFE_KEYREF_DER_MAX];
+        size_t at = 0;
+        memcpy(m, der, len);
+        for (size_t i = 0; i + 2 < len; i++)
+            if (m[i] == 0x03 && m[i + 1] == 66 && m[i + 2] == 0x00) {
+                at = i + 3;
+                break;
+            }
+        ck_assert_uint_ne(at, 0);
+        m[at] = 0x02;
+        ck_assert_int_eq(iotsafe_keyref_parse(m, len, &out), -1);
+        /* unused bits in the BIT STRING */
+        memcpy(m, der, len);
+        m[at - 1] = 0x01;
+        ck_assert_int_eq(iotsafe_keyref_parse(m, len, &out), -1);
+    }
+    /* trailing element inside the SEQUENCE */
+    {
+        uint8_t m[IOTSAFE_KEYREF_DER_MAX];
+        memcpy(m, der, len);
+        ck_assert_uint_lt(der[1], 0x80 + 2); /* 81 xx form for this size */
+        m[2] = (uint8_t)(der[2] + 2);
+        m[len] = 0x05;
+        m[len + 1] = 0x00;
+        ck_assert_int_eq(iotsafe_keyref_parse(m, len + 2, &out), -1);
+    }
+}
+END_TEST
+
 static Suite *keyref_suite(void)
 {
     Suite *s = suite_create("keyref");
@@ -130,6 +238,8 @@ static Suite *keyref_suite(void)
     tcase_add_test(tc, round_trip_lengths);
     tcase_add_test(tc, encode_rejects);
     tcase_add_test(tc, decode_rejects);
+    tcase_add_test(tc, v2_round_trip);
+    tcase_add_test(tc, v2_rejects);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Key objects <-> key-reference files (doc/keyfile.md). The encoder writes
+ * v2 whenever the key's public point is known, which is always the case for
+ * a key read from the card or generated on it; v1 is only read. A v2 file
+ * holds the public point, the curve, the private key's attributes, the paired
+ * public key object and the applet AID: loading it needs no card. Whether the
+ * card still holds that key is checked where it matters, on the signatures
+ * themselves (every card signature is verified against the key object's
+ * public point before it is released), so a rotated key or another card
+ * fails at first use, naming the key.
+ */
+#include <string.h>
+
+#include "hex.h"
+#include "key.h"
+#include "keyref.h"
+
+/* The applet AID this provider context talks to (configured, else the GSMA one). */
+static const uint8_t *ctx_aid(const IOTSAFE_PROV_CTX *ctx, size_t *len)
+{
+    if (ctx->cfg.aid_len > 0) {
+        *len = ctx->cfg.aid_len;
+        return ctx->cfg.aid;
+    }
+    *len = sizeof(IOTSAFE_AID_GSMA);
+    return IOTSAFE_AID_GSMA;
+}
+
+/* The URI text of a key object (id, label, type, reader when given). */
+static int obj_uri(const iotsafe_object *o, iotsafe_uri_type type, const char *reader, char *buf,
+                   size_t cap)
+{
+    iotsafe_uri u;
+    memset(&u, 0, sizeof(u));
+    if (o->id_len == 0 || o->id_len > sizeof(u.id))
+        return -1;
+    u.has_id = 1;
+    memcpy(u.id, o->id, o->id_len);
+    u.id_len = o->id_len;
+    if (o->label_len > 0 && o->label_len <= IOTSAFE_LABEL_MAX &&
+        memchr(o->label, 0, o->label_len) == NULL) {
+        u.has_label = 1;
+        memcpy(u.label, o->label, o->label_len);
+        u.label_len = o->label_len;
+    }
+    u.type = type;
+    if (reader != NULL && strlen(reader) <= IOTSAFE_URI_READER_MAX) {
+        u.has_reader = 1;
+        strcpy(u.reader, reader);
+    }
+    return iotsafe_uri_format(&u, buf, cap);
+}
+
+int iotsafe_key_to_keyref_der(const IOTSAFE_KEY *k, uint8_t *out, size_t cap, size_t *out_len)
+{
+    char uri[IOTSAFE_URI_MAX + 1], pub_uri[IOTSAFE_URI_MAX + 1];
+    uint8_t attrs[IOTSAFE_KEYREF_ATTRS_LEN];
+    const uint8_t *oid;
+    size_t oid_len = 0;
+    iotsafe_keyref r;
+    int n, pn;
+
+    if (k == NULL || !k->on_card || !k->has_private)
+        return -1;
+    n = obj_uri(&k->priv, IOTSAFE_URI_TYPE_PRIVATE, k->reader, uri, sizeof(uri));
+    if (n < 0)
+        return -1;
+    oid = iotsafe_curve_oid_der(k->curve, &oid_len);
+    if (k->point_len == 0 || !k->has_pub_obj || oid == NULL || oid_len < 3 ||
+        (pn = obj_uri(&k->pub, IOTSAFE_URI_TYPE_PUBLIC, NULL, pub_uri, sizeof(pub_uri))) < 0)
+        return iotsafe_keyref_encode(uri, (size_t)n, out, cap, out_len); /* no point: v1 */
+    memset(&r, 0, sizeof(r));
+    r.version = 2;
+    r.uri = uri;
+    r.uri_len = (size_t)n;
+    r.curve_oid = oid + 2; /* content of the 06 xx ... TLV */
+    r.curve_oid_len = oid_len - 2;
+    r.point = k->point;
+    r.point_len = k->point_len;
+    iotsafe_keyref_attrs_pack(&k->priv, attrs);
+    r.attrs = attrs;
+    r.pub_uri = pub_uri;
+    r.pub_uri_len = (size_t)pn;
+    r.aid = ctx_aid(k->ctx, &r.aid_len);
+    return iotsafe_keyref_encode_v2(&r, out, cap, out_len);
+}
+
+static iotsafe_curve curve_of_oid(const uint8_t *oid, size_t len)
+{
+    static const iotsafe_curve curves[] = {IOTSAFE_CURVE_P256, IOTSAFE_CURVE_BP256R1};
+    for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++) {
+        size_t l = 0;
+        const uint8_t *der = iotsafe_curve_oid_der(curves[i], &l);
+        if (der != NULL && l == len + 2 && memcmp(der + 2, oid, len) == 0)
+            return curves[i];
+    }
+    return IOTSAFE_CURVE_NONE;
+}
+
+/* A URI of a v2 file -> the object it names (ID required: the card is never asked). */
+static int uri_object(IOTSAFE_PROV_CTX *ctx, const char *text, size_t len, iotsafe_uri_type want,
+                      iotsafe_uri *u, iotsafe_object *o)
+{
+    char err[160];
+    if (iotsafe_uri_parse(text, len, u, err, sizeof(err)) < 0 || !u->has_id || u->type != want) {
+        IPROV_ERR(ctx, IOTSAFE_R_BAD_KEYREF,
+                  "v2 key reference holds a %s URI that is malformed or has no id: '%.*s'",
+                  want == IOTSAFE_URI_TYPE_PRIVATE ? "private key" : "public key",
+                  (int)(len > 200 ? 200 : len), text);
+        return 0;
+    }
+    memset(o, 0, sizeof(*o));
+    o->type = want == IOTSAFE_URI_TYPE_PRIVATE ? IOTSAFE_OBJ_PRIVATE_KEY : IOTSAFE_OBJ_PUBLIC_KEY;
+    memcpy(o->id, u->id, u->id_len);
+    o->id_len = u->id_len;
+    if (u->has_label) {
+        memcpy(o->label, u->label, u->label_len);
+        o->label_len = u->label_len;
+    }
+    return 1;
+}
+
+IOTSAFE_KEY *iotsafe_key_from_keyref_v2(IOTSAFE_PROV_CTX *ctx, const iotsafe_keyref *r)
+{
+    iotsafe_uri pu, pubu;
+    iotsafe_object priv, pub;
+    size_t aid_len;
+    const uint8_t *aid = ctx_aid(ctx, &aid_len);
+    iotsafe_curve curve = curve_of_oid(r->curve_oid, r->curve_oid_len);
+    IOTSAFE_KEY *k;
+
+    if (curve == IOTSAFE_CURVE_NONE) {
+        IPROV_ERR(ctx, IOTSAFE_R_UNSUPPORTED_CURVE,
+                  "v2 key reference names a curve this provider does not support");
+        return NULL;
+    }
+    if (!uri_object(ctx, r->uri, r->uri_len, IOTSAFE_URI_TYPE_PRIVATE, &pu, &priv) ||
+        !uri_object(ctx, r->pub_uri, r->pub_uri_len, IOTSAFE_URI_TYPE_PUBLIC, &pubu, &pub))
+        return NULL;
+    /* The one identity check possible without the card: the applet it was written for. */
+    if (r->aid_len != aid_len || memcmp(r->aid, aid, aid_len) != 0) {
+        char want[2 * IOTSAFE_KEYREF_AID_MAX + 1], have[2 * IOTSAFE_AID_MAX + 1];
+        iotsafe_hex_format(r->aid, r->aid_len, want, sizeof(want));
+        iotsafe_hex_format(aid, aid_len, have, sizeof(have));
+        IPROV_ERR(ctx, IOTSAFE_R_BAD_KEYREF,
+                  "key reference was written for the applet %s, this provider uses applet %s", want,
+                  have);
+        return NULL;
+    }
+    iotsafe_keyref_attrs_unpack(r->attrs, &priv);
+    priv.type = IOTSAFE_OBJ_PRIVATE_KEY;
+    if (iotsafe_key_type_curve(priv.key_type) != curve) {
+        IPROV_ERR(ctx, IOTSAFE_R_BAD_KEYREF,
+                  "v2 key reference names curve %s but key type %02X", iotsafe_curve_name(curve),
+                  priv.key_type);
+        return NULL;
+    }
+    pub.key_type = priv.key_type;
+    if ((k = iotsafe_key_new(ctx)) == NULL)
+        return NULL;
+    k->on_card = 1;
+    k->has_private = 1;
+    k->priv = priv;
+    k->has_pub_obj = 1;
+    k->pub = pub;
+    if (pu.has_reader && (k->reader = strdup(pu.reader)) == NULL) {
+        IPROV_ERR(ctx, IOTSAFE_R_MALLOC, "allocating a key");
+        iotsafe_key_free(k);
+        return NULL;
+    }
+    if (!iotsafe_key_set_point(k, curve, r->point, r->point_len)) { /* raises */
+        iotsafe_key_free(k);
+        return NULL;
+    }
+    return k;
+}
