@@ -28,6 +28,7 @@ static const OSSL_ITEM reason_strings[] = {
     {IOTSAFE_R_BAD_PUBLIC_KEY, "bad public key"},
     {IOTSAFE_R_OPERATION_FAILED, "card operation failed"},
     {IOTSAFE_R_MALFORMED_ANSWER, "malformed card answer"},
+    {IOTSAFE_R_TIMEOUT, "card did not answer in time"},
     {0, NULL},
 };
 
@@ -63,6 +64,8 @@ int iotsafe_prov_reason_for_rc(iotsafe_rc rc)
         return IOTSAFE_R_WRONG_USAGE;
     case IOTSAFE_E_MALFORMED:
         return IOTSAFE_R_MALFORMED_ANSWER;
+    case IOTSAFE_E_TIMEOUT:
+        return IOTSAFE_R_TIMEOUT;
     case IOTSAFE_E_TRANSPORT:
     case IOTSAFE_E_SW:
     case IOTSAFE_E_SIG_MISMATCH:

@@ -39,6 +39,8 @@ enum {
     CFG_DH_PEER_SLOT,
     CFG_MODEM,
     CFG_MODEM_MODE,
+    CFG_TIMEOUT,
+    CFG_CHANNEL_EXHAUSTED,
     CFG_N
 };
 static const struct {
@@ -49,7 +51,22 @@ static const struct {
     {"channel", "IOTSAFE_CHANNEL"}, {"trace", "IOTSAFE_TRACE"}, {"rand", "IOTSAFE_RAND"},
     {"dh-peer-slot", "IOTSAFE_DH_PEER_SLOT"},
     {"modem", "IOTSAFE_MODEM"},     {"modem-mode", "IOTSAFE_MODEM_MODE"},
+    {"timeout", "IOTSAFE_TIMEOUT"},
+    {"channel-exhausted", "IOTSAFE_CHANNEL_EXHAUSTED"},
 };
+
+/* Seconds, decimals allowed ("2", "0.5"), 0.1 to 3600 -> ms. */
+static int parse_seconds(const char *s, unsigned long *ms)
+{
+    char *end;
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
+    double v = strtod(s, &end);
+    if (*end != '\0' || !(v >= 0.1 && v <= 3600.0))
+        return -1;
+    *ms = (unsigned long)(v * 1000.0 + 0.5);
+    return 0;
+}
 
 static int parse_bool(const char *s, int *out)
 {
@@ -125,6 +142,20 @@ static int apply(IOTSAFE_PROV_CTX *ctx, int which, const char *v, const char *or
             cfg->modem_mode = IOTSAFE_AT_CSIM;
         else if (strcmp(v, "cgla") == 0)
             cfg->modem_mode = IOTSAFE_AT_CGLA;
+        else
+            break;
+        return 1;
+    case CFG_TIMEOUT:
+        if (parse_seconds(v, &cfg->timeout_ms) < 0)
+            break;
+        return 1;
+    case CFG_CHANNEL_EXHAUSTED:
+        if (strcmp(v, "auto") == 0)
+            cfg->on_exhausted = IOTSAFE_EXHAUSTED_AUTO;
+        else if (strcmp(v, "fail") == 0)
+            cfg->on_exhausted = IOTSAFE_EXHAUSTED_FAIL;
+        else if (strcmp(v, "basic") == 0)
+            cfg->on_exhausted = IOTSAFE_EXHAUSTED_BASIC;
         else
             break;
         return 1;
@@ -256,6 +287,8 @@ static iotsafe_rc card_acquire(IOTSAFE_PROV_CTX *ctx, const char *reader, iotsaf
     cfg.cla = ctx->cfg.cla;
     cfg.basic_channel = ctx->cfg.basic_channel;
     cfg.trace = ctx->cfg.trace;
+    cfg.timeout_ms = ctx->cfg.timeout_ms;
+    cfg.on_exhausted = ctx->cfg.on_exhausted;
     /* Opening under the lock keeps two threads from racing to open the same reader. */
     if (ctx->cfg.modem != NULL) {
         const iotsafe_at_options at = {.mode = ctx->cfg.modem_mode};
@@ -337,24 +370,15 @@ iotsafe_rc iotsafe_prov_card_run_ex(IOTSAFE_PROV_CTX *ctx, const char *reader,
                                     iotsafe_prov_card_op *op, void *arg, const int *no_retry,
                                     iotsafe_status *st)
 {
-    for (int attempt = 0;; attempt++) {
-        iotsafe_card *card = NULL;
-        iotsafe_rc rc = card_acquire(ctx, reader, &card, st);
-        int dead;
-        if (rc != IOTSAFE_OK)
-            return rc;
-        rc = op(card, arg, st);
-        dead = rc != IOTSAFE_OK && is_connection_failure(rc);
-        card_release(ctx, card, dead);
-        if (!dead)
-            return rc;
-        /*
-         * libiotsafe already retried once on this handle; start over on a new
-         * one, unless op may have changed the card before the connection broke.
-         */
-        if (attempt == 1 || (no_retry != NULL && *no_retry))
-            return rc;
-    }
+    iotsafe_card *card = NULL;
+    iotsafe_rc rc = card_acquire(ctx, reader, &card, st);
+    (void)no_retry; /* one retry layer only: libiotsafe's, which never re-sends such commands */
+    if (rc != IOTSAFE_OK)
+        return rc;
+    rc = op(card, arg, st);
+    /* a dead handle is retired: the next operation opens a fresh one */
+    card_release(ctx, card, rc != IOTSAFE_OK && is_connection_failure(rc));
+    return rc;
 }
 
 iotsafe_rc iotsafe_prov_card_run(IOTSAFE_PROV_CTX *ctx, const char *reader,
