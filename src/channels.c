@@ -153,10 +153,9 @@ static unsigned long long proc_start(long pid)
     const char *p = strrchr(buf, ')'); /* the command name may contain spaces and ')' */
     if (p == NULL)
         return 0;
-    p++;
-    for (int field = 2; field < 22 && p != NULL; field++) {
+    p++; /* the space before field 3 (state); walk to the one before field 22 */
+    for (int field = 3; field < 22 && p != NULL; field++)
         p = strchr(p + 1, ' ');
-    }
     if (p == NULL)
         return 0;
     return strtoull(p + 1, NULL, 10);
