@@ -141,9 +141,9 @@ static void census(const sim_applet *a, unsigned *last, const char *why)
 }
 
 /* Fault hang: say nothing; after hang_ms (0: never) drop the connection like a brown-out. */
-static int hang(int s, int sfd, unsigned hang_ms)
+static int hang(int s, int sfd, uint8_t ins, unsigned hang_ms)
 {
-    fprintf(stderr, "iotsafe-sim: fault hang: not answering%s\n",
+    fprintf(stderr, "iotsafe-sim: fault hang on INS %02X: not answering%s\n", ins,
             hang_ms ? "" : " (until stopped)");
     for (;;) {
         int w = wait_readable(-1, sfd, hang_ms ? (int)hang_ms : -1);
@@ -191,7 +191,7 @@ static int serve(sim_applet *a, int s, int sfd, int verbose)
         unsigned hang_ms;
         int io = sim_applet_io_fault(a, msg, n, &hang_ms);
         if (io == SIM_IO_HANG)
-            return hang(s, sfd, hang_ms);
+            return hang(s, sfd, msg[1], hang_ms);
         if (sim_applet_process(a, msg, n, resp, &rl) != 0) {
             resp[0] = 0x6F;
             resp[1] = 0x00;
@@ -199,7 +199,8 @@ static int serve(sim_applet *a, int s, int sfd, int verbose)
         }
         census(a, &chans, "command");
         if (io == SIM_IO_DROP) {
-            fprintf(stderr, "iotsafe-sim: fault drop: executed, dropping the connection\n");
+            fprintf(stderr, "iotsafe-sim: fault drop on INS %02X: executed, dropping the connection\n",
+                    msg[1]);
             return IO_CLOSED;
         }
         if (verbose)
@@ -322,11 +323,11 @@ int main(int argc, char **argv)
         close(s);
         if (r == IO_SIGNAL)
             break;
-        /* vpcd went away: like a card pulled out, it loses power */
-        unsigned before = sim_applet_open_channels(a);
-        sim_applet_power(a, SIM_POWER_OFF);
-        if (before != 0)
-            fprintf(stderr, "iotsafe-sim: channels open: none (disconnected)\n");
+        /*
+         * The connection to the reader dropped, the card did not: like a real
+         * card that stays powered, it keeps its channels and volatile keys.
+         * pcscd powers it up (closing everything) when it sees a new card.
+         */
         if (cfg.verbose)
             fprintf(stderr, "iotsafe-sim: vpcd connection closed, reconnecting\n");
         if (wait_readable(-1, sfd, 50) == IO_SIGNAL)

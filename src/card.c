@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "card_internal.h"
 
@@ -90,6 +91,22 @@ static void forget_card_state(iotsafe_card *c, int channel_may_live)
     card_flush_locked(c);
 }
 
+#define CARD_RECOVER_MS 2500
+#define CARD_RECOVER_POLL_MS 100
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
 static double secs(unsigned long ms)
 {
     return (double)ms / 1000.0;
@@ -106,14 +123,17 @@ static void what_str(const iotsafe_card *c, char *buf, size_t cap)
 
 /*
  * The one retry layer: after a reset, a removal or a daemon restart the
- * operation runs once more on a reconnected handle, unless a command that
- * changes the card (card_ins_resendable) already went out in this attempt:
- * the card may have executed it, so it is reported, never re-sent.
+ * operation runs again on a reconnected handle (for up to CARD_RECOVER_MS:
+ * right after a dropped connection the reader may still report the old
+ * state once), unless a command that changes the card (card_ins_resendable)
+ * already went out in this attempt: the card may have executed it, so it is
+ * reported, never re-sent.
  * A deadline that expires is not retried either (the card is slow or gone).
  */
 static iotsafe_rc run_locked(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_status *st)
 {
     iotsafe_rc rc;
+    long lost_at = 0;
     for (int attempt = 0;; attempt++) {
         int began = 0;
         c->unsafe_sent = 0;
@@ -157,6 +177,10 @@ static iotsafe_rc run_locked(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_
             return rc;
         /* all card-side state is gone: channel, selection, sessions, caches */
         forget_card_state(c, 0);
+        if (attempt == 0)
+            lost_at = now_ms();
+        else
+            sleep_ms(CARD_RECOVER_POLL_MS); /* the reader has not caught up with the card yet */
         if (c->unsafe_sent) {
             char what[CARD_DESC_MAX + 40];
             iotsafe_status prev;
@@ -170,7 +194,7 @@ static iotsafe_rc run_locked(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_
                                       "not sent again (the card may have executed it): %s",
                                       what, c->t->ops->describe(c->t), prev.msg);
         }
-        if (attempt == 1) {
+        if (attempt > 0 && now_ms() - lost_at > CARD_RECOVER_MS) {
             iotsafe_status prev;
             if (st != NULL)
                 prev = *st;

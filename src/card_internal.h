@@ -151,6 +151,10 @@ int card_lock_timed(iotsafe_card *c, long ms);
 void card_establish_lock(void);
 void card_establish_unlock(void);
 
+/* transport_pcsc.c: connect, waiting at most wait_ms for the reader */
+iotsafe_rc pcsc_open_deadline(const char *reader_name, unsigned long wait_ms,
+                              iotsafe_transport **out, iotsafe_status *st);
+
 /* apdu.c: command names, deadline class and retry safety by INS */
 const char *card_ins_name(uint8_t ins);
 int card_ins_resendable(uint8_t ins);

@@ -515,6 +515,12 @@ iotsafe_rc iotsafe_pcsc_list_readers(char **names, size_t *count, iotsafe_status
 
 iotsafe_rc iotsafe_pcsc_open(const char *reader_name, iotsafe_transport **out, iotsafe_status *st)
 {
+    return pcsc_open_deadline(reader_name, CARD_TIMEOUT_WAIT_MS, out, st);
+}
+
+iotsafe_rc pcsc_open_deadline(const char *reader_name, unsigned long wait_ms,
+                              iotsafe_transport **out, iotsafe_status *st)
+{
     if (reader_name == NULL || *reader_name == '\0' || out == NULL)
         return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0, "PC/SC open: no reader name");
     *out = NULL;
@@ -533,17 +539,19 @@ iotsafe_rc iotsafe_pcsc_open(const char *reader_name, iotsafe_transport **out, i
     pthread_cond_init(&p->wd_cv, NULL);
     t->ops = &pcsc_ops;
     t->impl = p;
-    LONG r = connect_once(p, CARD_TIMEOUT_WAIT_MS);
+    LONG r = connect_once(p, wait_ms);
     if (r != SCARD_S_SUCCESS) {
         iotsafe_rc rc = map_connect_err(r);
-        if (rc == IOTSAFE_E_NO_CARD)
+        if (r == SCARD_E_TIMEOUT)
+            rc = iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0,
+                                    "waiting for the card in reader '%s': no turn after %.1f s "
+                                    "(another process holds it, or the card does not answer)",
+                                    reader_name, (double)wait_ms / 1000.0);
+        else if (rc == IOTSAFE_E_NO_CARD)
             iotsafe_status_set(st, rc, 0, "no card in reader '%s' (%s)", reader_name,
                                pcsc_stringify_error(r));
         else if (rc == IOTSAFE_E_NO_SERVICE)
             scard_err(st, rc, "no PC/SC service (is pcscd running?)", NULL, r);
-        else if (r == SCARD_E_TIMEOUT)
-            rc = iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0, "reader '%s' busy for %.1f s",
-                                    reader_name, CARD_TIMEOUT_WAIT_MS / 1000.0);
         else
             scard_err(st, rc, "SCardConnect", reader_name, r);
         pcsc_close(t);
