@@ -149,6 +149,14 @@ void card_lock(iotsafe_card *c);
 void card_unlock(iotsafe_card *c);
 int card_lock_timed(iotsafe_card *c, long ms);
 void card_establish_lock(void);
+int card_runtime_path(const iotsafe_transport *t, const char *prefix, char *out, size_t cap);
+
+/* turnstile.c: fair turns at one card between processes (see there) */
+typedef struct card_turnstile card_turnstile;
+card_turnstile *turnstile_open(const iotsafe_transport *t);
+int turnstile_enter(card_turnstile *ts, unsigned long timeout_ms); /* -1: deadline */
+void turnstile_leave(card_turnstile *ts);
+void turnstile_close(card_turnstile *ts);
 void card_establish_unlock(void);
 
 /* transport_pcsc.c: connect, waiting at most wait_ms for the reader */

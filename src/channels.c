@@ -193,15 +193,18 @@ static const char *runtime_dir(char *buf, size_t cap)
     return NULL;
 }
 
-/* FNV-1a over the PC/SC daemon socket and the reader: one file per card slot. */
-static int record_path(const iotsafe_card *c, char *out, size_t cap)
+/*
+ * DIR/PREFIX-HASH, where HASH (FNV-1a) covers the transport, the PC/SC daemon
+ * socket and the reader: one file per card slot, whoever the user.
+ */
+int card_runtime_path(const iotsafe_transport *t, const char *prefix, char *out, size_t cap)
 {
     char dir[512];
     if (runtime_dir(dir, sizeof dir) == NULL)
         return -1;
     const char *sock = getenv("PCSCLITE_CSOCK_NAME");
-    const char *parts[] = {c->t->ops->name, sock != NULL ? sock : "/run/pcscd/pcscd.comm",
-                           c->t->ops->describe(c->t)};
+    const char *parts[] = {t->ops->name, sock != NULL ? sock : "/run/pcscd/pcscd.comm",
+                           t->ops->describe(t)};
     unsigned long long h = 1469598103934665603ULL;
     for (size_t i = 0; i < 3; i++) {
         for (const char *p = parts[i]; *p != '\0'; p++) {
@@ -211,14 +214,14 @@ static int record_path(const iotsafe_card *c, char *out, size_t cap)
         h ^= 0xFF;
         h *= 1099511628211ULL;
     }
-    snprintf(out, cap, "%s/channels-%016llx", dir, h);
+    snprintf(out, cap, "%s/%s-%016llx", dir, prefix, h);
     return 0;
 }
 
 static int rec_open_locked(const iotsafe_card *c)
 {
     char path[600];
-    if (record_path(c, path, sizeof path) != 0)
+    if (card_runtime_path(c->t, "channels", path, sizeof path) != 0)
         return -1;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
     if (fd < 0)
