@@ -51,33 +51,46 @@ typedef struct pcsc_impl {
     pthread_mutex_t wd_mu;
     pthread_cond_t wd_cv;
     pthread_t wd;
-    int wd_started, wd_stop, wd_armed, wd_fired;
-    struct timespec wd_until;
+    int wd_started, wd_stop, wd_armed, wd_fired, wd_idle;
+    struct timespec wd_until, wd_sleep_until;
 } pcsc_impl;
 
+/*
+ * Arming is cheap: the watchdog is woken only when it sleeps without a
+ * deadline or when the new deadline is earlier than the one it sleeps to.
+ * Otherwise it wakes at its old deadline, finds the later one, sleeps again.
+ */
 static void *wd_main(void *arg)
 {
     pcsc_impl *p = arg;
     pthread_mutex_lock(&p->wd_mu);
     while (!p->wd_stop) {
         if (!p->wd_armed || p->wd_fired) {
+            p->wd_idle = 1;
             pthread_cond_wait(&p->wd_cv, &p->wd_mu);
+            p->wd_idle = 0;
             continue;
         }
-        if (pthread_cond_timedwait(&p->wd_cv, &p->wd_mu, &p->wd_until) == ETIMEDOUT &&
-            p->wd_armed && !p->wd_fired) {
-            struct timespec now;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            if (now.tv_sec > p->wd_until.tv_sec ||
-                (now.tv_sec == p->wd_until.tv_sec && now.tv_nsec >= p->wd_until.tv_nsec)) {
-                p->wd_fired = 1;
-                if (p->sock >= 0)
-                    shutdown(p->sock, SHUT_RDWR); /* the blocked pcsc-lite call returns */
-            }
+        p->wd_sleep_until = p->wd_until;
+        (void)pthread_cond_timedwait(&p->wd_cv, &p->wd_mu, &p->wd_sleep_until);
+        if (!p->wd_armed || p->wd_fired)
+            continue;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > p->wd_until.tv_sec ||
+            (now.tv_sec == p->wd_until.tv_sec && now.tv_nsec >= p->wd_until.tv_nsec)) {
+            p->wd_fired = 1;
+            if (p->sock >= 0)
+                shutdown(p->sock, SHUT_RDWR); /* the blocked pcsc-lite call returns */
         }
     }
     pthread_mutex_unlock(&p->wd_mu);
     return NULL;
+}
+
+static int ts_before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
 /* Arm the watchdog for ms (0: no deadline). Started on first use. */
@@ -104,7 +117,8 @@ static void wd_arm(pcsc_impl *p, unsigned long ms)
     }
     p->wd_armed = 1;
     p->wd_fired = 0;
-    pthread_cond_signal(&p->wd_cv);
+    if (p->wd_idle || ts_before(&p->wd_until, &p->wd_sleep_until))
+        pthread_cond_signal(&p->wd_cv);
     pthread_mutex_unlock(&p->wd_mu);
 }
 

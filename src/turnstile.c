@@ -42,6 +42,7 @@ typedef struct ts_slot {
 typedef struct ts_shared {
     _Atomic uint32_t next;
     _Atomic uint32_t serving;
+    _Atomic uint32_t sleepers; /* waiters inside futex_wait: leave skips the wake when 0 */
     ts_slot slot[TS_SLOTS];
 } ts_shared;
 
@@ -150,7 +151,9 @@ int turnstile_enter(card_turnstile *ts, unsigned long timeout_ms)
             if (left < wait)
                 wait = left;
         }
+        atomic_fetch_add(&sh->sleepers, 1);
         futex_wait(&sh->serving, s, wait);
+        atomic_fetch_sub(&sh->sleepers, 1);
         skip_if_gone(sh, atomic_load(&sh->serving));
     }
 }
@@ -159,6 +162,7 @@ void turnstile_leave(card_turnstile *ts)
 {
     uint32_t t = ts->mine;
     /* only if still ours: a waiter may have skipped a holder it took for gone */
-    if (atomic_compare_exchange_strong(&ts->sh->serving, &t, t + 1))
+    if (atomic_compare_exchange_strong(&ts->sh->serving, &t, t + 1) &&
+        atomic_load(&ts->sh->sleepers) != 0)
         futex_wake_all(&ts->sh->serving);
 }
