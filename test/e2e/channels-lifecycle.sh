@@ -56,7 +56,20 @@ for i in 1 2 3; do
     ok "openssl s_client-style load of the key-reference PEM ($i)" \
         openssl pkey -in "$keyfile" -pubout -out "$WORK/pub2.pem"
 done
-is "census after the openssl commands" "$(census)" "$base"
+issue_cert server localhost server
+port=$(free_port)
+spawn "$WORK/server.out" "$WORK/server.log" \
+    openssl s_server -accept "127.0.0.1:$port" -rev \
+    -cert "$WORK/server.pem" -key "$WORK/server.key" \
+    -Verify 1 -verify_return_error -CAfile "$CA_CERT"
+wait_port "$port" || _h_bail "s_server did not start"
+for i in 1 2 3; do
+    ok "openssl s_client with the card key for client authentication ($i)" \
+        openssl s_client -connect "127.0.0.1:$port" -verify_return_error -CAfile "$CA_CERT" \
+        -cert "$DEVCERT" -key "$CARD_KEY_URI"
+done
+stop_spawned "$SPAWNED_PID"
+is "census after the openssl commands (pkey, pkeyutl, s_client)" "$(census)" "$base"
 
 # ---- SIGKILL: no handler runs; the next process that finds the card full recovers
 for i in 1 2 3 4 5 6; do
