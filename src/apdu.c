@@ -134,10 +134,11 @@ static iotsafe_rc xfer_one(iotsafe_card *c, const uint8_t *cmd, size_t len, uint
     /* GET RESPONSE belongs to the command it completes: keep that one's name */
     if (cmd[1] != 0xC0)
         c->last_ins = cmd[1];
-    if (!card_ins_resendable(cmd[1]))
-        c->unsafe_sent = 1; /* from now on, a lost connection is no reason to run the op again */
     c->t->timeout_ms = card_ins_timeout_ms(c, c->last_ins);
     iotsafe_rc rc = c->t->ops->transmit(c->t, cmd, len, resp, rlen, st);
+    /* it may have reached the card unless the transport says the reset came first */
+    if (rc != IOTSAFE_E_CARD_RESET && !card_ins_resendable(cmd[1]))
+        c->unsafe_sent = 1; /* from now on, a lost connection is no reason to run the op again */
     if (rc != IOTSAFE_OK)
         return rc;
     if (*rlen < 2 || *rlen > APDU_RESP_RAW)

@@ -194,7 +194,8 @@ static iotsafe_rc run_locked(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_
                                       "not sent again (the card may have executed it): %s",
                                       what, c->t->ops->describe(c->t), prev.msg);
         }
-        if (attempt > 0 && now_ms() - lost_at > CARD_RECOVER_MS) {
+        /* lost again: only a reader still catching up with a dropped card is worth waiting for */
+        if (attempt > 0 && (rc == IOTSAFE_E_CARD_RESET || now_ms() - lost_at > CARD_RECOVER_MS)) {
             iotsafe_status prev;
             if (st != NULL)
                 prev = *st;
