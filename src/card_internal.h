@@ -138,6 +138,12 @@ iotsafe_rc keys_put_public_locked(iotsafe_card *c, const iotsafe_ref *pub, const
 iotsafe_rc keys_parse_point(const uint8_t *buf, size_t len, uint8_t *point, size_t *point_len);
 
 /* channels.c */
+typedef struct chanrec_line {
+    unsigned ch;             /* logical channel 1..19 */
+    long pid;                /* owner */
+    unsigned long long start; /* owner's start time (clock ticks since boot), 0 if unknown */
+} chanrec_line;
+size_t chanrec_parse(const char *buf, size_t len, chanrec_line *l, size_t cap);
 void chanreg_add(iotsafe_card *c);
 void chanreg_remove(iotsafe_card *c);
 void chanrec_claim(const iotsafe_card *c, uint8_t ch);

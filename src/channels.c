@@ -131,12 +131,6 @@ static void at_exit_close_channels(void)
 
 /* ---- the per-card record of channel owners ---- */
 
-typedef struct rec_line {
-    unsigned ch;
-    long pid;
-    unsigned long long start;
-} rec_line;
-
 /* Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat); 0 if unknown. */
 static unsigned long long proc_start(long pid)
 {
@@ -161,7 +155,7 @@ static unsigned long long proc_start(long pid)
     return strtoull(p + 1, NULL, 10);
 }
 
-static int owner_alive(const rec_line *l)
+static int owner_alive(const chanrec_line *l)
 {
     if (l->pid <= 0)
         return 0;
@@ -234,27 +228,42 @@ static int rec_open_locked(const iotsafe_card *c)
     return fd;
 }
 
-/* Bounded parse: at most REC_MAX lines "CH PID START"; anything else is dropped. */
-static size_t rec_read(int fd, rec_line *l)
+/*
+ * The record file is writable by every local user: parse it as hostile.
+ * At most cap lines "CH PID START" with CH 1..19 and PID > 0 are kept;
+ * anything else (long lines, junk, NULs) is skipped. Reads only buf[0..len).
+ */
+size_t chanrec_parse(const char *buf, size_t len, chanrec_line *l, size_t cap)
 {
-    char buf[REC_FILE_MAX + 1];
-    ssize_t n = pread(fd, buf, REC_FILE_MAX, 0);
-    size_t k = 0;
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    char *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line != NULL && k < REC_MAX;
-         line = strtok_r(NULL, "\n", &save)) {
-        rec_line r;
-        if (sscanf(line, "%u %ld %llu", &r.ch, &r.pid, &r.start) == 3 && r.ch >= 1 &&
-            r.ch <= 19)
-            l[k++] = r;
+    size_t k = 0, i = 0;
+    while (i < len && k < cap) {
+        size_t j = i;
+        while (j < len && buf[j] != '\n')
+            j++;
+        char line[64];
+        size_t n = j - i;
+        if (n > 0 && n < sizeof line) {
+            memcpy(line, buf + i, n);
+            line[n] = '\0';
+            chanrec_line r;
+            char tail;
+            if (sscanf(line, "%u %ld %llu%c", &r.ch, &r.pid, &r.start, &tail) == 3 &&
+                r.ch >= 1 && r.ch <= 19 && r.pid > 0)
+                l[k++] = r;
+        }
+        i = j + 1;
     }
     return k;
 }
 
-static void rec_write(int fd, const rec_line *l, size_t n)
+static size_t rec_read(int fd, chanrec_line *l)
+{
+    char buf[REC_FILE_MAX];
+    ssize_t n = pread(fd, buf, sizeof buf, 0);
+    return n > 0 ? chanrec_parse(buf, (size_t)n, l, REC_MAX) : 0;
+}
+
+static void rec_write(int fd, const chanrec_line *l, size_t n)
 {
     char buf[REC_FILE_MAX];
     size_t k = 0;
@@ -269,7 +278,7 @@ static void rec_write(int fd, const rec_line *l, size_t n)
         (void)!pwrite(fd, buf, k, 0);
 }
 
-static size_t rec_drop(rec_line *l, size_t n, unsigned ch)
+static size_t rec_drop(chanrec_line *l, size_t n, unsigned ch)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
@@ -280,21 +289,21 @@ static size_t rec_drop(rec_line *l, size_t n, unsigned ch)
 
 void chanrec_claim(const iotsafe_card *c, uint8_t ch)
 {
-    rec_line l[REC_MAX + 1];
+    chanrec_line l[REC_MAX + 1];
     int fd = rec_open_locked(c);
     if (fd < 0)
         return;
     /* the card just gave us ch: whoever the file names for it lost it (reset, close) */
     size_t n = rec_drop(l, rec_read(fd, l), ch);
     long me = (long)getpid();
-    l[n++] = (rec_line){ch, me, proc_start(me)};
+    l[n++] = (chanrec_line){ch, me, proc_start(me)};
     rec_write(fd, l, n);
     close(fd);
 }
 
 void chanrec_release(const iotsafe_card *c, uint8_t ch)
 {
-    rec_line l[REC_MAX];
+    chanrec_line l[REC_MAX];
     int fd = rec_open_locked(c);
     if (fd < 0)
         return;
@@ -308,7 +317,7 @@ void chanrec_release(const iotsafe_card *c, uint8_t ch)
 
 size_t chanrec_reap(const iotsafe_card *c, uint8_t *out, size_t cap)
 {
-    rec_line l[REC_MAX];
+    chanrec_line l[REC_MAX];
     int fd = rec_open_locked(c);
     if (fd < 0)
         return 0;
