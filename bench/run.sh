@@ -23,3 +23,14 @@ echo "## simulator with a SIM-like latency model (sign 150 ms, select 20 ms)"
 sim_stop
 sim_start --set latency-sign=150 --set latency-select=20 >/dev/null
 bench 10
+
+echo
+echo "## sharing one card: 4 processes x 8 threads signing through the provider"
+echo "## (longest stall of any process beside the signatures/s of the whole)"
+sim_stop
+sim_start >/dev/null
+"$BUILD_ROOT/bench/bench_fair" -p 4 -t 8 -d 10
+sim_stop
+sim_start --set latency-sign=20 --set latency-select=5 >/dev/null
+echo "## the same with a 20 ms signature"
+"$BUILD_ROOT/bench/bench_fair" -p 4 -t 8 -d 10

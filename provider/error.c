@@ -30,6 +30,7 @@ static const OSSL_ITEM reason_strings[] = {
     {IOTSAFE_R_MALFORMED_ANSWER, "malformed card answer"},
     {IOTSAFE_R_INVALID_SIGNATURE, "card returned an invalid signature"},
     {IOTSAFE_R_INVALID_SECRET, "card returned an invalid shared secret"},
+    {IOTSAFE_R_TIMEOUT, "card did not answer in time"},
     {0, NULL},
 };
 
@@ -65,6 +66,8 @@ int iotsafe_prov_reason_for_rc(iotsafe_rc rc)
         return IOTSAFE_R_WRONG_USAGE;
     case IOTSAFE_E_MALFORMED:
         return IOTSAFE_R_MALFORMED_ANSWER;
+    case IOTSAFE_E_TIMEOUT:
+        return IOTSAFE_R_TIMEOUT;
     case IOTSAFE_E_TRANSPORT:
     case IOTSAFE_E_SW:
     case IOTSAFE_E_SIG_MISMATCH:

@@ -41,6 +41,8 @@ enum {
     CFG_MODEM,
     CFG_MODEM_MODE,
     CFG_VERIFY_SIGNATURES,
+    CFG_TIMEOUT,
+    CFG_CHANNEL_EXHAUSTED,
     CFG_N
 };
 static const struct {
@@ -58,7 +60,22 @@ static const struct {
     [CFG_MODEM] = {"modem", "IOTSAFE_MODEM", "a serial device"},
     [CFG_MODEM_MODE] = {"modem-mode", "IOTSAFE_MODEM_MODE", "csim or cgla"},
     [CFG_VERIFY_SIGNATURES] = {"verify-signatures", "IOTSAFE_VERIFY_SIGNATURES", "yes or no"},
+    [CFG_TIMEOUT] = {"timeout", "IOTSAFE_TIMEOUT", "seconds, 0.1 to 3600"},
+    [CFG_CHANNEL_EXHAUSTED] = {"channel-exhausted", "IOTSAFE_CHANNEL_EXHAUSTED", "auto, fail or basic"},
 };
+
+/* Seconds, decimals allowed ("2", "0.5"), 0.1 to 3600 -> ms. */
+static int parse_seconds(const char *s, unsigned long *ms)
+{
+    char *end;
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
+    double v = strtod(s, &end);
+    if (*end != '\0' || !(v >= 0.1 && v <= 3600.0))
+        return -1;
+    *ms = (unsigned long)(v * 1000.0 + 0.5);
+    return 0;
+}
 
 static int parse_bool(const char *s, int *out)
 {
@@ -143,6 +160,20 @@ static int apply(IOTSAFE_PROV_CTX *ctx, int which, const char *v)
             cfg->modem_mode = IOTSAFE_AT_CSIM;
         else if (strcmp(v, "cgla") == 0)
             cfg->modem_mode = IOTSAFE_AT_CGLA;
+        else
+            return -1;
+        return 1;
+    case CFG_TIMEOUT:
+        if (parse_seconds(v, &cfg->timeout_ms) < 0)
+            return -1;
+        return 1;
+    case CFG_CHANNEL_EXHAUSTED:
+        if (strcmp(v, "auto") == 0)
+            cfg->on_exhausted = IOTSAFE_EXHAUSTED_AUTO;
+        else if (strcmp(v, "fail") == 0)
+            cfg->on_exhausted = IOTSAFE_EXHAUSTED_FAIL;
+        else if (strcmp(v, "basic") == 0)
+            cfg->on_exhausted = IOTSAFE_EXHAUSTED_BASIC;
         else
             return -1;
         return 1;
@@ -302,6 +333,8 @@ static iotsafe_rc card_acquire(IOTSAFE_PROV_CTX *ctx, const char *reader, iotsaf
     cfg.cla = ctx->cfg.cla;
     cfg.basic_channel = ctx->cfg.basic_channel;
     cfg.trace = ctx->cfg.trace;
+    cfg.timeout_ms = ctx->cfg.timeout_ms;
+    cfg.on_exhausted = ctx->cfg.on_exhausted;
     /* Opening under the lock keeps two threads from racing to open the same reader. */
     if (ctx->cfg.modem != NULL) {
         const iotsafe_at_options at = {.mode = ctx->cfg.modem_mode};
@@ -388,24 +421,15 @@ iotsafe_rc iotsafe_prov_card_run_ex(IOTSAFE_PROV_CTX *ctx, const char *reader,
         return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0,
                                   "%s; the IoT SAFE provider is unusable until this is fixed",
                                   ctx->bad_config);
-    for (int attempt = 0;; attempt++) {
-        iotsafe_card *card = NULL;
-        iotsafe_rc rc = card_acquire(ctx, reader, &card, st);
-        int dead;
-        if (rc != IOTSAFE_OK)
-            return rc;
-        rc = op(card, arg, st);
-        dead = rc != IOTSAFE_OK && is_connection_failure(rc);
-        card_release(ctx, card, dead);
-        if (!dead)
-            return rc;
-        /*
-         * libiotsafe already retried once on this handle; start over on a new
-         * one, unless op may have changed the card before the connection broke.
-         */
-        if (attempt == 1 || (no_retry != NULL && *no_retry))
-            return rc;
-    }
+    iotsafe_card *card = NULL;
+    iotsafe_rc rc = card_acquire(ctx, reader, &card, st);
+    (void)no_retry; /* one retry layer only: libiotsafe's, which never re-sends such commands */
+    if (rc != IOTSAFE_OK)
+        return rc;
+    rc = op(card, arg, st);
+    /* a dead handle is retired: the next operation opens a fresh one */
+    card_release(ctx, card, rc != IOTSAFE_OK && is_connection_failure(rc));
+    return rc;
 }
 
 iotsafe_rc iotsafe_prov_card_run(IOTSAFE_PROV_CTX *ctx, const char *reader,

@@ -36,6 +36,8 @@ typedef struct iotsafe_prov_cfg {
     size_t dh_peer_slot_len;    /* 0: first public key with update access */
     char *modem;                /* AT modem device: used instead of PC/SC when set */
     iotsafe_at_mode modem_mode; /* AT+CSIM (default) or AT+CCHO/AT+CGLA */
+    unsigned long timeout_ms;   /* `timeout`: every card command's deadline; 0: per class */
+    iotsafe_channel_exhausted on_exhausted; /* `channel-exhausted` */
 } iotsafe_prov_cfg;
 
 struct iotsafe_prov_card;    /* one open handle, see provctx.c */
@@ -92,17 +94,15 @@ typedef iotsafe_rc iotsafe_prov_card_op(iotsafe_card *card, void *arg, iotsafe_s
  * reader with the applet). Handles are opened on first use and kept, one per
  * reader selector; after fork() the inherited ones are discarded and
  * reopened. If the handle is dead (daemon restarted, card swapped, ...) it
- * is retired, freed once no other thread uses it, and op is retried once on
- * a new handle.
+ * is retired, freed once no other thread uses it, and the next operation
+ * opens a new one. No retry here: libiotsafe is the one retry layer (it
+ * re-runs a call after a reset or removal only when nothing that changes
+ * the card went out).
  */
 iotsafe_rc iotsafe_prov_card_run(IOTSAFE_PROV_CTX *ctx, const char *reader,
                                  iotsafe_prov_card_op *op, void *arg, iotsafe_status *st);
 
-/*
- * Same, but no retry once *no_retry (which op sets, e.g. before sending a
- * command that changes the card) is non-zero: the card may have executed
- * the command before the connection broke.
- */
+/* Same; no_retry is kept for callers that track commands in flight (never retried now). */
 iotsafe_rc iotsafe_prov_card_run_ex(IOTSAFE_PROV_CTX *ctx, const char *reader,
                                     iotsafe_prov_card_op *op, void *arg, const int *no_retry,
                                     iotsafe_status *st);
@@ -141,6 +141,7 @@ enum iotsafe_prov_reason {
     IOTSAFE_R_MALFORMED_ANSWER,
     IOTSAFE_R_INVALID_SIGNATURE,
     IOTSAFE_R_INVALID_SECRET,
+    IOTSAFE_R_TIMEOUT,
 };
 
 const OSSL_ITEM *iotsafe_prov_reason_strings(void);

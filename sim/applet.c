@@ -285,12 +285,13 @@ static uint16_t cmd_manage_channel(sim_applet *a, const sim_apdu *c, sim_resp *r
         return SW_WRONG_LENGTH;
     if (c->p1 == 0x00) {
         int n = c->p2;
+        int last = (int)a->opt.channels; /* a SIM: channels 1..3 */
         if (n == 0) {
-            for (n = 1; n < SIM_MAX_CHANNELS && a->ch[n].open; n++) {
+            for (n = 1; n <= last && a->ch[n].open; n++) {
             }
-            if (n == SIM_MAX_CHANNELS)
+            if (n > last)
                 return SW_FUNC_NOT_SUPPORTED; /* no free channel */
-        } else if (n >= SIM_MAX_CHANNELS || a->ch[n].open) {
+        } else if (n > last || a->ch[n].open) {
             return SW_WRONG_P1P2;
         }
         memset(&a->ch[n], 0, sizeof a->ch[n]);
@@ -385,7 +386,8 @@ static uint16_t dispatch(sim_applet *a, const uint8_t *cmd, size_t n, sim_resp *
         *latency = SIM_LAT_SELECT;
         if (proprietary) /* ISO commands use the interindustry class */
             return SW_CLA_NOT_SUPPORTED;
-        if (!ch->open && !(c.ins == 0xA4 && a->opt.implicit_channel))
+        if (!ch->open && !(c.ins == 0xA4 && a->opt.implicit_channel &&
+                           (unsigned)c.channel <= a->opt.channels))
             return SW_CHANNEL_NOT_SUPPORTED;
         return c.ins == 0xA4 ? cmd_select(a, &c) : cmd_manage_channel(a, &c, r);
     }
@@ -443,4 +445,31 @@ int sim_applet_process(void *applet, const uint8_t *cmd, size_t cmd_len, uint8_t
     *resp_len = n + 2;
     sim_fault_answer(a, cmd, cmd_len, resp, resp_len, cap);
     return 0;
+}
+
+unsigned sim_applet_open_channels(const sim_applet *a)
+{
+    unsigned mask = 0;
+    for (int c = 1; c < SIM_MAX_CHANNELS; c++)
+        if (a->ch[c].open)
+            mask |= 1u << c;
+    return mask;
+}
+
+int sim_applet_io_fault(sim_applet *a, const uint8_t *cmd, size_t n, unsigned *hang_ms)
+{
+    unsigned kind = a->opt.faults & (SIM_FAULT_HANG | SIM_FAULT_DROP);
+    *hang_ms = a->opt.hang_ms;
+    if (kind == 0 || n < 4)
+        return SIM_IO_ANSWER;
+    uint8_t ins = cmd[1];
+    if (a->opt.fault_ins >= 0 ? ins != a->opt.fault_ins
+                              : (ins == 0xA4 || ins == 0x70 || ins == 0xC0))
+        return SIM_IO_ANSWER;
+    if (a->fault_seen++ < a->opt.fault_skip)
+        return SIM_IO_ANSWER;
+    if (a->opt.fault_count != 0 && a->fault_done >= a->opt.fault_count)
+        return SIM_IO_ANSWER;
+    a->fault_done++;
+    return (kind & SIM_FAULT_HANG) ? SIM_IO_HANG : SIM_IO_DROP;
 }

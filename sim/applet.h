@@ -40,4 +40,15 @@ size_t sim_applet_atr(const sim_applet *a, uint8_t *atr, size_t cap);
 int sim_applet_process(void *applet, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
                        size_t *resp_len);
 
+/* Bit N set: logical channel N is open (for the daemon's channel census). */
+unsigned sim_applet_open_channels(const sim_applet *a);
+
+/*
+ * What the daemon does with this command (faults hang/drop, see
+ * doc/simulator.md): answer it, hang (never answer; after *hang_ms, if not 0,
+ * drop the connection), or execute it and drop the connection unanswered.
+ */
+enum { SIM_IO_ANSWER = 0, SIM_IO_HANG, SIM_IO_DROP };
+int sim_applet_io_fault(sim_applet *a, const uint8_t *cmd, size_t n, unsigned *hang_ms);
+
 #endif

@@ -122,10 +122,46 @@ static void log_hex(const char *dir, const uint8_t *p, size_t n)
     fprintf(stderr, "iotsafe-sim: %s %s\n", dir, line);
 }
 
+/*
+ * Channel census: one line whenever the set of open logical channels changes,
+ * so tests (and people) can see who leaks channels, verbose or not.
+ */
+static void census(const sim_applet *a, unsigned *last, const char *why)
+{
+    unsigned now = sim_applet_open_channels(a);
+    if (now == *last)
+        return;
+    char list[3 * 32 + 1] = "";
+    size_t k = 0;
+    for (int c = 1; c < 32; c++)
+        if (now & (1u << c))
+            k += (size_t)snprintf(list + k, sizeof list - k, " %d", c);
+    fprintf(stderr, "iotsafe-sim: channels open:%s (%s)\n", k ? list : " none", why);
+    *last = now;
+}
+
+/* Fault hang: say nothing; after hang_ms (0: never) drop the connection like a brown-out. */
+static int hang(int s, int sfd, uint8_t ins, unsigned hang_ms)
+{
+    fprintf(stderr, "iotsafe-sim: fault hang on INS %02X: not answering%s\n", ins,
+            hang_ms ? "" : " (until stopped)");
+    for (;;) {
+        int w = wait_readable(-1, sfd, hang_ms ? (int)hang_ms : -1);
+        if (w == IO_SIGNAL)
+            return IO_SIGNAL;
+        if (w == 1)
+            break; /* hang over */
+    }
+    (void)s;
+    fprintf(stderr, "iotsafe-sim: fault hang: dropping the connection after %u ms\n", hang_ms);
+    return IO_CLOSED;
+}
+
 /* Serve one vpcd connection until it drops (IO_CLOSED) or a signal arrives (IO_SIGNAL). */
 static int serve(sim_applet *a, int s, int sfd, int verbose)
 {
     uint8_t hdr[2], msg[65536], resp[512];
+    unsigned chans = sim_applet_open_channels(a);
     for (;;) {
         int rc = recv_all(s, sfd, hdr, 2);
         if (rc != IO_OK)
@@ -140,6 +176,7 @@ static int serve(sim_applet *a, int s, int sfd, int verbose)
                     return rc;
             } else if (msg[0] <= 0x02) {
                 sim_applet_power(a, msg[0]);
+                census(a, &chans, msg[0] == 0 ? "power off" : msg[0] == 1 ? "power on" : "reset");
                 if (verbose)
                     fprintf(stderr, "iotsafe-sim: power %s\n",
                             msg[0] == 0 ? "off" : msg[0] == 1 ? "on" : "reset");
@@ -151,10 +188,20 @@ static int serve(sim_applet *a, int s, int sfd, int verbose)
         size_t rl = sizeof resp;
         if (verbose)
             log_hex(">", msg, n);
+        unsigned hang_ms;
+        int io = sim_applet_io_fault(a, msg, n, &hang_ms);
+        if (io == SIM_IO_HANG)
+            return hang(s, sfd, msg[1], hang_ms);
         if (sim_applet_process(a, msg, n, resp, &rl) != 0) {
             resp[0] = 0x6F;
             resp[1] = 0x00;
             rl = 2;
+        }
+        census(a, &chans, "command");
+        if (io == SIM_IO_DROP) {
+            fprintf(stderr, "iotsafe-sim: fault drop on INS %02X: executed, dropping the connection\n",
+                    msg[1]);
+            return IO_CLOSED;
         }
         if (verbose)
             log_hex("<", resp, rl);
@@ -276,8 +323,11 @@ int main(int argc, char **argv)
         close(s);
         if (r == IO_SIGNAL)
             break;
-        /* vpcd went away: like a card pulled out, it loses power */
-        sim_applet_power(a, SIM_POWER_OFF);
+        /*
+         * The connection to the reader dropped, the card did not: like a real
+         * card that stays powered, it keeps its channels and volatile keys.
+         * pcscd powers it up (closing everything) when it sees a new card.
+         */
         if (cfg.verbose)
             fprintf(stderr, "iotsafe-sim: vpcd connection closed, reconnecting\n");
         if (wait_readable(-1, sfd, 50) == IO_SIGNAL)

@@ -131,7 +131,11 @@ enum sim_fault {
     SIM_FAULT_ANSWER_258 = 1u << 24,      /* 258 data bytes + 9000 */
     SIM_FAULT_ENDLESS_61XX = 1u << 25,    /* 6101, then every GET RESPONSE: 1 byte + 6101 */
     SIM_FAULT_ANSWER_OVER_1K = 1u << 26,  /* 6100, then every GET RESPONSE: 256 bytes + 6100 */
+    SIM_FAULT_HANG = 1 << 4,           /* stop answering (the vpcd connection stays up) */
+    SIM_FAULT_DROP = 1 << 5,           /* execute, then drop the vpcd connection unanswered */
 };
+/* Which commands trigger hang/drop: fault-ins (any IoT SAFE command when unset), after
+   fault-skip of them went through, fault-count times (0: every time). */
 
 typedef struct sim_options {
     uint8_t aid[SIM_MAX_AIDS][SIM_MAX_AID_LEN];
@@ -150,6 +154,10 @@ typedef struct sim_options {
     unsigned max_sessions;
     unsigned latency_ms[SIM_LAT_COUNT];
     unsigned faults;      /* enum sim_fault bits */
+    int fault_ins;        /* -1: any IoT SAFE instruction */
+    unsigned fault_skip, fault_count;
+    unsigned hang_ms;     /* 0: hang for good; else drop the connection after this long */
+    unsigned channels;    /* logical channels besides the basic one (a SIM has 3) */
     uint8_t version;
     uint8_t prop_id[SIM_PROP_ID_LEN];
     uint8_t max_count[SIM_KIND_COUNT]; /* B2 private, B3 public, B1 files, B4 secrets */
@@ -187,6 +195,7 @@ struct sim_applet {
     sim_channel ch[SIM_MAX_CHANNELS];
     sim_session *sess; /* SIM_MAX_CHANNELS * (max_sessions + 1) */
     int fault_chain;   /* a faulty 61xx chain is running (faults.c) */
+    unsigned fault_seen, fault_done; /* hang/drop bookkeeping */
 };
 
 /* A parsed short command APDU. */

@@ -30,6 +30,9 @@ void sim_options_default(sim_options *o)
     o->max_count[SIM_PUB] = 8;
     o->max_count[SIM_FILE] = 8;
     o->max_count[SIM_SECRET] = 4;
+    o->fault_ins = -1;
+    o->fault_count = 1;
+    o->channels = 3;
 }
 
 static int parse_yesno(const char *v, int *out)
@@ -78,6 +81,8 @@ static const struct {
     {"answer-258", SIM_FAULT_ANSWER_258},
     {"endless-61xx", SIM_FAULT_ENDLESS_61XX},
     {"answer-over-1k", SIM_FAULT_ANSWER_OVER_1K},
+    {"hang", SIM_FAULT_HANG},
+    {"drop", SIM_FAULT_DROP},
 };
 
 /* "none" or KIND[,KIND...] (commas or spaces); replaces the previous set. */
@@ -193,6 +198,25 @@ int sim_options_set(sim_options *o, const char *key, const char *v, char *err, s
                      v, kinds);
             return -1;
         }
+    } else if (strcmp(key, "channels") == 0) {
+        bad = parse_uint(v, SIM_MAX_CHANNELS - 1, &n);
+        if (!bad)
+            o->channels = (unsigned)n;
+    } else if (strcmp(key, "fault-ins") == 0) {
+        uint8_t ins;
+        size_t len;
+        if (strcmp(v, "any") == 0)
+            o->fault_ins = -1;
+        else if (sim_hex_decode(v, &ins, 1, &len) == 0 && len == 1)
+            o->fault_ins = ins;
+        else
+            bad = 1;
+    } else if (strcmp(key, "fault-skip") == 0 || strcmp(key, "fault-count") == 0 ||
+               strcmp(key, "hang-ms") == 0) {
+        bad = parse_uint(v, 3600000, &n);
+        if (!bad)
+            *(key[0] == 'h' ? &o->hang_ms : key[6] == 's' ? &o->fault_skip : &o->fault_count) =
+                (unsigned)n;
     } else if (strcmp(key, "max-sessions") == 0) {
         bad = parse_uint(v, SIM_MAX_SESSIONS, &n) || n == 0;
         if (!bad)

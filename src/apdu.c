@@ -84,6 +84,69 @@ iotsafe_rc card_malformed(iotsafe_status *st, uint16_t sw, const char *cmd, cons
                               where(st, cmd, obj, w, sizeof w), what);
 }
 
+/*
+ * Per instruction: its name, its deadline class, and whether it may be sent
+ * again after the connection broke while it was out. Resendable: it changes
+ * nothing on the card that a second copy would change again (selection,
+ * channels, reads, INITs that only open a session, random bytes). Not:
+ * a signature, a key generation, a key write, a DH or derivation: the card
+ * may have executed it, and doing it twice is not the caller's request.
+ */
+static const struct ins_info {
+    uint8_t ins;
+    const char *name;
+    int resend;
+    int cls; /* 0 read, 1 crypto, 2 keygen */
+} ins_table[] = {
+    {0xA4, "SELECT", 1, 0},
+    {0x70, "MANAGE CHANNEL", 1, 0},
+    {0xC0, "GET RESPONSE", 1, 0},
+    {0xCB, "GET DATA", 1, 0},
+    {0xB0, "READ FILE", 1, 0},
+    {0xCD, "READ PUBLIC KEY", 1, 0},
+    {0x84, "GET RANDOM", 1, 0},
+    {0x2A, "COMPUTE SIGNATURE INIT", 1, 0},
+    {0x2C, "VERIFY SIGNATURE INIT", 1, 0},
+    {0x2B, "COMPUTE SIGNATURE UPDATE", 0, 1},
+    {0x2D, "VERIFY SIGNATURE UPDATE", 0, 1},
+    {0x24, "PUT PUBLIC KEY INIT", 0, 1},
+    {0xD8, "PUT PUBLIC KEY UPDATE", 0, 1},
+    {0x46, "COMPUTE DH", 0, 1},
+    {0x48, "COMPUTE PRF", 0, 1},
+    {0x4A, "COMPUTE HKDF", 0, 1},
+    {0xB9, "GENERATE KEY PAIR", 0, 2},
+};
+
+static const struct ins_info *ins_find(uint8_t ins)
+{
+    for (size_t i = 0; i < sizeof ins_table / sizeof ins_table[0]; i++)
+        if (ins_table[i].ins == ins)
+            return &ins_table[i];
+    return NULL;
+}
+
+const char *card_ins_name(uint8_t ins)
+{
+    const struct ins_info *i = ins_find(ins);
+    return i != NULL ? i->name : "command";
+}
+
+int card_ins_resendable(uint8_t ins)
+{
+    const struct ins_info *i = ins_find(ins);
+    return i != NULL && i->resend;
+}
+
+unsigned long card_ins_timeout_ms(const iotsafe_card *c, uint8_t ins)
+{
+    if (c->timeout_ms != 0)
+        return c->timeout_ms;
+    const struct ins_info *i = ins_find(ins);
+    int cls = i != NULL ? i->cls : 1;
+    return cls == 0 ? CARD_TIMEOUT_READ_MS : cls == 1 ? CARD_TIMEOUT_CRYPTO_MS
+                                                      : CARD_TIMEOUT_KEYGEN_MS;
+}
+
 /* An answer the APDU layer refuses, named with the context of card_ctx. */
 static iotsafe_rc apdu_malformed(iotsafe_status *st, uint8_t ins, uint16_t sw, const char *fmt,
                                  ...) __attribute__((format(printf, 4, 5)));
@@ -97,7 +160,10 @@ static iotsafe_rc apdu_malformed(iotsafe_status *st, uint8_t ins, uint16_t sw, c
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    snprintf(cmd, sizeof cmd, "APDU with INS %02X", ins);
+    if (ins_find(ins) != NULL)
+        snprintf(cmd, sizeof cmd, "%s", card_ins_name(ins));
+    else
+        snprintf(cmd, sizeof cmd, "APDU with INS %02X", ins);
     /* obj lives in st, which card_malformed writes: copy it first */
     char obj[sizeof st->obj];
     memcpy(obj, st->obj, sizeof obj);
@@ -115,7 +181,14 @@ static iotsafe_rc xfer_one(iotsafe_card *c, const uint8_t *cmd, size_t len, size
     trace_apdu(c, 1, cmd, len, redact);
     atomic_fetch_add(&c->apdu_count, 1UL);
     *rlen = APDU_RESP_RAW;
+    /* GET RESPONSE belongs to the command it completes: keep that one's name */
+    if (cmd[1] != 0xC0)
+        c->last_ins = cmd[1];
+    c->t->timeout_ms = card_ins_timeout_ms(c, c->last_ins);
     iotsafe_rc rc = c->t->ops->transmit(c->t, cmd, len, resp, rlen, st);
+    /* it may have reached the card unless the transport says the reset came first */
+    if (rc != IOTSAFE_E_CARD_RESET && !card_ins_resendable(cmd[1]))
+        c->unsafe_sent = 1; /* from now on, a lost connection is no reason to run the op again */
     if (rc == IOTSAFE_E_MALFORMED && st != NULL) {
         /* a transport that parses answers (AT+CSIM text) knows no command or object */
         char what[sizeof st->msg];
@@ -261,17 +334,60 @@ static void hex_str(const uint8_t *p, size_t n, char *out, size_t cap)
     out[j < cap ? j : cap - 1] = '\0';
 }
 
+/* MANAGE CHANNEL close of channel ch; 1 when the card answered (9000 or "not open"). */
+static int close_one(iotsafe_card *c, uint8_t ch)
+{
+    card_resp r;
+    iotsafe_status ignored;
+    const card_apdu a = {.ins = 0x70, .p1 = 0x80, .p2 = ch, .le = -1};
+    return card_exchange_iso(c, 0x00, &a, &r, &ignored) == IOTSAFE_OK;
+}
+
 void card_close_channel(iotsafe_card *c)
 {
-    if (c->channel_opened) {
-        card_resp r;
-        iotsafe_status ignored;
-        const card_apdu a = {.ins = 0x70, .p1 = 0x80, .p2 = c->channel, .le = -1};
-        (void)card_exchange_iso(c, 0x00, &a, &r, &ignored);
+    if (c->stale_channel != 0 && close_one(c, c->stale_channel)) {
+        chanrec_release(c, c->stale_channel);
+        c->stale_channel = 0;
     }
+    if (c->channel_opened && close_one(c, c->channel))
+        chanrec_release(c, c->channel);
     c->channel_opened = 0;
     c->channel = 0;
     c->selected = 0;
+}
+
+/*
+ * MANAGE CHANNEL open. On 6A81 (no free channel), close the channels whose
+ * recorded owner process is gone and ask once more. *sw gets the last status.
+ */
+static iotsafe_rc open_logical(iotsafe_card *c, uint16_t *sw, iotsafe_status *st)
+{
+    const card_apdu open = {.ins = 0x70, .p1 = 0x00, .p2 = 0x00, .le = 1};
+    card_resp r;
+    for (int attempt = 0;; attempt++) {
+        iotsafe_rc rc = card_exchange_iso(c, 0x00, &open, &r, st);
+        if (rc != IOTSAFE_OK)
+            return rc;
+        *sw = r.sw;
+        if (card_sw_ok(r.sw)) {
+            if (r.len != 1 || r.data[0] == 0 || r.data[0] > 19)
+                return card_malformed(st, r.sw, "MANAGE CHANNEL (open)", NULL,
+                                      "expected one channel number 01..13");
+            c->channel = r.data[0];
+            c->channel_opened = 1;
+            chanrec_claim(c, c->channel);
+            chanreg_add(c);
+            return IOTSAFE_OK;
+        }
+        if (r.sw != 0x6A81 || attempt == 1)
+            return IOTSAFE_OK;
+        uint8_t dead[19];
+        size_t n = chanrec_reap(c, dead, sizeof dead), closed = 0;
+        for (size_t i = 0; i < n; i++)
+            closed += (size_t)close_one(c, dead[i]);
+        if (closed == 0)
+            return IOTSAFE_OK;
+    }
 }
 
 iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st)
@@ -281,22 +397,35 @@ iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st)
     c->selected = 0;
     c->channel = 0;
     c->channel_opened = 0;
+    c->basic_fallback = 0;
     if (c->t->ops->select_applet != NULL)
         return card_select_by_transport(c, st);
 
-    if (c->use_channel && !c->channel_refused) {
-        const card_apdu open = {.ins = 0x70, .p1 = 0x00, .p2 = 0x00, .le = 1};
+    /* a channel left open by a command that timed out is still ours: give it back first */
+    if (c->stale_channel != 0 && close_one(c, c->stale_channel)) {
+        chanrec_release(c, c->stale_channel);
+        c->stale_channel = 0;
+    }
+    if (c->use_channel && !c->channel_refused && !c->exiting) {
+        uint16_t sw = 0;
         card_ctx(st, "MANAGE CHANNEL (open)", NULL);
-        rc = card_exchange_iso(c, 0x00, &open, &r, st);
+        rc = open_logical(c, &sw, st);
         if (rc != IOTSAFE_OK)
             return rc;
-        if (card_sw_ok(r.sw)) {
-            if (r.len != 1 || r.data[0] == 0 || r.data[0] > 19)
-                return card_malformed(st, r.sw, "MANAGE CHANNEL (open)", NULL,
-                                      "expected one channel number 01..13");
-            c->channel = r.data[0];
-            c->channel_opened = 1;
-        } else {
+        if (sw == 0x6A81) {
+            /* every channel taken by live processes: fall back only where that is safe */
+            int basic = c->on_exhausted == IOTSAFE_EXHAUSTED_BASIC ||
+                        (c->on_exhausted == IOTSAFE_EXHAUSTED_AUTO &&
+                         strcmp(c->t->ops->name, "pcsc") == 0);
+            if (!basic)
+                return iotsafe_status_set(
+                    st, IOTSAFE_E_SW, sw,
+                    "MANAGE CHANNEL (open) on the card in reader '%s': card answered 6A81 (%s): "
+                    "no free logical channel (channel-exhausted=%s)",
+                    c->reader, iotsafe_sw_str(sw),
+                    c->on_exhausted == IOTSAFE_EXHAUSTED_FAIL ? "fail" : "auto, modem");
+            c->basic_fallback = 1; /* shared with others: SELECT before every operation */
+        } else if (!card_sw_ok(sw)) {
             /* no logical channels (6881, 6D00, 6E00, ...): the basic channel will do */
             c->channel_refused = 1;
         }

@@ -3,8 +3,10 @@
  * The card handle: configuration, mutex, transactions, recovery after a
  * reset or removal (reconnect and reselect once, then retry once), caches.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "card_internal.h"
 
@@ -75,9 +77,63 @@ static int is_lost(iotsafe_rc rc)
     return rc == IOTSAFE_E_CARD_RESET || rc == IOTSAFE_E_CARD_REMOVED || rc == IOTSAFE_E_NO_SERVICE;
 }
 
+/* Card-side state is gone (reset, removal) or unknown (timeout): start again from SELECT. */
+static void forget_card_state(iotsafe_card *c, int channel_may_live)
+{
+    /* after a timeout without reset the channel is still ours on the card: close it later */
+    if (channel_may_live && c->channel_opened)
+        c->stale_channel = c->channel;
+    else if (c->channel_opened)
+        chanrec_release(c, c->channel);
+    c->selected = 0;
+    c->channel_opened = 0;
+    c->channel = 0;
+    card_flush_locked(c);
+}
+
+#define CARD_RECOVER_MS 2500
+#define CARD_RECOVER_POLL_MS 100
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+static double secs(unsigned long ms)
+{
+    return (double)ms / 1000.0;
+}
+
+/* "COMPUTE SIGNATURE UPDATE on private key id=01 (DEVKEY)" or the command alone. */
+static void what_str(const iotsafe_card *c, char *buf, size_t cap)
+{
+    if (c->cur_obj[0] != '\0')
+        snprintf(buf, cap, "%s on %s", card_ins_name(c->last_ins), c->cur_obj);
+    else
+        snprintf(buf, cap, "%s", card_ins_name(c->last_ins));
+}
+
+/*
+ * The one retry layer: after a reset, a removal or a daemon restart the
+ * operation runs again on a reconnected handle (for up to CARD_RECOVER_MS:
+ * right after a dropped connection the reader may still report the old
+ * state once), unless a command that changes the card (card_ins_resendable)
+ * already went out in this attempt: the card may have executed it, so it is
+ * reported, never re-sent.
+ * A deadline that expires is not retried either (the card is slow or gone).
+ */
 static iotsafe_rc run_locked(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_status *st)
 {
     iotsafe_rc rc;
+    long lost_at = 0;
     for (int attempt = 0;; attempt++) {
         /*
          * One PC/SC transaction per command sequence: two pcscd round trips
@@ -91,23 +147,67 @@ static iotsafe_rc run_locked(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_
          * and is recovered from below), no re-SELECT (the applet stays
          * selected on our channel until a reset, which clears `selected`).
          */
+        int began = 0;
+        c->unsafe_sent = 0;
+        c->last_ins = 0;
+        c->cur_obj[0] = '\0';
+        c->t->timeout_ms = c->timeout_ms != 0 ? c->timeout_ms : CARD_TIMEOUT_WAIT_MS;
         rc = c->t->ops->begin(c->t, st);
         if (rc == IOTSAFE_OK) {
+            began = 1;
             if (!c->selected)
                 rc = card_open_channel_and_select(c, st);
             if (rc == IOTSAFE_OK && op != NULL)
                 rc = op(c, arg, st);
             iotsafe_status ignored;
-            (void)c->t->ops->end(c->t, &ignored);
+            unsigned long ms = c->t->timeout_ms; /* the deadline that expired, for the message */
+            c->t->timeout_ms = CARD_TIMEOUT_READ_MS;
+            (void)c->t->ops->end(c->t, &ignored); /* after a timeout the transport is dropped */
+            c->t->timeout_ms = ms;
+            if (c->basic_fallback)
+                c->selected = 0; /* the basic channel is shared: SELECT again next time */
+        }
+        if (rc == IOTSAFE_E_TIMEOUT) {
+            char what[CARD_DESC_MAX + 40];
+            unsigned long ms = c->t->timeout_ms;
+            forget_card_state(c, 1);
+            if (!began)
+                return iotsafe_status_set(
+                    st, rc, 0,
+                    "waiting for the card in reader '%s': no turn after %.1f s (another process "
+                    "holds it, or the card does not answer)",
+                    c->reader, secs(ms));
+            what_str(c, what, sizeof what);
+            return iotsafe_status_set(st, rc, 0,
+                                      "%s: no answer from the card in reader '%s' after %.1f s%s",
+                                      what, c->reader, secs(ms),
+                                      c->unsafe_sent ? "; not sent again (the card may have "
+                                                       "executed it)"
+                                                     : "");
         }
         if (!is_lost(rc))
             return rc;
         /* all card-side state is gone: channel, selection, sessions, caches */
-        c->selected = 0;
-        c->channel_opened = 0;
-        c->channel = 0;
-        card_flush_locked(c);
-        if (attempt == 1) {
+        forget_card_state(c, 0);
+        if (attempt == 0)
+            lost_at = now_ms();
+        else
+            sleep_ms(CARD_RECOVER_POLL_MS); /* the reader has not caught up with the card yet */
+        if (c->unsafe_sent) {
+            char what[CARD_DESC_MAX + 40];
+            iotsafe_status prev;
+            if (st != NULL)
+                prev = *st;
+            else
+                prev.msg[0] = '\0';
+            what_str(c, what, sizeof what);
+            return iotsafe_status_set(st, rc, 0,
+                                      "%s: the card in reader '%s' went away during the command; "
+                                      "not sent again (the card may have executed it): %s",
+                                      what, c->reader, prev.msg);
+        }
+        /* lost again: only a reader still catching up with a dropped card is worth waiting for */
+        if (attempt > 0 && (rc == IOTSAFE_E_CARD_RESET || now_ms() - lost_at > CARD_RECOVER_MS)) {
             iotsafe_status prev;
             if (st != NULL)
                 prev = *st;
@@ -118,6 +218,7 @@ static iotsafe_rc run_locked(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_
                                       c->reader, prev.msg);
         }
         iotsafe_status rst;
+        c->t->timeout_ms = c->timeout_ms != 0 ? c->timeout_ms : CARD_TIMEOUT_WAIT_MS;
         iotsafe_rc rrc = c->t->ops->reconnect(c->t, &rst);
         if (rrc != IOTSAFE_OK)
             return iotsafe_status_set(st, rrc, 0, "card %s and could not be reconnected: %s",
@@ -133,9 +234,9 @@ iotsafe_rc card_run(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_status *s
         return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0, "no card handle");
     if (st != NULL) /* messages of every layer name the reader */
         memcpy(st->reader, c->reader, sizeof st->reader);
-    pthread_mutex_lock(&c->lock);
+    card_lock(c);
     iotsafe_rc rc = run_locked(c, op, arg, st);
-    pthread_mutex_unlock(&c->lock);
+    card_unlock(c);
     if (rc == IOTSAFE_OK)
         iotsafe_status_clear(st); /* drop the message of a recovered first attempt */
     return rc;
@@ -167,13 +268,11 @@ iotsafe_rc iotsafe_card_attach(const iotsafe_config *cfg, iotsafe_transport *t, 
         iotsafe_transport_close(t);
         return iotsafe_status_set(st, IOTSAFE_E_NOMEM, 0, "attach: out of memory");
     }
-    if (pthread_mutex_init(&c->lock, NULL) != 0) {
-        free(c);
-        iotsafe_transport_close(t);
-        return iotsafe_status_set(st, IOTSAFE_E_NOMEM, 0, "attach: cannot create mutex");
-    }
+    card_lock_init(c);
     c->t = t;
     iotsafe_escape_str(t->ops->describe(t), c->reader, sizeof c->reader);
+    c->on_exhausted = cfg->on_exhausted;
+    c->timeout_ms = cfg->timeout_ms;
     if (cfg->aid != NULL) {
         memcpy(c->aid, cfg->aid, cfg->aid_len);
         c->aid_len = cfg->aid_len;
@@ -203,9 +302,11 @@ void iotsafe_card_free(iotsafe_card *c)
 {
     if (c == NULL)
         return;
-    pthread_mutex_lock(&c->lock);
-    if (c->channel_opened) {
+    chanreg_remove(c);
+    card_lock(c);
+    if (c->channel_opened || c->stale_channel != 0) {
         iotsafe_status ignored;
+        c->t->timeout_ms = CARD_EXIT_TIMEOUT_MS;
         if (c->t->ops->begin(c->t, &ignored) == IOTSAFE_OK) {
             card_close_channel(c);
             (void)c->t->ops->end(c->t, &ignored);
@@ -213,8 +314,8 @@ void iotsafe_card_free(iotsafe_card *c)
     }
     iotsafe_transport_close(c->t);
     card_flush_locked(c);
-    pthread_mutex_unlock(&c->lock);
-    pthread_mutex_destroy(&c->lock);
+    card_unlock(c);
+    card_lock_destroy(c);
     free(c);
 }
 
@@ -224,6 +325,7 @@ void iotsafe_card_discard(iotsafe_card *c)
         return;
     if (c->t != NULL && c->t->ops->discard != NULL)
         c->t->ops->discard(c->t);
+    chanreg_remove(c); /* from this process's copy of the registry: no I/O */
     free(c->objs);
     /* the mutex may be held by a thread of the parent that does not exist here */
     free(c);
@@ -240,9 +342,9 @@ void iotsafe_card_flush_cache(iotsafe_card *c)
 {
     if (c == NULL)
         return;
-    pthread_mutex_lock(&c->lock);
+    card_lock(c);
     card_flush_locked(c);
-    pthread_mutex_unlock(&c->lock);
+    card_unlock(c);
 }
 
 unsigned long iotsafe_card_apdu_count(const iotsafe_card *c)

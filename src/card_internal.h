@@ -27,8 +27,17 @@ typedef struct card_pub_entry {
     size_t point_len;
 } card_pub_entry;
 
+/* Deadlines (ms) when the `timeout` setting is not given; see doc/provider.md. */
+#define CARD_TIMEOUT_READ_MS 5000     /* SELECT, MANAGE CHANNEL, reads, INITs, GET RANDOM */
+#define CARD_TIMEOUT_CRYPTO_MS 10000  /* signature, verification, DH, PRF/HKDF, PUT PUBLIC KEY */
+#define CARD_TIMEOUT_KEYGEN_MS 60000  /* GENERATE KEY PAIR */
+#define CARD_TIMEOUT_WAIT_MS 30000    /* waiting for the reader (another process holds it) */
+#define CARD_EXIT_TIMEOUT_MS 2000     /* closing channels at exit */
+
 struct iotsafe_card {
-    pthread_mutex_t lock;
+    pthread_mutex_t lock;   /* guards the ticket counters only (card_lock) */
+    pthread_cond_t turn;
+    unsigned long next_ticket, serving;
     iotsafe_transport *t;
     char reader[128];       /* escaped transport description, for messages */
     uint8_t aid[CARD_AID_MAX];
@@ -52,6 +61,18 @@ struct iotsafe_card {
     int objs_valid;
     card_pub_entry pubs[CARD_PUBCACHE_MAX];
     size_t n_pubs;
+    /* channel lifecycle (channels.c) */
+    iotsafe_card *reg_next;  /* registry of handles owning a channel */
+    pid_t owner_pid;         /* process that opened the channel */
+    int exiting;             /* atexit closed the channel: stay on what is left */
+    uint8_t stale_channel;   /* ours, but left open by a command that timed out: close first */
+    int basic_fallback;      /* card out of channels: sharing the basic channel, SELECT each time */
+    iotsafe_channel_exhausted on_exhausted;
+    unsigned long timeout_ms; /* 0: per command class */
+    /* what the running operation is doing, for messages and the retry rule */
+    int unsafe_sent;         /* a command that changes the card went out in this attempt */
+    uint8_t last_ins;
+    char cur_obj[CARD_DESC_MAX];
 };
 
 typedef struct card_apdu {
@@ -107,7 +128,7 @@ const iotsafe_object *objects_lookup(const iotsafe_card *c, iotsafe_obj_type typ
 iotsafe_rc objects_find_locked(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
                                iotsafe_object *out, iotsafe_status *st);
 /* "private key id=01 (DEVKEY)" using the cached list only. */
-const char *card_obj_desc(const iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
+const char *card_obj_desc(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
                           char *buf, size_t len);
 iotsafe_rc card_check_ref(const iotsafe_ref *ref, const char *what, iotsafe_status *st);
 void card_put_ref(iotsafe_tlv_writer *w, uint8_t id_tag, uint8_t label_tag, const iotsafe_ref *ref);
@@ -123,6 +144,43 @@ void session_close(iotsafe_card *c, uint8_t ins, uint8_t session);
 iotsafe_rc keys_put_public_locked(iotsafe_card *c, const iotsafe_ref *pub, const uint8_t *point,
                                   size_t point_len, iotsafe_status *st);
 iotsafe_rc keys_parse_point(const uint8_t *buf, size_t len, uint8_t *point, size_t *point_len);
+
+/* channels.c */
+typedef struct chanrec_line {
+    unsigned ch;             /* logical channel 1..19 */
+    long pid;                /* owner */
+    unsigned long long start; /* owner's start time (clock ticks since boot), 0 if unknown */
+} chanrec_line;
+size_t chanrec_parse(const char *buf, size_t len, chanrec_line *l, size_t cap);
+void chanreg_add(iotsafe_card *c);
+void chanreg_remove(iotsafe_card *c);
+void chanrec_claim(const iotsafe_card *c, uint8_t ch);
+void chanrec_release(const iotsafe_card *c, uint8_t ch);
+size_t chanrec_reap(const iotsafe_card *c, uint8_t *out, size_t cap);
+void card_lock_init(iotsafe_card *c);
+void card_lock_destroy(iotsafe_card *c);
+void card_lock(iotsafe_card *c);
+void card_unlock(iotsafe_card *c);
+int card_lock_timed(iotsafe_card *c, long ms);
+void card_establish_lock(void);
+int card_runtime_path(const iotsafe_transport *t, const char *prefix, char *out, size_t cap);
+
+/* turnstile.c: fair turns at one card between processes (see there) */
+typedef struct card_turnstile card_turnstile;
+card_turnstile *turnstile_open(const iotsafe_transport *t);
+int turnstile_enter(card_turnstile *ts, unsigned long timeout_ms); /* -1: deadline */
+void turnstile_leave(card_turnstile *ts);
+void turnstile_close(card_turnstile *ts);
+void card_establish_unlock(void);
+
+/* transport_pcsc.c: connect, waiting at most wait_ms for the reader */
+iotsafe_rc pcsc_open_deadline(const char *reader_name, unsigned long wait_ms,
+                              iotsafe_transport **out, iotsafe_status *st);
+
+/* apdu.c: command names, deadline class and retry safety by INS */
+const char *card_ins_name(uint8_t ins);
+int card_ins_resendable(uint8_t ins);
+unsigned long card_ins_timeout_ms(const iotsafe_card *c, uint8_t ins);
 
 /* trace.c */
 int trace_env_enabled(void);

@@ -70,6 +70,8 @@ iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader, iots
     if (rc != IOTSAFE_OK)
         return rc;
     iotsafe_transport *t = NULL;
+    const unsigned long wait_ms =
+        cfg != NULL && cfg->timeout_ms != 0 ? cfg->timeout_ms : CARD_TIMEOUT_WAIT_MS;
 
     if (reader != NULL && *reader != '\0') {
         const char *name = pick_reader(names, reader);
@@ -80,7 +82,7 @@ iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader, iots
                                     "no reader matches '%s' (readers: %s)",
                                     iotsafe_escape_str(reader, want, sizeof want), list);
         } else {
-            rc = iotsafe_pcsc_open(name, &t, st);
+            rc = pcsc_open_deadline(name, wait_ms, &t, st);
             if (rc == IOTSAFE_OK)
                 rc = iotsafe_card_attach(cfg, t, out, st);
         }
@@ -94,7 +96,7 @@ iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader, iots
     iotsafe_status_clear(&best);
     for (const char *s = names; *s != '\0'; s += strlen(s) + 1) {
         iotsafe_status one;
-        rc = iotsafe_pcsc_open(s, &t, &one);
+        rc = pcsc_open_deadline(s, wait_ms, &t, &one);
         if (rc == IOTSAFE_OK)
             rc = iotsafe_card_attach(cfg, t, out, &one);
         if (rc == IOTSAFE_OK) {

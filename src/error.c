@@ -26,6 +26,7 @@ const char *iotsafe_rc_str(iotsafe_rc rc)
     case IOTSAFE_E_USAGE: return "usage not allowed";
     case IOTSAFE_E_SIG_MISMATCH: return "signature mismatch";
     case IOTSAFE_E_UNSUPPORTED: return "unsupported";
+    case IOTSAFE_E_TIMEOUT: return "timeout";
     }
     return "unknown error";
 }

@@ -85,7 +85,7 @@ static const char *type_word(iotsafe_obj_type type)
     return "object";
 }
 
-const char *card_obj_desc(const iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
+const char *card_obj_desc(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
                           char *buf, size_t len)
 {
     char rs[72];
@@ -98,5 +98,7 @@ const char *card_obj_desc(const iotsafe_card *c, iotsafe_obj_type type, const io
     } else {
         snprintf(buf, len, "%s %s", type_word(type), rs);
     }
+    if (c != NULL) /* the operation's object, for deadline and connection-loss messages */
+        snprintf(c->cur_obj, sizeof c->cur_obj, "%s", buf);
     return buf;
 }

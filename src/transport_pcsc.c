@@ -3,18 +3,39 @@
  * PC/SC transport on pcsc-lite: shared mode, T=0 or T=1, transactions, and
  * recovery from a card reset (SCardReconnect) or from a card removal or a
  * daemon restart (new context and handle, waiting briefly for the card).
+ *
+ * Deadlines: PC/SC has no timeout for SCardTransmit, SCardBeginTransaction or
+ * SCardConnect, and a card that stops answering blocks them for ever.
+ * SCardCancel only interrupts SCardGetStatusChange, and SCardReleaseContext
+ * from another thread waits for the context lock the blocked call holds. What
+ * does work: each pcsc-lite context talks to pcscd over its own unix socket;
+ * shutting that socket down makes the blocked call return at once
+ * (SCARD_F_COMM_ERROR). So the socket a context creates is noted when it is
+ * established, and a watchdog thread shuts it down when a deadline expires.
+ * The context is then released and the next call starts a new one. pcscd
+ * itself frees the old handle and its transaction as soon as the reader
+ * driver returns (the card answers, or is removed or reset).
  */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <winscard.h>
 
+#include "card_internal.h"
 #include "iotsafe/transport.h"
 
 /* How long reconnect waits for the card to come back after a removal. */
 #define PCSC_RECONNECT_MS 2500
 #define PCSC_POLL_MS 50
+
+#define FD_SCAN_MAX 1024
 
 typedef struct pcsc_impl {
     SCARDCONTEXT ctx;
@@ -23,7 +44,168 @@ typedef struct pcsc_impl {
     int have_h;
     DWORD proto;
     char *reader;
+    int sock;                 /* the context's socket to pcscd; -1: unknown */
+    card_turnstile *turn;     /* fair turns between processes (turnstile.c); NULL: none */
+    int in_turn;
+    /* watchdog */
+    pthread_mutex_t wd_mu;
+    pthread_cond_t wd_cv;
+    pthread_t wd;
+    int wd_started, wd_stop, wd_armed, wd_fired, wd_idle;
+    struct timespec wd_until, wd_sleep_until;
 } pcsc_impl;
+
+/*
+ * Arming is cheap: the watchdog is woken only when it sleeps without a
+ * deadline or when the new deadline is earlier than the one it sleeps to.
+ * Otherwise it wakes at its old deadline, finds the later one, sleeps again.
+ */
+static void *wd_main(void *arg)
+{
+    pcsc_impl *p = arg;
+    pthread_mutex_lock(&p->wd_mu);
+    while (!p->wd_stop) {
+        if (!p->wd_armed || p->wd_fired) {
+            p->wd_idle = 1;
+            pthread_cond_wait(&p->wd_cv, &p->wd_mu);
+            p->wd_idle = 0;
+            continue;
+        }
+        p->wd_sleep_until = p->wd_until;
+        (void)pthread_cond_timedwait(&p->wd_cv, &p->wd_mu, &p->wd_sleep_until);
+        if (!p->wd_armed || p->wd_fired)
+            continue;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > p->wd_until.tv_sec ||
+            (now.tv_sec == p->wd_until.tv_sec && now.tv_nsec >= p->wd_until.tv_nsec)) {
+            p->wd_fired = 1;
+            if (p->sock >= 0)
+                shutdown(p->sock, SHUT_RDWR); /* the blocked pcsc-lite call returns */
+        }
+    }
+    pthread_mutex_unlock(&p->wd_mu);
+    return NULL;
+}
+
+static int ts_before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Arm the watchdog for ms (0: no deadline). Started on first use. */
+static void wd_arm(pcsc_impl *p, unsigned long ms)
+{
+    if (ms == 0 || p->sock < 0)
+        return;
+    pthread_mutex_lock(&p->wd_mu);
+    if (!p->wd_started) {
+        pthread_condattr_t a;
+        pthread_condattr_init(&a);
+        pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+        pthread_cond_destroy(&p->wd_cv);
+        pthread_cond_init(&p->wd_cv, &a);
+        pthread_condattr_destroy(&a);
+        p->wd_started = pthread_create(&p->wd, NULL, wd_main, p) == 0;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &p->wd_until);
+    p->wd_until.tv_sec += (time_t)(ms / 1000);
+    p->wd_until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (p->wd_until.tv_nsec >= 1000000000L) {
+        p->wd_until.tv_sec++;
+        p->wd_until.tv_nsec -= 1000000000L;
+    }
+    p->wd_armed = 1;
+    p->wd_fired = 0;
+    if (p->wd_idle || ts_before(&p->wd_until, &p->wd_sleep_until))
+        pthread_cond_signal(&p->wd_cv);
+    pthread_mutex_unlock(&p->wd_mu);
+}
+
+/* Disarm; 1 when the deadline expired during the call. */
+static int wd_disarm(pcsc_impl *p)
+{
+    pthread_mutex_lock(&p->wd_mu);
+    int fired = p->wd_armed && p->wd_fired;
+    p->wd_armed = 0;
+    p->wd_fired = 0;
+    pthread_mutex_unlock(&p->wd_mu);
+    return fired;
+}
+
+static void wd_stop(pcsc_impl *p)
+{
+    pthread_mutex_lock(&p->wd_mu);
+    int started = p->wd_started;
+    p->wd_stop = 1;
+    pthread_cond_signal(&p->wd_cv);
+    pthread_mutex_unlock(&p->wd_mu);
+    if (started)
+        pthread_join(p->wd, NULL);
+}
+
+/* Open unix stream sockets of this process, as a sorted list of fds (at most FD_SCAN_MAX). */
+static size_t unix_sockets(int *fds)
+{
+    DIR *d = opendir("/proc/self/fd");
+    size_t n = 0;
+    if (d == NULL)
+        return 0;
+    int self = dirfd(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < FD_SCAN_MAX) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        struct stat sb;
+        if (*end != '\0' || e->d_name[0] == '\0' || fd == self || fstat((int)fd, &sb) != 0 ||
+            !S_ISSOCK(sb.st_mode))
+            continue;
+        int type = 0;
+        socklen_t tl = sizeof type;
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_STREAM &&
+            getsockname((int)fd, (struct sockaddr *)&ss, &sl) == 0 && ss.ss_family == AF_UNIX)
+            fds[n++] = (int)fd;
+    }
+    closedir(d);
+    return n;
+}
+
+static int has_fd(const int *fds, size_t n, int fd)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fds[i] == fd)
+            return 1;
+    return 0;
+}
+
+/* SCardEstablishContext, noting the one new unix socket it opened (else sock = -1). */
+static LONG establish(pcsc_impl *p)
+{
+    int *before = malloc(2 * FD_SCAN_MAX * sizeof *before);
+    card_establish_lock();
+    size_t nb = before != NULL ? unix_sockets(before) : 0;
+    LONG r = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &p->ctx);
+    p->sock = -1;
+    if (r == SCARD_S_SUCCESS && before != NULL) {
+        int *after = before + FD_SCAN_MAX;
+        size_t na = unix_sockets(after), fresh = 0;
+        for (size_t i = 0; i < na; i++) {
+            if (!has_fd(before, nb, after[i])) {
+                p->sock = after[i];
+                fresh++;
+            }
+        }
+        if (fresh != 1)
+            p->sock = -1; /* not sure which one: no deadline rather than the wrong socket */
+    }
+    card_establish_unlock();
+    free(before);
+    return r;
+}
+
+static void drop_handles(pcsc_impl *p);
 
 static iotsafe_rc scard_err(iotsafe_status *st, iotsafe_rc rc, const char *what, const char *reader,
                             LONG r)
@@ -91,7 +273,15 @@ static iotsafe_rc pcsc_transmit(iotsafe_transport *t, const uint8_t *cmd, size_t
                                   "not connected to reader '%s'", p->reader);
     const SCARD_IO_REQUEST *pci = p->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
     DWORD rlen = (DWORD)*resp_len;
+    wd_arm(p, t->timeout_ms);
     LONG r = SCardTransmit(p->h, pci, cmd, (DWORD)cmd_len, NULL, resp, &rlen);
+    if (wd_disarm(p)) {
+        *resp_len = 0;
+        drop_handles(p);
+        return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0,
+                                  "no answer from the card in reader '%s' after %lu ms", p->reader,
+                                  t->timeout_ms);
+    }
     if (r != SCARD_S_SUCCESS) {
         *resp_len = 0;
         return scard_err(st, map_handle_err(r), "SCardTransmit", p->reader, r);
@@ -110,24 +300,61 @@ static iotsafe_rc pcsc_transmit(iotsafe_transport *t, const uint8_t *cmd, size_t
     return IOTSAFE_OK;
 }
 
+static void leave_turn(pcsc_impl *p)
+{
+    if (p->in_turn)
+        turnstile_leave(p->turn);
+    p->in_turn = 0;
+}
+
+static long now_ms(void);
+
 static iotsafe_rc pcsc_begin(iotsafe_transport *t, iotsafe_status *st)
 {
     pcsc_impl *p = t->impl;
     if (!p->have_h)
         return iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0,
                                   "not connected to reader '%s'", p->reader);
+    long start = now_ms();
+    if (p->turn == NULL)
+        p->turn = turnstile_open(t); /* without it (no runtime dir) pcscd's queue still works */
+    if (p->turn != NULL && !p->in_turn) {
+        if (turnstile_enter(p->turn, t->timeout_ms) != 0)
+            return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0, "reader '%s' busy for %lu ms",
+                                      p->reader, t->timeout_ms);
+        p->in_turn = 1;
+    }
+    long left = t->timeout_ms != 0 ? (long)t->timeout_ms - (now_ms() - start) : 0;
+    wd_arm(p, t->timeout_ms != 0 ? (unsigned long)(left > 1 ? left : 1) : 0);
     LONG r = SCardBeginTransaction(p->h);
-    if (r != SCARD_S_SUCCESS)
+    if (wd_disarm(p)) {
+        drop_handles(p);
+        leave_turn(p);
+        return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0,
+                                  "reader '%s' busy for %lu ms", p->reader, t->timeout_ms);
+    }
+    if (r != SCARD_S_SUCCESS) {
+        leave_turn(p);
         return scard_err(st, map_handle_err(r), "SCardBeginTransaction", p->reader, r);
+    }
     return IOTSAFE_OK;
 }
 
 static iotsafe_rc pcsc_end(iotsafe_transport *t, iotsafe_status *st)
 {
     pcsc_impl *p = t->impl;
-    if (!p->have_h)
+    if (!p->have_h) {
+        leave_turn(p);
         return IOTSAFE_OK;
+    }
+    wd_arm(p, t->timeout_ms);
     LONG r = SCardEndTransaction(p->h, SCARD_LEAVE_CARD);
+    if (wd_disarm(p)) {
+        drop_handles(p);
+        leave_turn(p);
+        return IOTSAFE_OK;
+    }
+    leave_turn(p);
     if (r != SCARD_S_SUCCESS)
         return scard_err(st, map_handle_err(r), "SCardEndTransaction", p->reader, r);
     return IOTSAFE_OK;
@@ -154,19 +381,28 @@ static void drop_handles(pcsc_impl *p)
         SCardReleaseContext(p->ctx);
     p->have_h = 0;
     p->have_ctx = 0;
+    p->sock = -1;
 }
 
-static LONG connect_once(pcsc_impl *p)
+/* SCARD_E_TIMEOUT stands for "our deadline expired" (the context is dropped then). */
+static LONG connect_once(pcsc_impl *p, unsigned long timeout_ms)
 {
     LONG r;
     if (!p->have_ctx) {
-        r = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &p->ctx);
+        r = establish(p);
         if (r != SCARD_S_SUCCESS)
             return r;
         p->have_ctx = 1;
     }
+    wd_arm(p, timeout_ms);
     r = SCardConnect(p->ctx, p->reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
                      &p->h, &p->proto);
+    if (wd_disarm(p)) {
+        if (r == SCARD_S_SUCCESS)
+            p->have_h = 1;
+        drop_handles(p);
+        return SCARD_E_TIMEOUT;
+    }
     if (r == SCARD_S_SUCCESS)
         p->have_h = 1;
     return r;
@@ -179,8 +415,11 @@ static iotsafe_rc pcsc_reconnect(iotsafe_transport *t, iotsafe_status *st)
     if (p->have_h) {
         /* after another client reset the card, the handle itself is still good */
         DWORD proto;
+        wd_arm(p, t->timeout_ms);
         r = SCardReconnect(p->h, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
                            SCARD_LEAVE_CARD, &proto);
+        if (wd_disarm(p))
+            r = SCARD_E_TIMEOUT;
         if (r == SCARD_S_SUCCESS) {
             p->proto = proto;
             return IOTSAFE_OK;
@@ -189,10 +428,15 @@ static iotsafe_rc pcsc_reconnect(iotsafe_transport *t, iotsafe_status *st)
     /* removed card or restarted daemon: start over with a new context */
     drop_handles(p);
     long deadline = now_ms() + PCSC_RECONNECT_MS;
+    long hard = t->timeout_ms != 0 ? now_ms() + (long)t->timeout_ms : 0;
     for (;;) {
-        r = connect_once(p);
+        long left = hard != 0 ? hard - now_ms() : 0;
+        r = connect_once(p, hard != 0 ? (unsigned long)(left > 1 ? left : 1) : 0);
         if (r == SCARD_S_SUCCESS)
             return IOTSAFE_OK;
+        if (r == SCARD_E_TIMEOUT)
+            return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0,
+                                      "reader '%s' busy for %lu ms", p->reader, t->timeout_ms);
         if (r == SCARD_E_NO_SERVICE || r == SCARD_E_SERVICE_STOPPED || r == SCARD_E_INVALID_HANDLE)
             drop_handles(p); /* the daemon went away: the context is stale */
         if (now_ms() >= deadline)
@@ -202,6 +446,8 @@ static iotsafe_rc pcsc_reconnect(iotsafe_transport *t, iotsafe_status *st)
     iotsafe_rc rc = map_connect_err(r);
     if (rc == IOTSAFE_E_NO_CARD || rc == IOTSAFE_E_NO_READER || rc == IOTSAFE_E_TRANSPORT)
         rc = IOTSAFE_E_CARD_REMOVED;
+    if (rc == IOTSAFE_E_NO_SERVICE)
+        return scard_err(st, rc, "no PC/SC service (is pcscd running?)", NULL, r);
     return scard_err(st, rc, "reconnecting after card reset/removal", p->reader, r);
 }
 
@@ -222,13 +468,21 @@ static void pcsc_free_mem(iotsafe_transport *t)
 
 static void pcsc_close(iotsafe_transport *t)
 {
-    drop_handles(t->impl);
+    pcsc_impl *p = t->impl;
+    drop_handles(p);
+    leave_turn(p);
+    turnstile_close(p->turn);
+    wd_stop(p);
+    pthread_cond_destroy(&p->wd_cv);
+    pthread_mutex_destroy(&p->wd_mu);
     pcsc_free_mem(t);
 }
 
 /* After fork(): the handles belong to the parent, so only free memory. */
 static void pcsc_discard(iotsafe_transport *t)
 {
+    pcsc_impl *p = t->impl;
+    turnstile_close(p->turn); /* unmap only: a turn held at fork time is the parent's */
     pcsc_free_mem(t);
 }
 
@@ -307,6 +561,12 @@ iotsafe_rc iotsafe_pcsc_list_readers(char **names, size_t *count, iotsafe_status
 
 iotsafe_rc iotsafe_pcsc_open(const char *reader_name, iotsafe_transport **out, iotsafe_status *st)
 {
+    return pcsc_open_deadline(reader_name, CARD_TIMEOUT_WAIT_MS, out, st);
+}
+
+iotsafe_rc pcsc_open_deadline(const char *reader_name, unsigned long wait_ms,
+                              iotsafe_transport **out, iotsafe_status *st)
+{
     if (reader_name == NULL || *reader_name == '\0' || out == NULL)
         return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0, "PC/SC open: no reader name");
     *out = NULL;
@@ -320,12 +580,20 @@ iotsafe_rc iotsafe_pcsc_open(const char *reader_name, iotsafe_transport **out, i
         return iotsafe_status_set(st, IOTSAFE_E_NOMEM, 0, "PC/SC open: out of memory");
     }
     p->reader = name;
+    p->sock = -1;
+    pthread_mutex_init(&p->wd_mu, NULL);
+    pthread_cond_init(&p->wd_cv, NULL);
     t->ops = &pcsc_ops;
     t->impl = p;
-    LONG r = connect_once(p);
+    LONG r = connect_once(p, wait_ms);
     if (r != SCARD_S_SUCCESS) {
         iotsafe_rc rc = map_connect_err(r);
-        if (rc == IOTSAFE_E_NO_CARD)
+        if (r == SCARD_E_TIMEOUT)
+            rc = iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0,
+                                    "waiting for the card in reader '%s': no turn after %.1f s "
+                                    "(another process holds it, or the card does not answer)",
+                                    reader_name, (double)wait_ms / 1000.0);
+        else if (rc == IOTSAFE_E_NO_CARD)
             iotsafe_status_set(st, rc, 0, "no card in reader '%s' (%s)", reader_name,
                                pcsc_stringify_error(r));
         else if (rc == IOTSAFE_E_NO_SERVICE)

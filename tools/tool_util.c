@@ -41,6 +41,7 @@ int tool_exit_code(iotsafe_rc rc, uint16_t sw)
     case IOTSAFE_E_CARD_REMOVED:
     case IOTSAFE_E_CARD_RESET:
     case IOTSAFE_E_TRANSPORT:
+    case IOTSAFE_E_TIMEOUT:
         return EXIT_CARD_LOST;
     case IOTSAFE_E_SIG_MISMATCH:
         return EXIT_SIG_MISMATCH;

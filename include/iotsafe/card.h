@@ -29,6 +29,13 @@ typedef enum iotsafe_cla_style {
 /* GSMA standard AID A0 00 00 05 59 00 10 */
 extern const uint8_t IOTSAFE_AID_GSMA[7];
 
+/* When MANAGE CHANNEL answers 6A81 (no free channel) even after recovering dead owners'. */
+typedef enum iotsafe_channel_exhausted {
+    IOTSAFE_EXHAUSTED_AUTO = 0, /* basic channel on a PC/SC reader, fail on a modem's SIM */
+    IOTSAFE_EXHAUSTED_FAIL,     /* fail, naming the card's 6A81 */
+    IOTSAFE_EXHAUSTED_BASIC,    /* share the basic channel (SELECT before each operation) */
+} iotsafe_channel_exhausted;
+
 typedef struct iotsafe_config {
     const uint8_t *aid;      /* NULL: IOTSAFE_AID_GSMA */
     size_t aid_len;
@@ -37,6 +44,8 @@ typedef struct iotsafe_config {
     uint8_t sign_session;    /* P2 used for signature sessions; 0 means default (1) */
     size_t read_chunk;       /* READ FILE step in bytes, 1..256; 0 means 256 */
     int trace;               /* 1: APDU trace to stderr; also enabled by env IOTSAFE_TRACE=1 */
+    iotsafe_channel_exhausted on_exhausted;
+    unsigned long timeout_ms; /* deadline of every command and reader wait; 0: per class */
 } iotsafe_config;
 
 /* Zero-initialised config = all defaults. */

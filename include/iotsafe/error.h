@@ -29,6 +29,7 @@ typedef enum iotsafe_rc {
     IOTSAFE_E_USAGE,         /* object exists but may not be used this way (6985 / attrs) */
     IOTSAFE_E_SIG_MISMATCH,  /* VERIFY answered 6D01 */
     IOTSAFE_E_UNSUPPORTED,   /* feature not offered by this card / transport */
+    IOTSAFE_E_TIMEOUT,       /* no answer (or no turn at the reader) before the deadline */
 } iotsafe_rc;
 
 /*

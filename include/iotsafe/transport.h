@@ -59,6 +59,12 @@ typedef struct iotsafe_transport_ops {
 struct iotsafe_transport {
     const iotsafe_transport_ops *ops;
     void *impl;
+    /*
+     * Deadline of the next call (transmit, begin, reconnect) in ms, set by the
+     * card layer; 0: none. On expiry the call returns IOTSAFE_E_TIMEOUT and
+     * the connection is dropped (the next call reconnects).
+     */
+    unsigned long timeout_ms;
 };
 
 /*

@@ -200,9 +200,32 @@ START_TEST(sessions)
 }
 END_TEST
 
+START_TEST(channels_sim_default)
+{
+    /* like a SIM: the basic channel and three logical ones */
+    sim_applet *a = t_new(t_card_conf(), NULL);
+    uint8_t out[8];
+    size_t n;
+    for (int ch = 1; ch <= 3; ch++) {
+        ck_assert_uint_eq(t_send(a, "00 70 00 00 01", out, &n), 0x9000);
+        ck_assert_uint_eq(out[0], ch);
+    }
+    ck_assert_uint_eq(sim_applet_open_channels(a), 0xEu);
+    t_sw(a, "00 70 00 00 01", 0x6A81); /* no channel left */
+    t_sw(a, "00 70 00 04 00", 0x6A86); /* beyond the card's channels */
+    t_sw(a, "40 A4 04 00 07 A0 00 00 05 59 00 10", 0x6881); /* no implicit open past them */
+    t_sw(a, "00 70 80 02 00", 0x9000);
+    ck_assert_uint_eq(t_send(a, "00 70 00 00 01", out, &n), 0x9000);
+    ck_assert_uint_eq(out[0], 2);
+    sim_applet_power(a, SIM_RESET);
+    ck_assert_uint_eq(sim_applet_open_channels(a), 0u);
+    sim_applet_free(a);
+}
+END_TEST
+
 START_TEST(channels_and_power)
 {
-    sim_applet *a = t_new(t_card_conf(), NULL);
+    sim_applet *a = t_new(t_card_conf(), "channels=19", NULL);
     uint8_t out[8];
     size_t n;
     for (int ch = 1; ch < 20; ch++) {
@@ -413,6 +436,7 @@ static Suite *suite(void)
     tcase_add_test(tc, attribute_enforcement);
     tcase_add_test(tc, sessions);
     tcase_add_test(tc, channels_and_power);
+    tcase_add_test(tc, channels_sim_default);
     tcase_add_test(tc, keygen_and_sign_verify_with_openssl);
     tcase_add_test(tc, mode02_resume);
     tcase_add_test(tc, prf_psk_modes);

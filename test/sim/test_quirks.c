@@ -213,7 +213,7 @@ START_TEST(implicit_channel)
     t_sw(a, "82 CB 00 00 00", 0x9000);
     sim_applet_free(a);
     t_cleanup();
-    a = t_new(t_card_conf(), NULL);
+    a = t_new(t_card_conf(), "channels=19", NULL);
     t_sw(a, "01 A4 04 00 07 A0 00 00 05 59 00 10", 0x9000); /* WOLF style */
     t_sw(a, "81 CB 00 00 00", 0x9000);
     /* further-class CLA for channels 4-19 */

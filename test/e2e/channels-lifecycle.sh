@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Logical channels on a SIM-sized card (basic + 3): programs that exit with a
+# card key loaded (no provider teardown), forked children, the openssl CLI and
+# processes killed with SIGKILL must not cost the card a channel for good;
+# when live processes hold them all, `channel-exhausted` decides (fail naming
+# the card's 6A81, or share the basic channel). The census comes from the
+# simulator's log ("channels open: ..."), i.e. from the card itself.
+. "$SOURCE_ROOT/test/e2e/harness.sh"
+. "$SOURCE_ROOT/test/e2e/tls-common.sh"
+
+card_up
+
+census() {
+    grep -a 'iotsafe-sim: channels open:' "$WORK/sim.log" | tail -n 1 |
+        sed -e 's/.*channels open: //' -e 's/ (.*//'
+}
+power_events() {
+    count_lines "$WORK/sim.log" 'channels open: none \((power|reset|disconnected)'
+}
+
+# A process that keeps the card in use (pcscd powers an idle card down, which
+# would close leaked channels and hide them) and holds channel 1.
+coproc HOLD { exec "$KEY_HOLDER" "$CARD_KEY_URI" hold 2>>"$WORK/hold.err"; }
+track_pid "$HOLD_PID"
+IFS= read -r -t 30 l1 <&"${HOLD[0]}"
+IFS= read -r -t 30 l2 <&"${HOLD[0]}"
+is "a long-running process holds the key" "$l1 $l2" "signed holding"
+base=$(census)
+is "census: the holder's channel" "$base" "1"
+powered=$(power_events)
+# Until the last part, running out of channels is an error: no silent fallback
+# to the basic channel can hide a leak.
+export IOTSAFE_CHANNEL_EXHAUSTED=fail
+
+# ---- exits without provider teardown
+for i in 1 2 3 4 5; do
+    ok "exit() with the key loaded, no OpenSSL cleanup ($i)" "$KEY_HOLDER" "$CARD_KEY_URI" exit
+done
+is "census after 5 such exits" "$(census)" "$base"
+
+ok "a forked child signs and exits; the parent still signs on its channel" \
+    "$KEY_HOLDER" "$CARD_KEY_URI" fork
+is "fork: both signed" "$LAST_OUT" "signed
+child signed, parent signed"
+is "census after fork + exits" "$(census)" "$base"
+
+for i in 1 2 3; do
+    ok "openssl pkey -pubout ($i)" openssl pkey -in "$CARD_KEY_URI" -pubout -out "$WORK/pub.pem"
+    ok "openssl pkeyutl -sign ($i)" sh -c "printf '%32s' x | openssl pkeyutl -sign -inkey '$CARD_KEY_URI' -out '$WORK/sig.bin'"
+done
+keyfile=$WORK/card-key.pem
+ok "key-reference file" "$TOOL" keyfile --label DEVKEY --out "$keyfile"
+for i in 1 2 3; do
+    ok "openssl s_client-style load of the key-reference PEM ($i)" \
+        openssl pkey -in "$keyfile" -pubout -out "$WORK/pub2.pem"
+done
+issue_cert server localhost server
+port=$(free_port)
+spawn "$WORK/server.out" "$WORK/server.log" \
+    openssl s_server -accept "127.0.0.1:$port" -rev \
+    -cert "$WORK/server.pem" -key "$WORK/server.key" \
+    -Verify 1 -verify_return_error -CAfile "$CA_CERT"
+wait_port "$port" || _h_bail "s_server did not start"
+for i in 1 2 3; do
+    ok "openssl s_client with the card key for client authentication ($i)" \
+        openssl s_client -connect "127.0.0.1:$port" -verify_return_error -CAfile "$CA_CERT" \
+        -cert "$DEVCERT" -key "$CARD_KEY_URI"
+done
+stop_spawned "$SPAWNED_PID"
+is "census after the openssl commands (pkey, pkeyutl, s_client)" "$(census)" "$base"
+
+# ---- SIGKILL: no handler runs; the next process that finds the card full recovers
+for i in 1 2 3 4 5 6; do
+    "$KEY_HOLDER" "$CARD_KEY_URI" kill >"$WORK/kill.out" 2>&1
+    is "killed process $i signed, then died by SIGKILL" "$?:$(cat "$WORK/kill.out")" "137:signed"
+done
+like "census after 6 killed processes: at most the 2 free channels are left to the dead" \
+    "$(census)" '^1( [23]){0,2}$'
+ok "a new process still gets a channel and signs" "$KEY_HOLDER" "$CARD_KEY_URI" exit
+ok "and the one after it" "$KEY_HOLDER" "$CARD_KEY_URI" fork
+like "channels of killed processes were closed by their successors" \
+    "$(grep -a -c 'channels open: 1 (command)' "$WORK/sim.log")" '^[1-9][0-9]*$'
+
+# A dead owner whose pid came back as another process (pid reuse): the start
+# time in the record tells them apart. Forge a record for channel 2 naming the
+# holder's pid with another start time, fill the card, and check the next
+# process reclaims channel 2 when the card answers 6A81.
+"$KEY_HOLDER" "$CARD_KEY_URI" kill >/dev/null 2>&1
+"$KEY_HOLDER" "$CARD_KEY_URI" kill >/dev/null 2>&1
+like "the card is full again (two dead owners)" "$(census)" '^1 2 3$'
+rec=$(grep -l "^1 $HOLD_PID " /run/iotsafe-provider/channels-* "${TMPDIR:-/tmp}"/iotsafe-provider/channels-* 2>/dev/null | head -n 1)
+if [ -n "$rec" ]; then
+    grep -v '^[23] ' "$rec" >"$WORK/rec.new"
+    echo "2 $HOLD_PID 1" >>"$WORK/rec.new"
+    echo "3 $HOLD_PID 1" >>"$WORK/rec.new"
+    cat "$WORK/rec.new" >"$rec"
+    ok "records naming a live pid with another start time are reclaimed" \
+        "$KEY_HOLDER" "$CARD_KEY_URI" exit
+else
+    _h_report 0 "the channel record of this card exists"
+fi
+
+# ---- every channel held by a live process: channel-exhausted decides
+unset IOTSAFE_CHANNEL_EXHAUSTED
+coproc H2 { exec "$KEY_HOLDER" "$CARD_KEY_URI" hold 2>>"$WORK/hold.err"; }
+track_pid "$H2_PID"
+IFS= read -r -t 30 _ <&"${H2[0]}"
+IFS= read -r -t 30 _ <&"${H2[0]}"
+coproc H3 { exec "$KEY_HOLDER" "$CARD_KEY_URI" hold 2>>"$WORK/hold.err"; }
+track_pid "$H3_PID"
+IFS= read -r -t 30 _ <&"${H3[0]}"
+IFS= read -r -t 30 _ <&"${H3[0]}"
+is "three live processes hold the three channels" "$(census)" "1 2 3"
+
+fails 'MANAGE CHANNEL \(open\) on the card in reader .Virtual PCD 00 00.: card answered 6A81 \(function not supported\): no free logical channel \(channel-exhausted=fail\)' \
+    "channel-exhausted=fail: the card's 6A81 is reported" \
+    env IOTSAFE_CHANNEL_EXHAUSTED=fail "$KEY_HOLDER" "$CARD_KEY_URI" exit
+ok "default (auto) on a PC/SC reader: the basic channel is shared" \
+    env IOTSAFE_TRACE=1 "$KEY_HOLDER" "$CARD_KEY_URI" sign 3
+like "... SELECT on the basic channel before each operation" "$LAST_OUT" '00 A4 04 00 07 A0 00 00 05 59 00 10'
+ok "channel-exhausted=basic works the same" \
+    env IOTSAFE_CHANNEL_EXHAUSTED=basic "$KEY_HOLDER" "$CARD_KEY_URI" sign 2
+eval "exec ${H2[1]}>&- ${H3[1]}>&-" # stdin closes: they exit(0) with the key loaded
+wait "$H2_PID" "$H3_PID" 2>/dev/null
+is "the two extra holders closed their channels at exit" "$(census)" "1"
+is "no power event hid anything during the test" "$(power_events)" "$powered"
+
+done_testing
