@@ -58,7 +58,7 @@ SIG_ERR="malformed card answer:.*COMPUTE SIGNATURE on private key id=01 \\(DEVKE
 fails "$SIG_ERR" "bad signature answer: dgst -sign" openssl dgst -sha256 -sign "$K" -out "$WORK/s" "$msg"
 # Signing with a v2 file never read the object list, so the card's label is
 # not in the message (the key ID is).
-SIG_ERR_V2='malformed card answer:.*COMPUTE SIGNATURE on private key id=01 in reader 'Virtual PCD 00 00': malformed card answer'
+SIG_ERR_V2="malformed card answer:.*COMPUTE SIGNATURE on private key id=01 $R: malformed card answer"
 fails "$SIG_ERR_V2" "bad signature answer: dgst -sign with the key file" \
     openssl dgst -sha256 -sign "$WORK/card-key.pem" -out "$WORK/s" "$msg"
 fails "$SIG_ERR_V2" "bad signature answer: req" \
