@@ -172,7 +172,6 @@ struct keygen_arg {
     const GEN_CTX *g;
     int reason;          /* provider reason for refusals decided here, else 0 */
     int sent;            /* GENERATE KEY PAIR went to the card: its contents may have changed */
-    int in_flight;       /* ... and no answer came back: never send it again (no retry) */
     int generated;       /* ... and the card answered with the new public key (res) */
     iotsafe_object obj;  /* the container, as listed after generation */
     iotsafe_keygen_result res;
@@ -243,11 +242,9 @@ static iotsafe_rc keygen_op(iotsafe_card *card, void *varg, iotsafe_status *st)
     ref = iotsafe_object_ref(&a->obj);
     /* The card itself may still refuse (6985), then libiotsafe's message names the container. */
     a->sent = 1;
-    a->in_flight = 1;
     rc = iotsafe_generate_key_pair(card, &ref, &a->res, st);
     if (rc != IOTSAFE_OK)
         goto out;
-    a->in_flight = 0;
     a->generated = 1;
     /* Generation may change the attributes (state): take them from the fresh list. */
     rc = iotsafe_find_object(card, IOTSAFE_OBJ_PRIVATE_KEY, &ref, &a->obj, st);
@@ -297,8 +294,8 @@ void *iotsafe_keygen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     a.g = g;
     reader = g->target.has_reader ? g->target.reader : NULL;
     iotsafe_status_clear(&st);
-    /* Provider-level retry only while GENERATE KEY PAIR is not in flight: it is never sent twice. */
-    rc = iotsafe_prov_card_run_ex(g->pctx, reader, keygen_op, &a, &a.in_flight, &st);
+    /* libiotsafe never sends GENERATE KEY PAIR twice (it is not resendable). */
+    rc = iotsafe_prov_card_run(g->pctx, reader, keygen_op, &a, &st);
     /*
      * libiotsafe dropped the cache of the handle that generated; handles
      * opened under other reader selectors (label=X vs label=X;reader=R) may

@@ -412,9 +412,8 @@ static int is_connection_failure(iotsafe_rc rc)
            rc == IOTSAFE_E_TRANSPORT;
 }
 
-iotsafe_rc iotsafe_prov_card_run_ex(IOTSAFE_PROV_CTX *ctx, const char *reader,
-                                    iotsafe_prov_card_op *op, void *arg, const int *no_retry,
-                                    iotsafe_status *st)
+iotsafe_rc iotsafe_prov_card_run(IOTSAFE_PROV_CTX *ctx, const char *reader,
+                                 iotsafe_prov_card_op *op, void *arg, iotsafe_status *st)
 {
     /* every entry point checks first; this is the last line of defence */
     if (ctx->bad_config[0] != '\0')
@@ -423,17 +422,10 @@ iotsafe_rc iotsafe_prov_card_run_ex(IOTSAFE_PROV_CTX *ctx, const char *reader,
                                   ctx->bad_config);
     iotsafe_card *card = NULL;
     iotsafe_rc rc = card_acquire(ctx, reader, &card, st);
-    (void)no_retry; /* one retry layer only: libiotsafe's, which never re-sends such commands */
     if (rc != IOTSAFE_OK)
         return rc;
     rc = op(card, arg, st);
     /* a dead handle is retired: the next operation opens a fresh one */
     card_release(ctx, card, rc != IOTSAFE_OK && is_connection_failure(rc));
     return rc;
-}
-
-iotsafe_rc iotsafe_prov_card_run(IOTSAFE_PROV_CTX *ctx, const char *reader,
-                                 iotsafe_prov_card_op *op, void *arg, iotsafe_status *st)
-{
-    return iotsafe_prov_card_run_ex(ctx, reader, op, arg, NULL, st);
 }

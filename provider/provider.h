@@ -102,10 +102,6 @@ typedef iotsafe_rc iotsafe_prov_card_op(iotsafe_card *card, void *arg, iotsafe_s
 iotsafe_rc iotsafe_prov_card_run(IOTSAFE_PROV_CTX *ctx, const char *reader,
                                  iotsafe_prov_card_op *op, void *arg, iotsafe_status *st);
 
-/* Same; no_retry is kept for callers that track commands in flight (never retried now). */
-iotsafe_rc iotsafe_prov_card_run_ex(IOTSAFE_PROV_CTX *ctx, const char *reader,
-                                    iotsafe_prov_card_op *op, void *arg, const int *no_retry,
-                                    iotsafe_status *st);
 
 /*
  * Drop the cached object list and public keys of every open handle: after
