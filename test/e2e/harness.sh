@@ -50,6 +50,12 @@
 #   done_testing               print the plan `1..N`; exit 1 if a check failed.
 # After ok/fails, LAST_RC holds CMD's exit code and LAST_OUT its combined
 # output, e.g. `is "exit code" "$LAST_RC" 4`.
+#
+# OpenSSL line under test (test/e2e/openssl-line.sh, sourced here):
+#   line_program PROG...       print which OpenSSL each program loads; skip the
+#                              script when one is not on the line under test.
+#   line_expect KEY [ARG]      OpenSSL's own wording/behaviour on that line.
+#   line_at_least X.Y          the line under test is X.Y or newer.
 
 set -u
 
@@ -507,3 +513,7 @@ done_testing() {
     fi
     exit 0
 }
+
+# ---------------------------------------------------------------- OpenSSL line
+
+. "$SOURCE_ROOT/test/e2e/openssl-line.sh"
