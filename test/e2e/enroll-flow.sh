@@ -11,6 +11,7 @@
 #   card absent. Container: GENKEY (sign + keygen) of the standard test card.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program openssl curl mosquitto mosquitto_pub mosquitto_sub "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 ossl() {
     OPENSSL_CONF=/dev/null openssl "$@"
@@ -77,7 +78,7 @@ ok "the CA database records the issue" grep -q "CN=$CN" ca/index.txt
 issue_cert server 127.0.0.1 server
 port=$(free_port)
 spawn srv.out srv.err openssl s_server -accept "127.0.0.1:$port" -www \
-    -cert server.pem -key server.key -Verify 1 -verify_return_error -CAfile "$CA_CERT"
+    -cert server.pem -key server.key -verify_return_error -Verify 1 -CAfile "$CA_CERT"
 srv=$SPAWNED_PID
 wait_port "$port" || { sed 's/^/# /' srv.err; echo "Bail out! s_server did not start"; exit 1; }
 https() {
@@ -158,7 +159,7 @@ fails 'no card' "card absent: no key generation" gen -pkeyopt "iotsafe-uri:$CONT
 # The key file's real reason reaches the openssl CLI (see doc/provider.md, "Errors").
 fails "no card in (any )?reader" "card absent: no CSR, and req says why" \
     openssl req -new -key device-key.pem -subj "/CN=$CN" -out x.csr
-like "req still names the file it could not read" "$LAST_OUT" 'Could not read private key from device-key.pem'
+like "req still names the file it could not read" "$LAST_OUT" "$(line_expect could-not-read-key) from device-key.pem"
 # curl 7.88 prints only its own message, never OpenSSL's error queue.
 curl_check fails 'curl: \(58\) unable to set private key file' "card absent: no TLS" \
     https --cert device2.pem --key device-key.pem

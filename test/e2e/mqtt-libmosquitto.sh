@@ -8,6 +8,7 @@
 
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program openssl mosquitto mosquitto_sub "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so" "iotsafe-tool=$TOOL" "mqtt_publish=${MQTT_PUBLISH:-$BUILD_ROOT/test/e2e/mqtt_publish}"
 
 MQTT_PUBLISH=${MQTT_PUBLISH:-$BUILD_ROOT/test/e2e/mqtt_publish}
 [ -x "$MQTT_PUBLISH" ] || {

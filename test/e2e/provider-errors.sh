@@ -3,6 +3,7 @@
 # Negative cases of the provider: each must fail (non-zero exit) with a clear
 # message naming the object, the reader or the card's answer.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 KEYFILE_CHECK=$BUILD_ROOT/test/provider/keyfile_check
 card_up
@@ -77,7 +78,7 @@ fails "no private key matching iotsafe:label=NO on the card" "missing key: opens
     openssl pkey -in "$WORK/no-key.pem" -pubout
 fails "no private key matching iotsafe:label=NO on the card" "missing key: openssl req says why" \
     openssl req -new -key "$WORK/no-key.pem" -subj /CN=x -out "$WORK/x.csr"
-like "req names the file" "$LAST_OUT" "Could not read private key from $WORK/no-key.pem"
+like "req names the file" "$LAST_OUT" "$(line_expect could-not-read-key) from $WORK/no-key.pem"
 fails "no private key matching iotsafe:label=NO on the card" "missing key: s_client -key says why" \
     openssl s_client -connect 127.0.0.1:1 -cert "$SOURCE_ROOT/test/data/devcert.pem" -key "$WORK/no-key.pem"
 printf -- '-----BEGIN IOTSAFE KEY REFERENCE-----\n%s\n-----END IOTSAFE KEY REFERENCE-----\n' \
@@ -93,7 +94,7 @@ fails 'ossl_store_handle_load_result:unsupported' "DER key reference naming a mi
     openssl pkey -inform DER -in "$WORK/no-key.der" -pubout
 ok "other PEM keys still load with the provider active" \
     openssl pkey -in "$SOURCE_ROOT/test/data/ca.key" -pubout -out /dev/null
-fails 'X509_check_private_key:key values mismatch' "key file vs a certificate of another key" \
+fails "$(line_expect check-private-key):key values mismatch" "key file vs a certificate of another key" \
     sh -c "openssl pkey -in 'iotsafe:label=GENKEY' -out '$WORK/gen-key.pem' && '$KEYFILE_CHECK' '$WORK/gen-key.pem' '$SOURCE_ROOT/test/data/devcert.pem'"
 is "exit code 3 (mismatch)" "$LAST_RC" 3
 ok "the matching certificate is accepted" "$KEYFILE_CHECK" "$WORK/card-key.pem" "$SOURCE_ROOT/test/data/devcert.pem"

@@ -3,6 +3,7 @@
 # Key-reference files: written by the encoder, read back by the decoders, and
 # used by programs that only take a key file.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so" "iotsafe-tool=$TOOL"
 
 ossl() {
     OPENSSL_CONF=/dev/null openssl "$@"

@@ -6,6 +6,7 @@
 # for pkey -pubout, dgst -sign, storeutl and key files; nothing crashes and
 # the card works again once it answers properly.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 KEYFILE_CHECK=$BUILD_ROOT/test/provider/keyfile_check
 K='iotsafe:label=DEVKEY'

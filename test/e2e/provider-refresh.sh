@@ -7,6 +7,7 @@
 # object list and one public key read per load; nothing more per signature.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/card-session.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so" "iotsafe-tool=$TOOL" "card_session=$CARD_SESSION"
 
 card_up
 GEN='iotsafe:label=GENKEY;type=private'

@@ -9,7 +9,7 @@
 # provider's DRBG stays in charge and the card is not touched; named but off,
 # every request fails with the provider's message, on every OpenSSL line.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
-line_program openssl
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 card_up
 cd "$WORK" || exit 1
