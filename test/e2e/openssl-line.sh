@@ -39,6 +39,9 @@
 #     seed-source-fallback  "yes" when a [random] seed = NAME that cannot be
 #                           fetched falls back to OpenSSL's own seed source
 #                           (3.x), "no" when it is an error (4.0+)
+#     load-pubkey-retries   "yes" when the apps' load_pubkey() retries a failed
+#                           public-key load as a private key and shows only the
+#                           retry's error (3.5+), else "no"
 #     drbg-seed-bytes       bytes a CTR-DRBG-256 asks its seed source for
 #                           (plain number)
 #   line_at_least X.Y     status 0 when the line under test is X.Y or newer.
@@ -184,6 +187,9 @@ line_expect() {
         ;;
     seed-source-fallback)
         if line_at_least 4.0; then echo no; else echo yes; fi
+        ;;
+    load-pubkey-retries)
+        if line_at_least 3.5; then echo yes; else echo no; fi
         ;;
     drbg-seed-bytes)
         echo 48

@@ -22,8 +22,18 @@ fails 'no private key matching iotsafe:label=DEVCERT' "a certificate is not a ke
     openssl pkey -in 'iotsafe:label=DEVCERT' -pubout
 fails 'no certificate matching iotsafe:label=DEVKEY' "a key is not a certificate" \
     openssl x509 -in 'iotsafe:label=DEVKEY' -noout
-fails 'READ PUBLIC KEY on public key id=05.*6985' "empty PEER slot: the card's status word" \
-    openssl pkey -pubin -in 'iotsafe:label=PEER' -pubout
+if [ "$(line_expect load-pubkey-retries)" = yes ]; then
+    # The apps' load_pubkey() quietly tries a public key, then a private key:
+    # the user sees the second attempt's reason.
+    fails 'no private key matching iotsafe:label=PEER on the card' \
+        "empty PEER slot: pkey -pubin shows the reason of OpenSSL $IOTSAFE_OPENSSL_LINE's private-key retry" \
+        openssl pkey -pubin -in 'iotsafe:label=PEER' -pubout
+    fails 'READ PUBLIC KEY on public key id=05.*6985' "empty PEER slot: storeutl shows the card's status word" \
+        openssl storeutl 'iotsafe:label=PEER'
+else
+    fails 'READ PUBLIC KEY on public key id=05.*6985' "empty PEER slot: the card's status word" \
+        openssl pkey -pubin -in 'iotsafe:label=PEER' -pubout
+fi
 fails "no reader matches 'No Such Reader'" "reader missing" \
     openssl pkey -in 'iotsafe:label=DEVKEY;reader=No%20Such%20Reader' -pubout
 
