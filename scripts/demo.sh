@@ -245,7 +245,7 @@ wait_port "$HTTPS_PORT" || die "the HTTPS server did not start"
 say "openssl s_server -www on https://127.0.0.1:$HTTPS_PORT/ (client certificate required)"
 
 step "curl authenticates with the card key"
-say "curl $(curl --version | head -n 1 | cut -d' ' -f2) takes the key file; curl >= 8.12 also takes --key-type PROV --key '$KEY_URI'"
+say "curl $(curl --version | head -n 1 | cut -d' ' -f2) takes the key file; curl >= 8.12 also takes --engine iotsafe --key-type PROV --key '$KEY_URI'"
 show_cmd curl --cacert ca/ca.pem --cert client.pem --key client-key.pem "https://127.0.0.1:$HTTPS_PORT/"
 IOTSAFE_TRACE=1 curl -sS --max-time 20 --cacert ca/ca.pem --cert client.pem --key client-key.pem \
     "https://127.0.0.1:$HTTPS_PORT/" >page.html 2>curl.trace || {
