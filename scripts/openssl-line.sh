@@ -133,6 +133,11 @@ ossl_sort_versions() { # stdin: "version<TAB>rest", newest first (dpkg ordering)
 # Download one source package version (all its files, sha256-checked) and unpack
 # it without Debian's patches. Prints the unpacked directory; fails on any missing file.
 ossl_fetch_source() { # suite package version location
+  mkdir -p "$(ossl_cache_dir)/src" || return 1
+  # Lines building in parallel share the unpacked sources: one fetcher at a time.
+  ( flock 8 || exit 1; ossl_fetch_source_locked "$@" ) 8>"$(ossl_cache_dir)/src/.lock"
+}
+ossl_fetch_source_locked() {
   local suite=$1 pkg=$2 ver=$3 loc=$4 dir files sum size name
   dir=$(ossl_cache_dir)/src/${pkg}_$ver
   if [ -f "$dir/.unpacked" ]; then echo "$dir/src"; return 0; fi
@@ -264,9 +269,15 @@ ossl_line_ensure() { # 3.5|4.0
   esac
   mkdir -p "$(ossl_cache_dir)" || return 1
   OSSL_PREFIX= CURL_PREFIX= MOSQ_PREFIX=
-  ossl_newest "$suite" openssl "$want" ossl_build_openssl_cb || return 1
-  ossl_newest trixie curl "" ossl_build_curl_cb || return 1
-  ossl_newest trixie mosquitto "" ossl_build_mosquitto_cb || return 1
+  # One builder per line at a time (parallel runs share its prefixes).
+  (
+    flock 9 || exit 1
+    ossl_newest "$suite" openssl "$want" ossl_build_openssl_cb || exit 1
+    ossl_newest trixie curl "" ossl_build_curl_cb || exit 1
+    ossl_newest trixie mosquitto "" ossl_build_mosquitto_cb || exit 1
+    printf '%s\n' "$OSSL_PREFIX" "$CURL_PREFIX" "$MOSQ_PREFIX" >"$(ossl_cache_dir)/.line-$1"
+  ) 9>"$(ossl_cache_dir)/.lock-$1" || return 1
+  { read -r OSSL_PREFIX; read -r CURL_PREFIX; read -r MOSQ_PREFIX; } <"$(ossl_cache_dir)/.line-$1"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

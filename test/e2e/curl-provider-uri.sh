@@ -56,7 +56,8 @@ ok "the key by id, with a reader selector from the environment" \
 like "server saw the card's certificate (by id)" "$LAST_OUT" "Subject: ?CN ?= ?$DEVICE_CN"
 
 # ---- refusals
-fails "No private key found in the openssl store: .*no private key matching iotsafe:label=NOSUCHKEY on the card" \
+# curl shows the reason code's text of the first queued error (not its detail).
+fails "No private key found in the openssl store: error:[0-9A-F]+:iotsafe::object not found on card" \
     "a URI naming no key on the card: curl shows the provider's reason" \
     https --engine iotsafe --key-type PROV --key 'iotsafe:label=NOSUCHKEY;type=private'
 is "curl exit code 58 (local certificate problem)" "$LAST_RC" 58
