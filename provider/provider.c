@@ -16,6 +16,7 @@
 #include <openssl/params.h>
 
 #include "cardops.h"
+#include "compat.h"
 #include "provider.h"
 
 #ifndef IOTSAFE_PROV_VERSION
@@ -32,6 +33,15 @@ static const OSSL_ALGORITHM keymgmt_algs[] = {
 
 static const OSSL_ALGORITHM signature_algs[] = {
     {"ECDSA", IOTSAFE_PROV_PROPS, iotsafe_ecdsa_signature_functions, "ECDSA computed by the card"},
+#ifdef IOTSAFE_HAVE_SIGN_MESSAGE
+    /* The default provider's names for the same algorithms (message signing, 3.4+). */
+    {"ECDSA-SHA2-256:ECDSA-SHA256:ecdsa-with-SHA256:1.2.840.10045.4.3.2", IOTSAFE_PROV_PROPS,
+     iotsafe_ecdsa_sha256_signature_functions, "ECDSA with SHA-256, signed by the card"},
+    {"ECDSA-SHA2-384:ECDSA-SHA384:ecdsa-with-SHA384:1.2.840.10045.4.3.3", IOTSAFE_PROV_PROPS,
+     iotsafe_ecdsa_sha384_signature_functions, "ECDSA with SHA-384, signed by the card"},
+    {"ECDSA-SHA2-512:ECDSA-SHA512:ecdsa-with-SHA512:1.2.840.10045.4.3.4", IOTSAFE_PROV_PROPS,
+     iotsafe_ecdsa_sha512_signature_functions, "ECDSA with SHA-512, signed by the card"},
+#endif
     {NULL, NULL, NULL, NULL},
 };
 
