@@ -6,8 +6,9 @@
 # EVP_PKEY_sign_message_init and one EVP_PKEY_sign, or with _update + _final.
 # The host hashes, the card signs (traced), the default provider verifies.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
-line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so" "sign_message=$SIGN_MESSAGE"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 line_at_least 3.4 || skip_all "message signing (EVP_PKEY_sign_message_init) is OpenSSL 3.4+; this is $IOTSAFE_OPENSSL_LINE"
+line_program "sign_message=$SIGN_MESSAGE"
 
 card_up
 cd "$WORK" || exit 1
