@@ -211,6 +211,7 @@ ossl_build_openssl_cb() { # upstream-version srcdir
   ossl_logged "$2/../build-openssl.log" ossl_make_openssl "$p" "$2" || return 1
   rm -f "$p"/lib/*.a
   touch "$p/.complete"; OSSL_PREFIX=$p
+  rm -rf "${2%/src}" # the installed prefix is what is reused (a source tree is ~250 MB)
 }
 
 # --- curl (static libcurl, minimal features, linked to one OpenSSL by rpath) --
@@ -235,6 +236,7 @@ ossl_build_curl_cb() { # upstream-version srcdir
   rm -rf "$p"
   ossl_logged "$2/../build-${OSSL_PREFIX##*/}.log" ossl_make_curl "$p" "$2" "$2/../build-${OSSL_PREFIX##*/}" || return 1
   touch "$p/.complete"; CURL_PREFIX=$p
+  rm -rf "$2/../build-${OSSL_PREFIX##*/}" # the source stays for the other line
 }
 
 # --- mosquitto (broker, clients, libmosquitto; no cJSON, docs, websockets) -----
@@ -256,6 +258,7 @@ ossl_build_mosquitto_cb() { # upstream-version srcdir
   rm -rf "$p"
   ossl_logged "$2/../build-${OSSL_PREFIX##*/}.log" ossl_make_mosquitto "$p" "$2" "$2/../build-${OSSL_PREFIX##*/}" || return 1
   touch "$p/.complete"; MOSQ_PREFIX=$p
+  rm -rf "$2/../build-${OSSL_PREFIX##*/}"
 }
 
 # Build (or reuse) OpenSSL, curl and mosquitto for a line; sets OSSL_PREFIX,
