@@ -2,8 +2,8 @@
 /*
  * Entry point of iotsafe.so: provider init/teardown, parameters, and the
  * algorithm tables. Only operations done with card keys are registered:
- * no digests or ciphers, an RNG only when the config asks for it (rand = 1;
- * "CARD-RNG" shadows no default algorithm), and no
+ * no digests or ciphers, the card RNG ("CARD-RNG" shadows no default
+ * algorithm; it gives bytes only with rand = 1, see rand.c), and no
  * get_capabilities (an unanswered TLS-GROUP query must not fail SSL_CTX_new).
  * Loading touches no card; handles open on first use (provctx.c).
  */
@@ -16,6 +16,7 @@
 #include <openssl/params.h>
 
 #include "cardops.h"
+#include "compat.h"
 #include "provider.h"
 
 #ifndef IOTSAFE_PROV_VERSION
@@ -32,6 +33,15 @@ static const OSSL_ALGORITHM keymgmt_algs[] = {
 
 static const OSSL_ALGORITHM signature_algs[] = {
     {"ECDSA", IOTSAFE_PROV_PROPS, iotsafe_ecdsa_signature_functions, "ECDSA computed by the card"},
+#ifdef IOTSAFE_HAVE_SIGN_MESSAGE
+    /* The default provider's names for the same algorithms (message signing, 3.4+). */
+    {"ECDSA-SHA2-256:ECDSA-SHA256:ecdsa-with-SHA256:1.2.840.10045.4.3.2", IOTSAFE_PROV_PROPS,
+     iotsafe_ecdsa_sha256_signature_functions, "ECDSA with SHA-256, signed by the card"},
+    {"ECDSA-SHA2-384:ECDSA-SHA384:ecdsa-with-SHA384:1.2.840.10045.4.3.3", IOTSAFE_PROV_PROPS,
+     iotsafe_ecdsa_sha384_signature_functions, "ECDSA with SHA-384, signed by the card"},
+    {"ECDSA-SHA2-512:ECDSA-SHA512:ecdsa-with-SHA512:1.2.840.10045.4.3.4", IOTSAFE_PROV_PROPS,
+     iotsafe_ecdsa_sha512_signature_functions, "ECDSA with SHA-512, signed by the card"},
+#endif
     {NULL, NULL, NULL, NULL},
 };
 
@@ -76,7 +86,7 @@ static const OSSL_ALGORITHM keyexch_algs[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-/* Offered only with rand = 1 (see rand.c for how openssl.cnf selects it). */
+/* Always offered; refuses requests unless rand = 1 (see rand.c for why). */
 static const OSSL_ALGORITHM rand_algs[] = {
     {IOTSAFE_RAND_NAME, IOTSAFE_PROV_PROPS, iotsafe_card_rand_functions,
      "random bytes from the card's GET RANDOM"},
@@ -91,7 +101,7 @@ static OSSL_FUNC_provider_get_reason_strings_fn prov_get_reason_strings;
 
 static const OSSL_ALGORITHM *prov_query_operation(void *provctx, int operation_id, int *no_cache)
 {
-    const IOTSAFE_PROV_CTX *ctx = provctx;
+    (void)provctx;
     *no_cache = 0;
     switch (operation_id) {
     case OSSL_OP_KEYMGMT:
@@ -107,7 +117,7 @@ static const OSSL_ALGORITHM *prov_query_operation(void *provctx, int operation_i
     case OSSL_OP_KEYEXCH:
         return keyexch_algs;
     case OSSL_OP_RAND:
-        return ctx->cfg.rand ? rand_algs : NULL;
+        return rand_algs;
     default:
         return NULL;
     }

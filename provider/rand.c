@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * "CARD-RNG": random bytes from the card's GET RANDOM command. Opt-in: the
- * provider registers it only when its config says rand = 1 (IOTSAFE_RAND=1),
- * and even then libcrypto uses it only where openssl.cnf's [random] section
- * names it, either as the DRBG (random = CARD-RNG: every request goes to the
- * card) or, recommended, as the seed source of the default provider's DRBG
- * (seed = CARD-RNG: get_seed below). Its name clashes with no default
- * algorithm, so registering it shadows nothing.
+ * "CARD-RNG": random bytes from the card's GET RANDOM command. Opt-in twice:
+ * libcrypto uses it only where openssl.cnf's [random] section names it, either
+ * as the DRBG (random = CARD-RNG: every request goes to the card) or,
+ * recommended, as the seed source of the default provider's DRBG
+ * (seed = CARD-RNG: get_seed below), and it gives bytes only when the
+ * provider's config says rand = 1 (IOTSAFE_RAND=1). Its name clashes with no
+ * default algorithm, so registering it shadows nothing.
+ *
+ * It is registered even with rand = 0 and then refuses every request with a
+ * message naming the setting: a [random] section that names it must not be
+ * silently ignored. OpenSSL 4.0 fails without a fallback when a configured
+ * seed source cannot be fetched, 3.x silently seeded from the OS instead;
+ * refusing here gives the same, explained, result on every line.
  *
  * The card is its own entropy source: a parent, personalisation string or
  * additional input cannot be mixed into it and is ignored.
@@ -30,6 +36,7 @@
 typedef struct rand_ctx {
     IOTSAFE_PROV_CTX *pctx;
     int state; /* EVP_RAND_STATE_* */
+    int enabled; /* the provider's rand setting when this context was made */
     pthread_mutex_t *lock; /* set by enable_locking (libcrypto asks for parents/shared DRBGs) */
 } RAND_CTX;
 
@@ -61,6 +68,7 @@ static void *rng_newctx(void *provctx, void *parent, const OSSL_DISPATCH *parent
         return NULL;
     }
     r->pctx = provctx;
+    r->enabled = r->pctx->cfg.rand;
     r->state = EVP_RAND_STATE_UNINITIALISED;
     return r;
 }
@@ -125,6 +133,14 @@ static int card_random(RAND_CTX *r, unsigned char *out, size_t len)
 {
     struct random_arg a = {out, len};
     iotsafe_status st;
+    if (!r->enabled) {
+        IPROV_ERR(r->pctx, IOTSAFE_R_BAD_CONFIG,
+                  "the card RNG is off (rand = 0): set rand = 1 in the provider's section "
+                  "(or IOTSAFE_RAND=1), or stop naming " IOTSAFE_RAND_NAME " in [random]");
+        OPENSSL_cleanse(out, len);
+        r->state = EVP_RAND_STATE_ERROR;
+        return 0;
+    }
     iotsafe_status_clear(&st);
     if (iotsafe_prov_card_run(r->pctx, NULL, random_op, &a, &st) != IOTSAFE_OK) {
         IPROV_ERR_ST(r->pctx, &st);
@@ -165,7 +181,13 @@ static int rng_reseed(void *vctx, int prediction_resistance, const unsigned char
     return 1;
 }
 
-/* Seed for a child DRBG (the default provider's primary when [random] seed = CARD-RNG). */
+/*
+ * Seed for a child DRBG (the default provider's primary when [random] seed =
+ * CARD-RNG). "entropy" is how many bits of entropy the buffer must hold, not a
+ * strength: 3.2+ DRBGs ask for entropy and nonce in one call (384 bits in
+ * 48 bytes for CTR-DRBG-256), 3.0 for the entropy alone. The card's output is
+ * full entropy, so ceil(entropy / 8) bytes (at least min_len) carry it.
+ */
 static size_t rng_get_seed(void *vctx, unsigned char **buffer, int entropy, size_t min_len,
                            size_t max_len, int prediction_resistance, const unsigned char *adin,
                            size_t adin_len)
@@ -178,10 +200,10 @@ static size_t rng_get_seed(void *vctx, unsigned char **buffer, int entropy, size
     (void)adin_len;
     if (n < min_len)
         n = min_len;
-    if (n == 0 || n > max_len || entropy < 0 || (unsigned int)entropy > CARD_RNG_STRENGTH) {
+    if (entropy < 0 || n == 0 || n > max_len || n > CARD_RNG_MAX_REQUEST) {
         IPROV_ERR(r->pctx, IOTSAFE_R_BAD_ARGUMENT,
-                  "card RNG cannot give %d bits of seed in %zu..%zu bytes", entropy, min_len,
-                  max_len);
+                  "card RNG cannot give %d bits of seed in %zu..%zu bytes (at most %u)", entropy,
+                  min_len, max_len, CARD_RNG_MAX_REQUEST);
         return 0;
     }
     if ((buf = OPENSSL_secure_malloc(n)) == NULL) {

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "compat.h"
 #include "key.h"
 #include "verify.h"
 
@@ -458,3 +459,78 @@ const OSSL_DISPATCH iotsafe_ecdsa_signature_functions[] = {
     {OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, (void (*)(void))sig_settable_ctx_params},
     {0, NULL},
 };
+
+#ifdef IOTSAFE_HAVE_SIGN_MESSAGE
+/*
+ * OpenSSL 3.4+: "ECDSA-SHA2-256" and friends. After sign_message_init the
+ * input is the message (streamed or one-shot) and the host hashes it; after
+ * sign_init it is a digest of that algorithm. Either way the card signs the
+ * digest, as above. An application fetches these from this provider
+ * ("?provider=iotsafe"): a card key cannot be exported to another one.
+ */
+static const char *ec_key_types[] = {"EC", NULL};
+
+static const char **sig_query_key_types(void)
+{
+    return ec_key_types;
+}
+
+static int sigalg_message_init(void *vctx, void *provkey, const OSSL_PARAM params[],
+                               const char *mdname)
+{
+    return sig_digest_sign_init(vctx, mdname, provkey, params);
+}
+
+static int sigalg_digest_init(void *vctx, void *provkey, const OSSL_PARAM params[],
+                              const char *mdname)
+{
+    SIG_CTX *c = vctx;
+    iotsafe_hash h;
+    if (!sig_sign_init(c, provkey, params) || !hash_from_name(c, mdname, &h, NULL) ||
+        !check_hash(c, h))
+        return 0;
+    c->hash = h;
+    return 1;
+}
+
+/* One-shot: a message after sign_message_init (digest context set), else a digest. */
+static int sigalg_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t sigsize,
+                       const unsigned char *tbs, size_t tbslen)
+{
+    SIG_CTX *c = vctx;
+    if (c->mdctx != NULL)
+        return sig_digest_sign(c, sig, siglen, sigsize, tbs, tbslen);
+    return sig_sign(c, sig, siglen, sigsize, tbs, tbslen);
+}
+
+#define IOTSAFE_ECDSA_SIGALG(bits)                                                               \
+    static int ecdsa_sha##bits##_message_init(void *vctx, void *provkey,                         \
+                                              const OSSL_PARAM params[])                         \
+    {                                                                                            \
+        return sigalg_message_init(vctx, provkey, params, "SHA2-" #bits);                        \
+    }                                                                                            \
+    static int ecdsa_sha##bits##_sign_init(void *vctx, void *provkey, const OSSL_PARAM params[]) \
+    {                                                                                            \
+        return sigalg_digest_init(vctx, provkey, params, "SHA2-" #bits);                         \
+    }                                                                                            \
+    const OSSL_DISPATCH iotsafe_ecdsa_sha##bits##_signature_functions[] = {                      \
+        {OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))sig_newctx},                                \
+        {OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))sig_freectx},                              \
+        {OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))sig_dupctx},                                \
+        {OSSL_FUNC_SIGNATURE_SIGN_INIT, (void (*)(void))ecdsa_sha##bits##_sign_init},            \
+        {OSSL_FUNC_SIGNATURE_SIGN, (void (*)(void))sigalg_sign},                                 \
+        {OSSL_FUNC_SIGNATURE_SIGN_MESSAGE_INIT, (void (*)(void))ecdsa_sha##bits##_message_init}, \
+        {OSSL_FUNC_SIGNATURE_SIGN_MESSAGE_UPDATE, (void (*)(void))sig_digest_sign_update},       \
+        {OSSL_FUNC_SIGNATURE_SIGN_MESSAGE_FINAL, (void (*)(void))sig_digest_sign_final},         \
+        {OSSL_FUNC_SIGNATURE_QUERY_KEY_TYPES, (void (*)(void))sig_query_key_types},              \
+        {OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, (void (*)(void))sig_get_ctx_params},                \
+        {OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, (void (*)(void))sig_gettable_ctx_params},      \
+        {OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, (void (*)(void))sig_set_ctx_params},                \
+        {OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, (void (*)(void))sig_settable_ctx_params},      \
+        {0, NULL},                                                                               \
+    };
+
+IOTSAFE_ECDSA_SIGALG(256)
+IOTSAFE_ECDSA_SIGALG(384)
+IOTSAFE_ECDSA_SIGALG(512)
+#endif

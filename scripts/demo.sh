@@ -223,6 +223,7 @@ extendedKeyUsage = serverAuth
 subjectAltName = IP:127.0.0.1,DNS:localhost
 EOF
 run openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
     -keyout ca/ca.key -subj "/O=IoT SAFE demo/CN=Demo CA" -days 30 -out ca/ca.pem
 run openssl ca -batch -config ca/ca.cnf -extensions device -in client.csr -out client.pem -notext
 run openssl verify -CAfile ca/ca.pem client.pem
@@ -238,13 +239,13 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout serv
 step "HTTPS server that requires a client certificate"
 HTTPS_PORT=$(free_port)
 openssl s_server -accept "127.0.0.1:$HTTPS_PORT" -www -cert server.pem -key server.key \
-    -Verify 1 -verify_return_error -CAfile ca/ca.pem </dev/null >https.log 2>&1 &
+    -verify_return_error -Verify 1 -CAfile ca/ca.pem </dev/null >https.log 2>&1 &
 track_pid $!
 wait_port "$HTTPS_PORT" || die "the HTTPS server did not start"
 say "openssl s_server -www on https://127.0.0.1:$HTTPS_PORT/ (client certificate required)"
 
 step "curl authenticates with the card key"
-say "curl $(curl --version | head -n 1 | cut -d' ' -f2) takes the key file; curl >= 8.12 also takes --key-type PROV --key '$KEY_URI'"
+say "curl $(curl --version | head -n 1 | cut -d' ' -f2) takes the key file; curl >= 8.12 also takes --engine iotsafe --key-type PROV --key '$KEY_URI'"
 show_cmd curl --cacert ca/ca.pem --cert client.pem --key client-key.pem "https://127.0.0.1:$HTTPS_PORT/"
 IOTSAFE_TRACE=1 curl -sS --max-time 20 --cacert ca/ca.pem --cert client.pem --key client-key.pem \
     "https://127.0.0.1:$HTTPS_PORT/" >page.html 2>curl.trace || {

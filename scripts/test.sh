@@ -1,14 +1,38 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine:
-#   ./scripts/test.sh            unit + end-to-end tests, then again under ASan+UBSan
-#   ./scripts/test.sh --quick    skip the sanitizer pass
-#   ./scripts/test.sh --sanitize only the sanitizer pass
-# Installs missing packages (apt-get), configures and builds with meson, runs
-# `meson test`, and ends with one line "N passed, N failed".
+#   ./scripts/test.sh                  every OpenSSL line (3.0, 3.5, 4.0): unit and
+#                                      end-to-end tests on each, plus the ASan+UBSan
+#                                      and fuzz passes on 3.0
+#   ./scripts/test.sh --openssl LINE   one line: 3.0 (the system's), 3.5 or 4.0
+#   ./scripts/test.sh --quick          plain passes only (combines with --openssl)
+#   ./scripts/test.sh --sanitize       only the sanitizer and fuzz passes (3.0)
+# Installs missing packages (apt-get); builds OpenSSL 3.5/4.x, curl and mosquitto
+# from Debian's source packages into a cache (scripts/openssl-line.sh,
+# IOTSAFE_CACHE_DIR, default /var/cache/iotsafe-provider) the first time; builds
+# the project once per line with meson, runs `meson test` with that line's
+# openssl, libraries, curl and mosquitto first, and ends with one line
+# "N passed, N failed, N skipped" over everything.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 . scripts/deps.sh
+. scripts/openssl-line.sh
+
+usage() { echo "usage: $0 [--quick|--sanitize] [--openssl 3.0|3.5|4.0]"; exit 2; }
+plain=1 sanitize=1 lines=(3.0 3.5 4.0)
+set_line() { case "$1" in 3.0 | 3.5) lines=("$1") ;; 4 | 4.x | 4.0) lines=(4.0) ;; *) usage ;; esac; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) sanitize=0 ;;
+    --sanitize) plain=0 ;;
+    --openssl) [ $# -ge 2 ] || usage; set_line "$2"; shift ;;
+    --openssl=*) set_line "${1#--openssl=}" ;;
+    *) usage ;;
+  esac
+  shift
+done
+[ $plain -eq 1 ] || lines=(3.0)
+
 iotsafe_install_deps || { echo "package installation failed"; echo "0 passed, 1 failed"; exit 1; }
 
 # End-to-end tests give each pcscd its own mount namespace: that needs root.
@@ -17,25 +41,20 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "0 passed, 1 failed"; exit 1
 fi
 
-plain=1 sanitize=1
-case "${1:-}" in
-  --quick) sanitize=0 ;;
-  --sanitize) plain=0 ;;
-  "") ;;
-  *) echo "usage: $0 [--quick|--sanitize]"; exit 2 ;;
-esac
-
 total_pass=0 total_fail=0 total_skip=0
 jobs=${IOTSAFE_TEST_JOBS:-4}
+summary=()
+t_start=$(date +%s)
 
 run_pass() { # name builddir meson-options...
-  local name=$1 dir=$2; shift 2
+  local name=$1 dir=$2 t0=$(date +%s); shift 2
   echo "=== $name: configure and build ($dir)"
   if [ ! -f "$dir/build.ninja" ]; then
-    meson setup "$dir" "$@" || { total_fail=$((total_fail + 1)); return; }
+    meson setup "$dir" "$@" || { total_fail=$((total_fail + 1)); summary+=("$name: configure failed"); return; }
   fi
-  ninja -C "$dir" || { echo "build failed"; total_fail=$((total_fail + 1)); return; }
+  ninja -C "$dir" || { echo "build failed"; total_fail=$((total_fail + 1)); summary+=("$name: build failed"); return; }
   echo "=== $name: meson test"
+  rm -f "$dir/meson-logs/testlog.json"
   meson test -C "$dir" --num-processes "$jobs" --print-errorlogs
   local counts
   counts=$(python3 - "$dir/meson-logs/testlog.json" <<'PY'
@@ -53,14 +72,62 @@ print(ok, bad, skip)
 PY
 ) || counts="0 1 0"
   set -- $counts
-  echo "=== $name: $1 passed, $2 failed, $3 skipped"
+  local line="$name: $1 passed, $2 failed, $3 skipped ($(( $(date +%s) - t0 )) s)"
+  echo "=== $line"
+  summary+=("$line")
   total_pass=$((total_pass + $1)); total_fail=$((total_fail + $2)); total_skip=$((total_skip + $3))
 }
 
-[ $plain -eq 1 ] && run_pass "tests" build
-[ $sanitize -eq 1 ] && run_pass "tests under ASan+UBSan" build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
-# libFuzzer smoke runs of every parser target (clang); tests=false: the suite above already ran
-[ $sanitize -eq 1 ] && CC=clang run_pass "fuzz targets (short runs)" build-fuzz -Dfuzz=true -Dtests=false
+# Run a pass with one OpenSSL line in the environment: its openssl, curl and
+# mosquitto first on PATH, its libraries first for the dynamic loader (3.5 keeps
+# the system's soname, so the system's programs load it too; 4.x does not).
+run_line() { # line plain|sanitize
+  local line=$1 kind=$2
+  if [ "$line" = 3.0 ]; then
+    export IOTSAFE_OPENSSL_LINE=3.0
+    if [ "$kind" = plain ]; then
+      run_pass "OpenSSL 3.0: tests" build
+    else
+      run_pass "OpenSSL 3.0: tests under ASan+UBSan" build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+      # libFuzzer smoke runs of every parser target (clang); tests=false: the suite above already ran
+      CC=clang run_pass "OpenSSL 3.0: fuzz targets (short runs)" build-fuzz -Dfuzz=true -Dtests=false
+    fi
+    return
+  fi
+  echo "=== OpenSSL $line: OpenSSL, curl and mosquitto from Debian's sources (cache $(ossl_cache_dir))"
+  if ! ossl_line_ensure "$line"; then
+    echo "=== OpenSSL $line: could not fetch or build OpenSSL, curl or mosquitto"
+    total_fail=$((total_fail + 1)); summary+=("OpenSSL $line: toolchain build failed"); return
+  fi
+  local ver; ver=$("$OSSL_PREFIX/bin/openssl" version | awk '{ print $2 }')
+  (
+    export IOTSAFE_OPENSSL_LINE=${ver%.*}
+    export PATH=$OSSL_PREFIX/bin:$CURL_PREFIX/bin:$MOSQ_PREFIX/bin:$MOSQ_PREFIX/sbin:$PATH
+    export LD_LIBRARY_PATH=$OSSL_PREFIX/lib:$MOSQ_PREFIX/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    echo "=== OpenSSL $line: $(openssl version); $(curl --version | head -n 1 | cut -d' ' -f1-2); mosquitto $(mosquitto -h 2>/dev/null | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p')"
+    # A build directory per OpenSSL version, keyed like the cache.
+    run_pass "OpenSSL $ver: tests" "build-openssl-$ver" \
+      -Dpkg_config_path="$OSSL_PREFIX/lib/pkgconfig,$MOSQ_PREFIX/lib/pkgconfig"
+    echo "$total_pass $total_fail $total_skip" >"$counts_file"
+    printf '%s\n' "${summary[@]}" >"$summary_file"
+  )
+  read -r total_pass total_fail total_skip <"$counts_file"
+  mapfile -t summary <"$summary_file"
+}
+counts_file=$(mktemp) summary_file=$(mktemp)
+trap 'rm -f "$counts_file" "$summary_file"' EXIT
 
+for line in "${lines[@]}"; do
+  [ $plain -eq 1 ] && run_line "$line" plain
+done
+if [ $sanitize -eq 1 ]; then
+  case " ${lines[*]} " in
+    *" 3.0 "*) run_line 3.0 sanitize ;;
+    *) echo "=== the ASan+UBSan and fuzz passes run on the 3.0 line (--openssl 3.0 or no --openssl)" ;;
+  esac
+fi
+
+echo "=== summary (wall time $(( $(date +%s) - t_start )) s)"
+printf '    %s\n' "${summary[@]}"
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ $total_fail -eq 0 ]

@@ -4,10 +4,12 @@
 # brainpoolP256r1 card keys (key type 23, BPKEY): sign + default-provider
 # verify, CSR, certificate, ECDH through a brainpool peer slot, key
 # generation, and TLS 1.2 on both sides (server key and client key). TLS 1.3
-# cannot use brainpool on OpenSSL 3.0 (no RFC 8734 signature schemes): the
-# expected failures are checked so the documentation stays true.
+# signs with brainpool keys from OpenSSL 3.2 on (RFC 8734 signature schemes):
+# it is checked to work there and to fail on 3.0 (line_expect brainpool-tls13),
+# so the documentation stays true on every line.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program openssl curl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 ossl() {
     OPENSSL_CONF=/dev/null openssl "$@"
@@ -34,7 +36,7 @@ ok "CSR signed by BPKEY" openssl req -new -key "$BP" -subj /CN=bp-device -out bp
 ok "the CSR verifies with the default provider" ossl req -verify -in bp.csr -noout
 ok "the CSR holds the card's brainpool key" sh -c "OPENSSL_CONF=/dev/null openssl req -in bp.csr -pubkey -noout | cmp - bp.pub"
 ok "self-signed brainpool certificate by the card" \
-    openssl req -x509 -new -key "$BP" -subj /CN=bp-self -days 2 -out bp-self.pem
+    openssl req -x509 -new -key "$BP" -subj /CN=bp-self -days 2 $(line_expect req-x509-ca-args) -out bp-self.pem
 ok "and it verifies" ossl verify -CAfile bp-self.pem bp-self.pem
 
 # ---- ECDH (the brainpool slot 09 is picked automatically)
@@ -82,8 +84,16 @@ else
 fi
 fails 'handshake failure|alert' "a client that does not offer brainpoolP256r1 cannot use the brainpool certificate (TLS 1.2)" \
     sh -c "echo Q | openssl s_client -connect 127.0.0.1:$port -CAfile '$CA_CERT' -tls1_2 -curves P-256"
-fails 'protocol version|alert' "TLS 1.3 with the brainpool server certificate fails on OpenSSL 3.0" \
-    sh -c "echo Q | openssl s_client -connect 127.0.0.1:$port -CAfile '$CA_CERT' -tls1_3"
+if [ "$(line_expect brainpool-tls13)" = yes ]; then
+    ok "TLS 1.3 with the brainpool server certificate (RFC 8734)" \
+        sh -c "echo Q | openssl s_client -connect 127.0.0.1:$port -CAfile '$CA_CERT' -verify_return_error -tls1_3"
+    like "TLS 1.3 negotiated" "$LAST_OUT" 'New, TLSv1\.3, Cipher is TLS_'
+    like "the card signed with the brainpool TLS 1.3 scheme" "$LAST_OUT" \
+        "Peer signature type: $(line_expect peer-sig-type brainpoolP256r1)"
+else
+    fails 'protocol version|alert' "TLS 1.3 with the brainpool server certificate fails on OpenSSL $IOTSAFE_OPENSSL_LINE" \
+        sh -c "echo Q | openssl s_client -connect 127.0.0.1:$port -CAfile '$CA_CERT' -tls1_3"
+fi
 stop_spawned "$srv"
 
 # ---- TLS 1.2, the card key as client certificate
@@ -92,7 +102,7 @@ issue_card_cert bpcli "$BP" bp-device client
 ok "key reference file for BPKEY" openssl pkey -in "$BP" -out bp-ref.pem
 port=$(free_port)
 spawn srv2.out srv2.err openssl s_server -accept "127.0.0.1:$port" -www \
-    -cert server.pem -key server.key -Verify 1 -verify_return_error -CAfile "$CA_CERT" \
+    -cert server.pem -key server.key -verify_return_error -Verify 1 -CAfile "$CA_CERT" \
     -curves P-256:brainpoolP256r1
 srv=$SPAWNED_PID
 wait_port "$port" || { sed 's/^/# /' srv2.err; echo "Bail out! s_server did not start"; exit 1; }
@@ -106,18 +116,27 @@ else
         curl -sS --max-time 20 --cacert "$CA_CERT" --tlsv1.2 --tls-max 1.2 --curves P-256:brainpoolP256r1 \
         --cert bpcli.pem --key bp-ref.pem "https://127.0.0.1:$port/"
     like "server saw the brainpool client certificate" "$LAST_OUT" 'Subject: ?CN ?= ?bp-device'
-    fails 'certificate required|alert' \
-        "TLS 1.3: OpenSSL 3.0 has no brainpool signature scheme, so no client certificate is sent" \
-        curl -sS --max-time 20 --cacert "$CA_CERT" --tlsv1.3 --cert bpcli.pem --key bp-ref.pem "https://127.0.0.1:$port/"
+    if [ "$(line_expect brainpool-tls13)" = yes ]; then
+        ok "curl TLS 1.3 --key bp-ref.pem: the brainpool client key signs (RFC 8734)" \
+            curl -sS --max-time 20 --cacert "$CA_CERT" --tlsv1.3 --cert bpcli.pem --key bp-ref.pem "https://127.0.0.1:$port/"
+        like "server saw the brainpool client certificate over TLS 1.3" "$LAST_OUT" 'Subject: ?CN ?= ?bp-device'
+        like "served over TLS 1.3" "$LAST_OUT" 'New, TLSv1\.3, Cipher is TLS_'
+    else
+        fails 'certificate required|alert' \
+            "TLS 1.3: OpenSSL $IOTSAFE_OPENSSL_LINE has no brainpool signature scheme, so no client certificate is sent" \
+            curl -sS --max-time 20 --cacert "$CA_CERT" --tlsv1.3 --cert bpcli.pem --key bp-ref.pem "https://127.0.0.1:$port/"
+    fi
 fi
 stop_spawned "$srv"
 
-# ---- what OpenSSL 3.0 knows of RFC 8734 (checked so doc/key-lifecycle.md stays true)
-if ossl version | grep -q '^OpenSSL 3\.0\.'; then
-    fails 'SSL_CONF_cmd' "OpenSSL 3.0 does not know ecdsa_brainpoolP256r1tls13_sha256" \
+# ---- what the line knows of RFC 8734 (checked so doc/key-lifecycle.md stays true)
+if [ "$(line_expect brainpool-tls13)" = no ]; then
+    fails 'SSL_CONF_cmd' "OpenSSL $IOTSAFE_OPENSSL_LINE does not know ecdsa_brainpoolP256r1tls13_sha256" \
         sh -c "echo Q | OPENSSL_CONF=/dev/null openssl s_client -connect 127.0.0.1:1 -sigalgs ecdsa_brainpoolP256r1tls13_sha256"
 else
-    diag "not OpenSSL 3.0: skipping the RFC 8734 check"
+    fails 'connect' "OpenSSL $IOTSAFE_OPENSSL_LINE accepts -sigalgs ecdsa_brainpoolP256r1tls13_sha256 (fails only at connect)" \
+        sh -c "echo Q | OPENSSL_CONF=/dev/null openssl s_client -connect 127.0.0.1:1 -sigalgs ecdsa_brainpoolP256r1tls13_sha256"
+    like "no SSL_CONF_cmd error" "$(printf '%s\n' "$LAST_OUT" | grep -c SSL_CONF_cmd)" '^0$'
 fi
 
 done_testing

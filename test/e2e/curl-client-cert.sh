@@ -8,6 +8,7 @@
 
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program openssl curl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so" "iotsafe-tool=$TOOL"
 san_blocks_curl && skip_all "$SAN_CURL_REASON"
 
 card_up
@@ -23,7 +24,7 @@ port=$(free_port)
 spawn "$WORK/server.out" "$WORK/server.err" \
     openssl s_server -accept "127.0.0.1:$port" -www \
     -cert "$WORK/server.pem" -key "$WORK/server.key" \
-    -Verify 1 -verify_return_error -CAfile "$CA_CERT"
+    -verify_return_error -Verify 1 -CAfile "$CA_CERT"
 server=$SPAWNED_PID
 if ! wait_port "$port"; then
     sed 's/^/# /' "$WORK/server.out" "$WORK/server.err"

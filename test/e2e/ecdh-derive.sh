@@ -8,6 +8,7 @@
 # (test/data/devkey-soft.pem: DHKEY shares DEVKEY's d). X9.63 KDF on top,
 # slot selection (auto, dh-peer-slot from env and openssl.cnf) and refusals.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 ossl() {
     OPENSSL_CONF=/dev/null openssl "$@"

@@ -11,6 +11,7 @@
 #   card absent. Container: GENKEY (sign + keygen) of the standard test card.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program openssl curl mosquitto mosquitto_pub mosquitto_sub "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 ossl() {
     OPENSSL_CONF=/dev/null openssl "$@"
@@ -77,7 +78,7 @@ ok "the CA database records the issue" grep -q "CN=$CN" ca/index.txt
 issue_cert server 127.0.0.1 server
 port=$(free_port)
 spawn srv.out srv.err openssl s_server -accept "127.0.0.1:$port" -www \
-    -cert server.pem -key server.key -Verify 1 -verify_return_error -CAfile "$CA_CERT"
+    -cert server.pem -key server.key -verify_return_error -Verify 1 -CAfile "$CA_CERT"
 srv=$SPAWNED_PID
 wait_port "$port" || { sed 's/^/# /' srv.err; echo "Bail out! s_server did not start"; exit 1; }
 https() {

@@ -7,6 +7,7 @@
 # later loads in the same process see the new public key. Refusals: no keygen
 # function, missing container, wrong curve, no container given, card absent.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so" "iotsafe-tool=$TOOL" "keygen_refresh=$KEYGEN_REFRESH"
 
 ossl() {
     OPENSSL_CONF=/dev/null openssl "$@"

@@ -5,6 +5,7 @@
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/lib-tool.sh"
 . "$SOURCE_ROOT/test/e2e/modem-lib.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 module=$BUILD_ROOT/provider/iotsafe.so
 [ -f "$module" ] || skip_all "provider not built"

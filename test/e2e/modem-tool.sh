@@ -6,6 +6,7 @@
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/lib-tool.sh"
 . "$SOURCE_ROOT/test/e2e/modem-lib.sh"
+line_program openssl "iotsafe-tool=$TOOL"
 
 data=$SOURCE_ROOT/test/data
 msg=$WORK/msg.txt

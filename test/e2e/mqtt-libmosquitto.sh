@@ -8,6 +8,7 @@
 
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program openssl mosquitto mosquitto_sub "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so" "iotsafe-tool=$TOOL" "mqtt_publish=${MQTT_PUBLISH:-$BUILD_ROOT/test/e2e/mqtt_publish}"
 
 MQTT_PUBLISH=${MQTT_PUBLISH:-$BUILD_ROOT/test/e2e/mqtt_publish}
 [ -x "$MQTT_PUBLISH" ] || {
@@ -26,7 +27,7 @@ ok "iotsafe-tool writes the key-reference file" \
 # never libiotsafe; the provider only arrives by OPENSSL_CONF at run time.
 libs=$(ldd "$MQTT_PUBLISH" 2>&1)
 like "mqtt_publish links libmosquitto" "$libs" 'libmosquitto\.so'
-is "mqtt_publish links none of our libraries" "$(printf '%s\n' "$libs" | grep -c iotsafe)" 0
+is "mqtt_publish links none of our libraries" "$(printf '%s\n' "$libs" | grep -Ec 'libiotsafe|iotsafe\.so')" 0
 
 start_broker
 

@@ -9,6 +9,7 @@
 
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program openssl mosquitto mosquitto_pub mosquitto_sub "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so" "iotsafe-tool=$TOOL"
 
 card_up
 issue_cert listener mqtt-listener client

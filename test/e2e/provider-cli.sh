@@ -4,6 +4,7 @@
 # card-signed certificates, dgst/pkeyutl signatures checked by the default
 # provider alone, brainpool, and that none of this needs the private key.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so" "iotsafe-tool=$TOOL"
 
 # Default provider only: the reference side of every check.
 ossl() {
@@ -46,7 +47,8 @@ like "self-signature verifies" "$LAST_OUT" 'verify OK'
 ok "the CSR carries the card's public key" \
     sh -c "openssl req -in '$WORK/dev.csr' -pubkey -noout | cmp - '$WORK/dev.pem'"
 ok "req -x509 self-signed by the card" \
-    openssl req -x509 -new -key "$K" -subj /CN=self -days 2 -sha384 -out "$WORK/self.pem"
+    openssl req -x509 -new -key "$K" -subj /CN=self -days 2 -sha384 $(line_expect req-x509-ca-args) \
+    -out "$WORK/self.pem"
 ok "the self-signed certificate verifies (default provider)" ossl verify -CAfile "$WORK/self.pem" "$WORK/self.pem"
 ok "certificate signature algorithm" ossl x509 -in "$WORK/self.pem" -noout -text
 like "ecdsa-with-SHA384 (algorithm-id from the provider)" "$LAST_OUT" 'Signature Algorithm: ecdsa-with-SHA384'

@@ -5,6 +5,7 @@
 # that only take a key file.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so" "iotsafe-tool=$TOOL"
 
 ossl() {
     OPENSSL_CONF=/dev/null openssl "$@"

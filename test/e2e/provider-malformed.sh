@@ -7,6 +7,7 @@
 # the card works again once it answers properly.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 KEYFILE_CHECK=$BUILD_ROOT/test/provider/keyfile_check
 K='iotsafe:label=DEVKEY'

@@ -9,6 +9,7 @@
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
 . "$SOURCE_ROOT/test/e2e/card-session.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so" "card_session=$CARD_SESSION"
 
 PCSC_WAIT=$BUILD_ROOT/test/e2e/pcsc_wait
 card_up

@@ -10,6 +10,7 @@
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/card-session.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so" "iotsafe-tool=$TOOL" "card_session=$CARD_SESSION"
 
 card_up
 GEN='iotsafe:label=GENKEY;type=private'

@@ -3,6 +3,7 @@
 # The iotsafe: store loader through openssl storeutl/x509: keys by reference,
 # certificates by value, expectations and search filters.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 ossl() {
     OPENSSL_CONF=/dev/null openssl "$@"

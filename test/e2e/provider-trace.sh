@@ -4,6 +4,7 @@
 # exactly two APDUs (COMPUTE SIGNATURE INIT 2A + UPDATE 2B) per signature, no
 # card I/O for loading the provider, and a working card handle after fork().
 . "$SOURCE_ROOT/test/e2e/harness.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 KEYFILE_CHECK=$BUILD_ROOT/test/provider/keyfile_check
 card_up

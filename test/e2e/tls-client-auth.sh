@@ -1,14 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# The card key for TLS CLIENT authentication: `openssl s_server -Verify 1
-# -verify_return_error` (software server certificate from the test CA)
+# The card key for TLS CLIENT authentication: `openssl s_server
+# -verify_return_error -Verify 1` (software server certificate from the test CA)
 # requires a client certificate; `openssl s_client -cert devcert.pem` signs
 # CertificateVerify on the card, with the key named by an iotsafe: URI and by
 # a PEM key-reference file, over TLS 1.3 and TLS 1.2.
 
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program openssl curl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 card_up
 issue_cert server 127.0.0.1 server
@@ -27,7 +28,7 @@ srv_log=$WORK/server.log
 spawn "$WORK/server.out" "$srv_log" \
     openssl s_server -accept "127.0.0.1:$port" -rev \
     -cert "$WORK/server.pem" -key "$WORK/server.key" \
-    -Verify 1 -verify_return_error -CAfile "$CA_CERT"
+    -verify_return_error -Verify 1 -CAfile "$CA_CERT"
 server=$SPAWNED_PID
 if ! wait_port "$port"; then
     sed 's/^/# /' "$WORK/server.out" "$srv_log"

@@ -11,6 +11,7 @@
 
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 card_up
 
@@ -50,7 +51,7 @@ ok "TLS 1.3 handshake, server key on the card" client -tls1_3
 like "client verified the card-signed server" "$LAST_OUT" 'Verify return code: 0 \(ok\)'
 like "TLS 1.3 negotiated" "$LAST_OUT" 'New, TLSv1\.3, Cipher is TLS_'
 like "server certificate is the card-key certificate" "$LAST_OUT" "subject=CN ?= ?$DEVICE_CN"
-like "server signed with ECDSA" "$LAST_OUT" 'Peer signature type: ECDSA'
+like "server signed with ECDSA" "$LAST_OUT" "Peer signature type: $(line_expect peer-sig-type P-256)"
 report_apdus "TLS 1.3 server, warm s_server" "$srv_err" "$base"
 like "the handshake used the card (signature APDUs traced)" \
     "$(tail -n +"$((base + 1))" "$srv_err" | grep -c 'iotsafe: > .. 2[AB] ')" '^[1-9]'

@@ -3,6 +3,7 @@
 # iotsafe-tool error paths: message and exit code for each, plus reset/removal recovery.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/lib-tool.sh"
+line_program openssl "iotsafe-tool=$TOOL"
 
 msg=$WORK/msg
 printf 'error test\n' >"$msg"

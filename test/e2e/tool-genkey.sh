@@ -3,6 +3,7 @@
 # iotsafe-tool genkey: the container gets a new key that survives a simulator restart.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/lib-tool.sh"
+line_program openssl "iotsafe-tool=$TOOL"
 
 card_up
 

@@ -3,6 +3,7 @@
 # iotsafe-tool list / list --readers / --json / info against the standard test card.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/lib-tool.sh"
+line_program "iotsafe-tool=$TOOL"
 
 card_up
 

@@ -5,6 +5,7 @@
 # say "malformed card answer", name the command or object, and exit 8. Answers
 # the fault does not touch keep working.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
+line_program "iotsafe-tool=$TOOL"
 
 msg=$WORK/msg
 printf 'malformed answer test\n' >"$msg"

@@ -3,6 +3,7 @@
 # iotsafe-tool pubkey: the DEVKEY point is the RFC 6979 A.2.5 key; naming forms; curves.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/lib-tool.sh"
+line_program openssl "iotsafe-tool=$TOOL"
 
 card_up
 

@@ -4,6 +4,7 @@
 # and read-file must still work.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/lib-tool.sh"
+line_program openssl "iotsafe-tool=$TOOL"
 
 card_up
 

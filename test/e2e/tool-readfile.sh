@@ -3,6 +3,7 @@
 # iotsafe-tool read-file: the provisioned certificates come back byte for byte.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/lib-tool.sh"
+line_program openssl "iotsafe-tool=$TOOL"
 
 card_up
 

@@ -3,6 +3,7 @@
 # iotsafe-tool sign/verify: OpenSSL verifies card signatures; 2 APDUs per steady-state signature.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/lib-tool.sh"
+line_program openssl "iotsafe-tool=$TOOL"
 
 card_up
 
