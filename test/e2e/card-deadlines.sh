@@ -11,6 +11,7 @@
 #    a read (GET DATA) is retried transparently.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program "key_holder=$KEY_HOLDER" "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 card_up
 READER="Virtual PCD 00 00"

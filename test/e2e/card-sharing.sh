@@ -7,6 +7,7 @@
 # asserted; bench/bench_fair measures the stalls.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program "key_holder=$KEY_HOLDER" "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 card_up --set latency-sign=20
 

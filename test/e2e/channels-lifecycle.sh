@@ -9,6 +9,7 @@
 # simulator's log ("channels open: ..."), i.e. from the card itself.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program openssl "key_holder=$KEY_HOLDER" "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 card_up
 

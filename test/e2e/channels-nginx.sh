@@ -7,6 +7,7 @@
 # the simulator's log) must be back where it began after each phase.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program nginx curl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || skip_all "nginx not installed"

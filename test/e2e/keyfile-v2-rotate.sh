@@ -10,6 +10,7 @@
 # v1 files name the key only, so they follow the card (checked here too).
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so" "iotsafe-tool=$TOOL"
 
 ossl() {
     OPENSSL_CONF=/dev/null openssl "$@"

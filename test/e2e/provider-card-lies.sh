@@ -7,6 +7,7 @@
 # the key and the reader, never output; the trace shows the card was asked.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/card-session.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 card_up
 K='iotsafe:label=DEVKEY'

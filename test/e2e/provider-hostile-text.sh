@@ -5,6 +5,7 @@
 # and NUL, hostile URIs, attribute names and reader names. The exact escaped
 # form is asserted, and no control byte reaches the output.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so" "iotsafe-tool=$TOOL"
 
 card_up
 # The NOSIGN key pair (id 07, key agreement only) gets a hostile label in the

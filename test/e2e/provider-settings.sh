@@ -6,6 +6,7 @@
 # -providers` shows it with status inactive, and every operation fails with
 # the exact message; no card is touched.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
+line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 KEYFILE_CHECK=$BUILD_ROOT/test/provider/keyfile_check
 card_up
