@@ -253,10 +253,11 @@ ossl_make_mosquitto() { # prefix srcdir builddir
 ossl_build_mosquitto_cb() { # upstream-version srcdir
   local p; p=$(ossl_cache_dir)/mosquitto-$1+openssl-${OSSL_PREFIX##*/openssl-}
   if [ -f "$p/.complete" ]; then MOSQ_PREFIX=$p; return 0; fi
-  [ -n "$2" ] || return 1
+  [ -n "$2" ] && [ ! -f "$p.failed" ] || return 1
   ossl_log "building mosquitto $1 against $OSSL_PREFIX into $p"
   rm -rf "$p"
-  ossl_logged "$2/../build-${OSSL_PREFIX##*/}.log" ossl_make_mosquitto "$p" "$2" "$2/../build-${OSSL_PREFIX##*/}" || return 1
+  ossl_logged "$2/../build-${OSSL_PREFIX##*/}.log" ossl_make_mosquitto "$p" "$2" "$2/../build-${OSSL_PREFIX##*/}" ||
+    { touch "$p.failed"; return 1; } # not retried: remove this file to try again
   touch "$p/.complete"; MOSQ_PREFIX=$p
   rm -rf "$2/../build-${OSSL_PREFIX##*/}"
 }
@@ -278,7 +279,10 @@ ossl_line_ensure() { # 3.5|4.0
     flock 9 || exit 1
     ossl_newest "$suite" openssl "$want" ossl_build_openssl_cb || exit 1
     ossl_newest "$curl_suite" curl "" ossl_build_curl_cb || exit 1
-    ossl_newest trixie mosquitto "" ossl_build_mosquitto_cb || exit 1
+    # mosquitto 2.0.x does not build with 4.0 (opaque ASN1_STRING): its tests then
+    # skip with the reason (the system's mosquitto is on another OpenSSL).
+    ossl_newest trixie mosquitto "" ossl_build_mosquitto_cb ||
+      ossl_log "no mosquitto for this line: the MQTT tests will skip"
     printf '%s\n' "$OSSL_PREFIX" "$CURL_PREFIX" "$MOSQ_PREFIX" >"$(ossl_cache_dir)/.line-$1"
   ) 9>"$(ossl_cache_dir)/.lock-$1" || return 1
   { read -r OSSL_PREFIX; read -r CURL_PREFIX; read -r MOSQ_PREFIX; } <"$(ossl_cache_dir)/.line-$1"

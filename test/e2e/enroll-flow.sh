@@ -161,7 +161,7 @@ fails "no card in (any )?reader" "card absent: no CSR, and req says why" \
     openssl req -new -key device-key.pem -subj "/CN=$CN" -out x.csr
 like "req still names the file it could not read" "$LAST_OUT" "$(line_expect could-not-read-key) from device-key.pem"
 # curl 7.88 prints only its own message, never OpenSSL's error queue.
-curl_check fails 'curl: \(58\) unable to set private key file' "card absent: no TLS" \
+curl_check fails 'curl: \((58|43)\) unable to set private key file' "card absent: no TLS" \
     https --cert device2.pem --key device-key.pem
 sim_start
 curl_check ok "card back: TLS works with the enrolled key" https --cert device2.pem --key device-key.pem
