@@ -102,12 +102,14 @@ run_line() { # line plain|sanitize
   local ver; ver=$("$OSSL_PREFIX/bin/openssl" version | awk '{ print $2 }')
   (
     export IOTSAFE_OPENSSL_LINE=${ver%.*}
-    export PATH=$OSSL_PREFIX/bin:$CURL_PREFIX/bin:$MOSQ_PREFIX/bin:$MOSQ_PREFIX/sbin:$PATH
-    export LD_LIBRARY_PATH=$OSSL_PREFIX/lib:$MOSQ_PREFIX/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-    echo "=== OpenSSL $line: $(openssl version); $(curl --version | head -n 1 | cut -d' ' -f1-2); mosquitto $(mosquitto -h 2>/dev/null | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p')"
+    local mpath= mlib= mpc=
+    [ -n "$MOSQ_PREFIX" ] && mpath=$MOSQ_PREFIX/bin:$MOSQ_PREFIX/sbin: mlib=:$MOSQ_PREFIX/lib mpc=,$MOSQ_PREFIX/lib/pkgconfig
+    export PATH=$OSSL_PREFIX/bin:$CURL_PREFIX/bin:$mpath$PATH
+    export LD_LIBRARY_PATH=$OSSL_PREFIX/lib$mlib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    echo "=== OpenSSL $line: $(openssl version); $(curl --version | head -n 1 | cut -d' ' -f1-2); mosquitto ${MOSQ_PREFIX:+$(mosquitto -h 2>/dev/null | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p')}${MOSQ_PREFIX:-not built for this line}"
     # A build directory per OpenSSL version, keyed like the cache.
     run_pass "OpenSSL $ver: tests" "build-openssl-$ver" \
-      -Dpkg_config_path="$OSSL_PREFIX/lib/pkgconfig,$MOSQ_PREFIX/lib/pkgconfig"
+      -Dpkg_config_path="$OSSL_PREFIX/lib/pkgconfig$mpc"
     echo "$total_pass $total_fail $total_skip" >"$counts_file"
     printf '%s\n' "${summary[@]}" >"$summary_file"
   )

@@ -66,7 +66,7 @@ fails 'alert|certificate required|handshake' \
 make_bogus_keyref "$WORK/missing-key.pem" 'iotsafe:label=NOSUCHKEY;type=private'
 # curl 7.88 prints only its own message for a key it cannot load, never
 # OpenSSL's error queue (where the provider's reason is: see doc/provider.md).
-fails "curl: \\(58\\) unable to set private key file: '$WORK/missing-key.pem' type PEM" \
+fails "curl: \\((58|43)\\) unable to set private key file: '$WORK/missing-key.pem' type PEM" \
     "a key file naming a key that is not on the card is refused" \
     https --cert "$DEVCERT" --key "$WORK/missing-key.pem"
 ok "iotsafe-tool writes a key file for another card key" \

@@ -42,11 +42,10 @@
 #     load-pubkey-retries   "yes" when the apps' load_pubkey() retries a failed
 #                           public-key load as a private key and shows only the
 #                           retry's error (3.5+), else "no"
-#     der-decoder-error REASON
-#                           what the file store reports when a decoder of a DER
-#                           key fails with REASON: 3.x drops it
-#                           ("ossl_store_handle_load_result:unsupported"), 4.0
-#                           shows the decoder's own reason
+#     der-decoder-error     what the file store reports when the decoder of a
+#                           DER key fails (the decoder's reason is dropped):
+#                           "ossl_store_handle_load_result:unsupported" (3.x),
+#                           "OSSL_DECODER_from_bio:unsupported" (4.0)
 #     drbg-seed-bytes       bytes a CTR-DRBG-256 asks its seed source for
 #                           (plain number)
 #   line_at_least X.Y     status 0 when the line under test is X.Y or newer.
@@ -194,7 +193,7 @@ line_expect() {
         if line_at_least 4.0; then echo no; else echo yes; fi
         ;;
     der-decoder-error)
-        if line_at_least 4.0; then echo "$arg"; else echo 'ossl_store_handle_load_result:unsupported'; fi
+        if line_at_least 4.0; then echo 'OSSL_DECODER_from_bio:unsupported'; else echo 'ossl_store_handle_load_result:unsupported'; fi
         ;;
     load-pubkey-retries)
         if line_at_least 3.5; then echo yes; else echo no; fi

@@ -100,9 +100,9 @@ fails 'the IOTSAFE KEY REFERENCE PEM block does not hold a key reference' \
 fails 'does not hold a key reference' "the same through PEM_read_bio_PrivateKey" \
     "$KEYFILE_CHECK" "$WORK/not-a-ref.pem"
 # Documented limit (doc/provider.md, "Errors"): a DER key reference has no PEM
-# stage, and OpenSSL 3.x's file store drops the reason there (4.0 shows it).
+# stage, and OpenSSL's file store drops the reason there (wording per line).
 printf '\x30\x2d\x1a\x19IoT SAFE key reference v1\x0c\x10iotsafe:label=NO' >"$WORK/no-key.der"
-fails "$(line_expect der-decoder-error 'no private key matching iotsafe:label=NO on the card')" \
+fails "$(line_expect der-decoder-error)" \
     "DER key reference naming a missing key: refused" \
     openssl pkey -inform DER -in "$WORK/no-key.der" -pubout
 ok "other PEM keys still load with the provider active" \
