@@ -21,6 +21,8 @@
 #include <openssl/evp.h>
 #include <openssl/store.h>
 
+#include "store_load.h"
+
 #define MAX_PROCS 64
 
 typedef struct proc_result {
@@ -45,25 +47,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static EVP_PKEY *load(const char *uri)
-{
-    OSSL_STORE_CTX *s = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL);
-    EVP_PKEY *k = NULL;
-    if (s == NULL)
-        return NULL;
-    OSSL_STORE_expect(s, OSSL_STORE_INFO_PKEY);
-    while (k == NULL && !OSSL_STORE_eof(s)) {
-        OSSL_STORE_INFO *i = OSSL_STORE_load(s);
-        if (i == NULL)
-            break;
-        if (OSSL_STORE_INFO_get_type(i) == OSSL_STORE_INFO_PKEY)
-            k = OSSL_STORE_INFO_get1_PKEY(i);
-        OSSL_STORE_INFO_free(i);
-    }
-    OSSL_STORE_close(s);
-    return k;
 }
 
 static void *run(void *arg)
@@ -104,7 +87,7 @@ static void *run(void *arg)
 
 static void child(const char *uri, int threads, double start, double secs, proc_result *out)
 {
-    shared sh = {.key = load(uri)};
+    shared sh = {.key = store_load_pkey(uri)};
     if (sh.key == NULL) {
         ERR_print_errors_fp(stderr);
         out->errors = -1;

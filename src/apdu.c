@@ -356,6 +356,18 @@ void card_close_channel(iotsafe_card *c)
     c->selected = 0;
 }
 
+void card_close_channel_final(iotsafe_card *c)
+{
+    if (!c->channel_opened && c->stale_channel == 0)
+        return;
+    iotsafe_status ignored;
+    c->t->timeout_ms = CARD_EXIT_TIMEOUT_MS;
+    if (c->t->ops->begin(c->t, &ignored) == IOTSAFE_OK) {
+        card_close_channel(c);
+        (void)c->t->ops->end(c->t, &ignored);
+    }
+}
+
 /*
  * MANAGE CHANNEL open. On 6A81 (no free channel), close the channels whose
  * recorded owner process is gone and ask once more. *sw gets the last status.

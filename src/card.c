@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "card_internal.h"
+#include "clock.h"
 
 const uint8_t IOTSAFE_AID_GSMA[7] = {0xA0, 0x00, 0x00, 0x05, 0x59, 0x00, 0x10};
 
@@ -93,19 +94,6 @@ static void forget_card_state(iotsafe_card *c, int channel_may_live)
 
 #define CARD_RECOVER_MS 2500
 #define CARD_RECOVER_POLL_MS 100
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-}
 
 static double secs(unsigned long ms)
 {
@@ -304,14 +292,7 @@ void iotsafe_card_free(iotsafe_card *c)
         return;
     chanreg_remove(c);
     card_lock(c);
-    if (c->channel_opened || c->stale_channel != 0) {
-        iotsafe_status ignored;
-        c->t->timeout_ms = CARD_EXIT_TIMEOUT_MS;
-        if (c->t->ops->begin(c->t, &ignored) == IOTSAFE_OK) {
-            card_close_channel(c);
-            (void)c->t->ops->end(c->t, &ignored);
-        }
-    }
+    card_close_channel_final(c);
     iotsafe_transport_close(c->t);
     card_flush_locked(c);
     card_unlock(c);

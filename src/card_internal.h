@@ -109,6 +109,9 @@ iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st);
 /* card_open.c: the transport opens the channel and selects (AT+CCHO); CLA channel bits stay 0. */
 iotsafe_rc card_select_by_transport(iotsafe_card *c, iotsafe_status *st);
 void card_close_channel(iotsafe_card *c);
+/* The handle goes away (free, exit): close its channels in a transaction of their own, with
+   the short exit deadline. The caller holds the card lock. */
+void card_close_channel_final(iotsafe_card *c);
 /* Error for a failing SW: 6A82 -> NOT_FOUND, 6985/6982 -> USAGE, 6D01 -> SIG_MISMATCH. */
 iotsafe_rc card_sw_fail(iotsafe_status *st, uint16_t sw, const char *cmd, const char *obj);
 iotsafe_rc card_malformed(iotsafe_status *st, uint16_t sw, const char *cmd, const char *obj,

@@ -114,14 +114,7 @@ static void at_exit_close_channels(void)
         /* another thread may be inside an operation: wait briefly, else leave it to the record */
         if (!card_lock_timed(c, EXIT_LOCK_WAIT_MS))
             continue;
-        if (c->channel_opened || c->stale_channel != 0) {
-            iotsafe_status ignored;
-            c->t->timeout_ms = CARD_EXIT_TIMEOUT_MS;
-            if (c->t->ops->begin(c->t, &ignored) == IOTSAFE_OK) {
-                card_close_channel(c);
-                (void)c->t->ops->end(c->t, &ignored);
-            }
-        }
+        card_close_channel_final(c);
         c->exiting = 1; /* no new channel from here on */
         card_unlock(c);
     }

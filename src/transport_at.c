@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "at_parse.h"
+#include "clock.h"
 #include "iotsafe/transport.h"
 
 #define AT_BUF_MAX 4096
@@ -47,19 +48,6 @@ typedef struct at_impl {
     char buf[AT_BUF_MAX];
     size_t buf_len;
 } at_impl;
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-}
 
 static int baud_speed(unsigned long baud, speed_t *out)
 {

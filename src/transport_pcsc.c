@@ -29,6 +29,7 @@
 #include <winscard.h>
 
 #include "card_internal.h"
+#include "clock.h"
 #include "iotsafe/transport.h"
 
 /* How long reconnect waits for the card to come back after a removal. */
@@ -307,7 +308,6 @@ static void leave_turn(pcsc_impl *p)
     p->in_turn = 0;
 }
 
-static long now_ms(void);
 
 static iotsafe_rc pcsc_begin(iotsafe_transport *t, iotsafe_status *st)
 {
@@ -358,19 +358,6 @@ static iotsafe_rc pcsc_end(iotsafe_transport *t, iotsafe_status *st)
     if (r != SCARD_S_SUCCESS)
         return scard_err(st, map_handle_err(r), "SCardEndTransaction", p->reader, r);
     return IOTSAFE_OK;
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
 }
 
 static void drop_handles(pcsc_impl *p)

@@ -25,26 +25,9 @@
 #include <openssl/store.h>
 #include <openssl/x509.h>
 
-#define POINT_MAX 133
+#include "store_load.h"
 
-static EVP_PKEY *load_uri(const char *uri)
-{
-    OSSL_STORE_CTX *s = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL);
-    EVP_PKEY *k = NULL;
-    if (s == NULL)
-        return NULL;
-    OSSL_STORE_expect(s, OSSL_STORE_INFO_PKEY);
-    while (k == NULL && !OSSL_STORE_eof(s)) {
-        OSSL_STORE_INFO *i = OSSL_STORE_load(s);
-        if (i == NULL)
-            break;
-        if (OSSL_STORE_INFO_get_type(i) == OSSL_STORE_INFO_PKEY)
-            k = OSSL_STORE_INFO_get1_PKEY(i);
-        OSSL_STORE_INFO_free(i);
-    }
-    OSSL_STORE_close(s);
-    return k;
-}
+#define POINT_MAX 133
 
 static EVP_PKEY *load_file(const char *path)
 {
@@ -58,7 +41,7 @@ static int cmd_load(const char *spec, EVP_PKEY **key)
 {
     unsigned char pt[POINT_MAX];
     size_t n = 0;
-    EVP_PKEY *k = strncmp(spec, "iotsafe:", 8) == 0 ? load_uri(spec) : load_file(spec);
+    EVP_PKEY *k = strncmp(spec, "iotsafe:", 8) == 0 ? store_load_pkey(spec) : load_file(spec);
     if (k == NULL ||
         !EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &n)) {
         ERR_print_errors_fp(stderr);

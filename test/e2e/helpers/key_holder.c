@@ -26,6 +26,8 @@
 #include <openssl/evp.h>
 #include <openssl/store.h>
 
+#include "store_load.h"
+
 /*
  * Ending with the key and OpenSSL's state still allocated is this program's
  * purpose: tell LeakSanitizer (sanitizer pass) not to report it.
@@ -34,25 +36,6 @@ int __lsan_is_turned_off(void);
 int __lsan_is_turned_off(void)
 {
     return 1;
-}
-
-static EVP_PKEY *load(const char *uri)
-{
-    OSSL_STORE_CTX *s = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL);
-    EVP_PKEY *k = NULL;
-    if (s == NULL)
-        return NULL;
-    OSSL_STORE_expect(s, OSSL_STORE_INFO_PKEY);
-    while (k == NULL && !OSSL_STORE_eof(s)) {
-        OSSL_STORE_INFO *i = OSSL_STORE_load(s);
-        if (i == NULL)
-            break;
-        if (OSSL_STORE_INFO_get_type(i) == OSSL_STORE_INFO_PKEY)
-            k = OSSL_STORE_INFO_get1_PKEY(i);
-        OSSL_STORE_INFO_free(i);
-    }
-    OSSL_STORE_close(s);
-    return k;
 }
 
 static int sign(EVP_PKEY *k)
@@ -77,7 +60,7 @@ int main(int argc, char **argv)
     }
     const char *mode = argv[2];
     OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
-    EVP_PKEY *k = load(argv[1]);
+    EVP_PKEY *k = store_load_pkey(argv[1]);
     if (k == NULL) {
         ERR_print_errors_fp(stderr);
         return 1;

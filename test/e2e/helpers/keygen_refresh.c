@@ -24,6 +24,8 @@
 #include <openssl/params.h>
 #include <openssl/store.h>
 
+#include "store_load.h"
+
 #define POINT_MAX 133
 
 static int fail(const char *what)
@@ -31,25 +33,6 @@ static int fail(const char *what)
     fprintf(stderr, "keygen_refresh: %s\n", what);
     ERR_print_errors_fp(stderr);
     return 1;
-}
-
-static EVP_PKEY *load_key(const char *uri)
-{
-    OSSL_STORE_CTX *s = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL);
-    EVP_PKEY *k = NULL;
-    if (s == NULL)
-        return NULL;
-    OSSL_STORE_expect(s, OSSL_STORE_INFO_PKEY);
-    while (k == NULL && !OSSL_STORE_eof(s)) {
-        OSSL_STORE_INFO *i = OSSL_STORE_load(s);
-        if (i == NULL)
-            break;
-        if (OSSL_STORE_INFO_get_type(i) == OSSL_STORE_INFO_PKEY)
-            k = OSSL_STORE_INFO_get1_PKEY(i);
-        OSSL_STORE_INFO_free(i);
-    }
-    OSSL_STORE_close(s);
-    return k;
 }
 
 static size_t pub_of(const EVP_PKEY *k, unsigned char *buf)
@@ -113,13 +96,13 @@ int main(int argc, char **argv)
     }
     printf("load %s\ngenerate %s\n", uri, gen_uri);
 
-    if ((old = load_key(uri)) == NULL || (nb = pub_of(old, before)) == 0) {
+    if ((old = store_load_pkey(uri)) == NULL || (nb = pub_of(old, before)) == 0) {
         rc = fail("loading the key before generation");
         goto out;
     }
     show("before", before, nb);
     /* Fill the generating selector's cache too (a second handle when they differ). */
-    if ((old_gen_sel = load_key(gen_uri)) == NULL) {
+    if ((old_gen_sel = store_load_pkey(gen_uri)) == NULL) {
         rc = fail("loading the key under the generation's reader selector");
         goto out;
     }
@@ -135,7 +118,7 @@ int main(int argc, char **argv)
     }
     show("generated", gen, ng);
 
-    if ((again = load_key(uri)) == NULL || (na = pub_of(again, after)) == 0) {
+    if ((again = store_load_pkey(uri)) == NULL || (na = pub_of(again, after)) == 0) {
         rc = fail("loading the key after generation");
         goto out;
     }
