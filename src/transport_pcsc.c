@@ -223,6 +223,9 @@ static iotsafe_rc map_handle_err(LONG r)
 {
     switch (r) {
     case SCARD_W_RESET_CARD:
+    /* pcscd re-powered the card (e.g. its transaction holder was killed) and this handle's
+       protocol is stale: refused before sending, like a reset; reconnecting renegotiates it. */
+    case SCARD_E_PROTO_MISMATCH:
         return IOTSAFE_E_CARD_RESET;
     case SCARD_W_REMOVED_CARD:
     case SCARD_E_NO_SMARTCARD:
