@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keyref.h"
-#include "uri.h"
+#include "iotsafe/keyref.h"
+#include "iotsafe/uri.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "uri.h"
+#include "iotsafe/uri.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,8 +6,8 @@
  * it (doc/provider.md, "OpenSSL lines", says what was looked at and why the
  * rest is not used).
  */
-#ifndef IOTSAFE_PROV_COMPAT_H
-#define IOTSAFE_PROV_COMPAT_H
+#ifndef IPROV_COMPAT_H
+#define IPROV_COMPAT_H
 
 #include <openssl/core_dispatch.h>
 
@@ -17,11 +17,7 @@
  * EVP_PKEY_sign of a message) and query_key_types.
  */
 #if defined(OSSL_FUNC_SIGNATURE_SIGN_MESSAGE_INIT) && defined(OSSL_FUNC_SIGNATURE_QUERY_KEY_TYPES)
-#define IOTSAFE_HAVE_SIGN_MESSAGE 1
-/* signature.c; registered under the default provider's names by provider.c */
-extern const OSSL_DISPATCH iotsafe_ecdsa_sha256_signature_functions[];
-extern const OSSL_DISPATCH iotsafe_ecdsa_sha384_signature_functions[];
-extern const OSSL_DISPATCH iotsafe_ecdsa_sha512_signature_functions[];
+#define IPROV_HAVE_SIGN_MESSAGE 1
 #endif
 
 #endif

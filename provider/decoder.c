@@ -14,7 +14,7 @@
  * pops whatever stage 2 raised and reports only "unsupported". So stage 1
  * resolves the reference itself first. When that fails, its error is raised
  * BEFORE any store or decoder error mark is set, and a body nothing decodes is
- * passed on (IOTSAFE_KEYREF_DEAD_STRUCTURE) so libcrypto counts the object as
+ * passed on (IPROV_KEYREF_DEAD_STRUCTURE) so libcrypto counts the object as
  * "tried": otherwise OSSL_DECODER_from_bio adds "No supported data", which
  * makes the file store pop our reason after all. libcrypto runs stage 2
  * inside stage 1's data callback, on the same thread: stage 1 leaves the key
@@ -33,12 +33,16 @@
 #include <openssl/params.h>
 #include <openssl/pem.h>
 
+#include "dispatch.h"
+#include "error.h"
 #include "key.h"
-#include "keyref.h"
-#include "uri.h"
+#include "key_load.h"
+#include "keyfile.h"
+#include "iotsafe/keyref.h"
+#include "iotsafe/uri.h"
 
 /* Structure name of an unresolvable reference: no decoder takes it. */
-#define IOTSAFE_KEYREF_DEAD_STRUCTURE "iotsafe-keyref-unresolvable"
+#define IPROV_KEYREF_DEAD_STRUCTURE "iotsafe-keyref-unresolvable"
 
 static OSSL_FUNC_decoder_newctx_fn dec_newctx;
 static OSSL_FUNC_decoder_freectx_fn dec_freectx;
@@ -70,7 +74,7 @@ static void dec_freectx(void *ctx)
 }
 
 /* Pass a key on by reference (the keymgmt takes its own reference). */
-static int emit_key(IOTSAFE_KEY *k, OSSL_CALLBACK *data_cb, void *data_cbarg)
+static int emit_key(IPROV_KEY *k, OSSL_CALLBACK *data_cb, void *data_cbarg)
 {
     int type = OSSL_OBJECT_PKEY;
     OSSL_PARAM params[4];
@@ -82,15 +86,15 @@ static int emit_key(IOTSAFE_KEY *k, OSSL_CALLBACK *data_cb, void *data_cbarg)
 }
 
 /* A key stage 1 resolved, offered to the stage 2 calls nested in its data callback. */
-struct iotsafe_keyref_memo {
-    struct iotsafe_keyref_memo *next;
+struct iprov_keyref_memo {
+    struct iprov_keyref_memo *next;
     pthread_t thread;
     const unsigned char *der;
     size_t len;
-    IOTSAFE_KEY *key;
+    IPROV_KEY *key;
 };
 
-static void memo_push(IOTSAFE_PROV_CTX *pctx, struct iotsafe_keyref_memo *m)
+static void memo_push(IPROV_CTX *pctx, struct iprov_keyref_memo *m)
 {
     pthread_mutex_lock(&pctx->lock);
     m->next = pctx->keyref_memos;
@@ -98,10 +102,10 @@ static void memo_push(IOTSAFE_PROV_CTX *pctx, struct iotsafe_keyref_memo *m)
     pthread_mutex_unlock(&pctx->lock);
 }
 
-static void memo_pop(IOTSAFE_PROV_CTX *pctx, const struct iotsafe_keyref_memo *m)
+static void memo_pop(IPROV_CTX *pctx, const struct iprov_keyref_memo *m)
 {
     pthread_mutex_lock(&pctx->lock);
-    for (struct iotsafe_keyref_memo **p = &pctx->keyref_memos; *p != NULL; p = &(*p)->next) {
+    for (struct iprov_keyref_memo **p = &pctx->keyref_memos; *p != NULL; p = &(*p)->next) {
         if (*p == m) {
             *p = m->next;
             break;
@@ -111,13 +115,13 @@ static void memo_pop(IOTSAFE_PROV_CTX *pctx, const struct iotsafe_keyref_memo *m
 }
 
 /* The key this thread's enclosing stage 1 resolved from the same DER, with a new reference. */
-static IOTSAFE_KEY *memo_take(IOTSAFE_PROV_CTX *pctx, const unsigned char *der, size_t len)
+static IPROV_KEY *memo_take(IPROV_CTX *pctx, const unsigned char *der, size_t len)
 {
-    IOTSAFE_KEY *k = NULL;
+    IPROV_KEY *k = NULL;
     pthread_mutex_lock(&pctx->lock);
-    for (const struct iotsafe_keyref_memo *m = pctx->keyref_memos; m != NULL; m = m->next) {
+    for (const struct iprov_keyref_memo *m = pctx->keyref_memos; m != NULL; m = m->next) {
         if (pthread_equal(m->thread, pthread_self()) && m->len == len &&
-            memcmp(m->der, der, len) == 0 && iotsafe_key_up_ref(m->key)) {
+            memcmp(m->der, der, len) == 0 && iprov_key_up_ref(m->key)) {
             k = m->key;
             break;
         }
@@ -127,24 +131,24 @@ static IOTSAFE_KEY *memo_take(IOTSAFE_PROV_CTX *pctx, const unsigned char *der, 
 }
 
 /* The card key a v1 key reference's URI names (reads the card); NULL with an error raised. */
-static IOTSAFE_KEY *resolve_uri(IOTSAFE_PROV_CTX *pctx, const char *uri_text, size_t uri_len)
+static IPROV_KEY *resolve_uri(IPROV_CTX *pctx, const char *uri_text, size_t uri_len)
 {
     iotsafe_uri uri;
     char err[160], esc[200];
 
     if (iotsafe_uri_parse(uri_text, uri_len, &uri, err, sizeof(err)) < 0) {
-        IPROV_ERR(pctx, IOTSAFE_R_BAD_KEYREF, "key reference holds a malformed URI '%s': %s",
+        IPROV_ERR(pctx, IPROV_R_BAD_KEYREF, "key reference holds a malformed URI '%s': %s",
                   iotsafe_escape(uri_text, uri_len, esc, sizeof(esc)), err);
         return NULL;
     }
-    return iotsafe_key_resolve(pctx, &uri);
+    return iprov_key_resolve(pctx, &uri);
 }
 
 /* A parsed key reference -> the key: v2 from the file alone, v1 from the card. */
-static IOTSAFE_KEY *resolve_keyref(IOTSAFE_PROV_CTX *pctx, const iotsafe_keyref *r)
+static IPROV_KEY *resolve_keyref(IPROV_CTX *pctx, const iotsafe_keyref *r)
 {
     if (r->version == 2)
-        return iotsafe_key_from_keyref_v2(pctx, r);
+        return iprov_key_from_keyref_v2(pctx, r);
     return resolve_uri(pctx, r->uri, r->uri_len);
 }
 
@@ -152,11 +156,11 @@ static IOTSAFE_KEY *resolve_keyref(IOTSAFE_PROV_CTX *pctx, const iotsafe_keyref 
  * The DER body of a key reference -> the card key. Returns 1 without a
  * callback when der is not a key reference, so other decoders carry on.
  */
-static int decode_keyref(IOTSAFE_PROV_CTX *pctx, const unsigned char *der, size_t len,
+static int decode_keyref(IPROV_CTX *pctx, const unsigned char *der, size_t len,
                          OSSL_CALLBACK *data_cb, void *data_cbarg)
 {
     iotsafe_keyref r;
-    IOTSAFE_KEY *k;
+    IPROV_KEY *k;
     int ret;
 
     if (iotsafe_keyref_parse(der, len, &r) < 0)
@@ -165,7 +169,7 @@ static int decode_keyref(IOTSAFE_PROV_CTX *pctx, const unsigned char *der, size_
     if ((k = memo_take(pctx, der, len)) == NULL && (k = resolve_keyref(pctx, &r)) == NULL)
         return 0;
     ret = emit_key(k, data_cb, data_cbarg);
-    iotsafe_key_free(k);
+    iprov_key_free(k);
     return ret;
 }
 
@@ -173,13 +177,13 @@ static int decode_keyref(IOTSAFE_PROV_CTX *pctx, const unsigned char *der, size_
  * Stage 1 resolution of a PEM key reference body (see the top of the file):
  * the card key, else NULL with the reason raised.
  */
-static IOTSAFE_KEY *keyref_resolve_pem(IOTSAFE_PROV_CTX *pctx, const unsigned char *der,
+static IPROV_KEY *keyref_resolve_pem(IPROV_CTX *pctx, const unsigned char *der,
                                        size_t len)
 {
     iotsafe_keyref r;
 
     if (iotsafe_keyref_parse(der, len, &r) < 0) {
-        IPROV_ERR(pctx, IOTSAFE_R_BAD_KEYREF,
+        IPROV_ERR(pctx, IPROV_R_BAD_KEYREF,
                   "the %s PEM block does not hold a key reference (SEQUENCE { \"%s\", URI } "
                   "or its v2 form)",
                   IOTSAFE_KEYREF_PEM_LABEL, IOTSAFE_KEYREF_MAGIC);
@@ -191,7 +195,7 @@ static IOTSAFE_KEY *keyref_resolve_pem(IOTSAFE_PROV_CTX *pctx, const unsigned ch
 static int pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBACK *data_cb,
                       void *data_cbarg, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
 {
-    IOTSAFE_PROV_CTX *pctx = ctx;
+    IPROV_CTX *pctx = ctx;
     BIO *in = BIO_new_from_core_bio(pctx->libctx, cin);
     char *name = NULL, *header = NULL;
     unsigned char *data = NULL;
@@ -210,8 +214,8 @@ static int pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBAC
         ERR_pop_to_mark();
     } else {
         OSSL_PARAM params[3];
-        struct iotsafe_keyref_memo memo;
-        IOTSAFE_KEY *k;
+        struct iprov_keyref_memo memo;
+        IPROV_KEY *k;
         int resolves;
 
         ERR_clear_last_mark();
@@ -226,16 +230,16 @@ static int pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBAC
         params[0] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_DATA, data, (size_t)len);
         params[1] = OSSL_PARAM_construct_utf8_string(
             OSSL_OBJECT_PARAM_DATA_STRUCTURE,
-            (char *)(resolves ? IOTSAFE_KEYREF_STRUCTURE : IOTSAFE_KEYREF_DEAD_STRUCTURE), 0);
+            (char *)(resolves ? IOTSAFE_KEYREF_STRUCTURE : IPROV_KEYREF_DEAD_STRUCTURE), 0);
         params[2] = OSSL_PARAM_construct_end();
         if (resolves) {
-            memo = (struct iotsafe_keyref_memo){NULL, pthread_self(), data, (size_t)len, k};
+            memo = (struct iprov_keyref_memo){NULL, pthread_self(), data, (size_t)len, k};
             memo_push(pctx, &memo);
         }
         ret = data_cb(params, data_cbarg);
         if (resolves)
             memo_pop(pctx, &memo);
-        iotsafe_key_free(k);
+        iprov_key_free(k);
         /* Ours and broken: a hard failure keeps the reason raised above on the queue. */
         if (!resolves)
             ret = 0;
@@ -250,7 +254,7 @@ static int pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBAC
 static int keyref_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBACK *data_cb,
                          void *data_cbarg, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
 {
-    IOTSAFE_PROV_CTX *pctx = ctx;
+    IPROV_CTX *pctx = ctx;
     BIO *in = BIO_new_from_core_bio(pctx->libctx, cin);
     unsigned char der[IOTSAFE_KEYREF_DER_MAX + 1];
     size_t len = 0;
@@ -274,23 +278,23 @@ static int keyref_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALL
 static int keyref_export_object(void *ctx, const void *objref, size_t objref_sz,
                                 OSSL_CALLBACK *export_cb, void *export_cbarg)
 {
-    IOTSAFE_KEY *k = NULL;
+    IPROV_KEY *k = NULL;
     (void)ctx;
-    if (!iotsafe_key_from_reference(objref, objref_sz, &k) || k->has_private)
+    if (!iprov_key_from_reference(objref, objref_sz, &k) || k->has_private)
         return 0;
-    return iotsafe_key_export_public(k, OSSL_KEYMGMT_SELECT_PUBLIC_KEY |
+    return iprov_key_export_public(k, OSSL_KEYMGMT_SELECT_PUBLIC_KEY |
                                             OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS,
                                      export_cb, export_cbarg);
 }
 
-const OSSL_DISPATCH iotsafe_pem_to_der_decoder_functions[] = {
+const OSSL_DISPATCH iprov_pem_to_der_decoder_functions[] = {
     {OSSL_FUNC_DECODER_NEWCTX, (void (*)(void))dec_newctx},
     {OSSL_FUNC_DECODER_FREECTX, (void (*)(void))dec_freectx},
     {OSSL_FUNC_DECODER_DECODE, (void (*)(void))pem_decode},
     {0, NULL},
 };
 
-const OSSL_DISPATCH iotsafe_der_to_ec_decoder_functions[] = {
+const OSSL_DISPATCH iprov_der_to_ec_decoder_functions[] = {
     {OSSL_FUNC_DECODER_NEWCTX, (void (*)(void))dec_newctx},
     {OSSL_FUNC_DECODER_FREECTX, (void (*)(void))dec_freectx},
     {OSSL_FUNC_DECODER_DOES_SELECTION, (void (*)(void))keyref_does_selection},

@@ -13,10 +13,13 @@
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
 
-#include "der.h"
+#include "iotsafe/der.h"
+#include "dispatch.h"
+#include "error.h"
 #include "key.h"
-#include "keyref.h"
-#include "uri.h"
+#include "keyfile.h"
+#include "iotsafe/keyref.h"
+#include "iotsafe/uri.h"
 
 static OSSL_FUNC_encoder_newctx_fn enc_newctx;
 static OSSL_FUNC_encoder_freectx_fn enc_freectx;
@@ -58,7 +61,7 @@ static int text_does_selection(void *provctx, int selection)
 }
 
 /* Write all of buf to the core BIO. */
-static int write_out(IOTSAFE_PROV_CTX *pctx, OSSL_CORE_BIO *cout, const char *pem_label,
+static int write_out(IPROV_CTX *pctx, OSSL_CORE_BIO *cout, const char *pem_label,
                      const uint8_t *buf, size_t len)
 {
     BIO *out = BIO_new_from_core_bio(pctx->libctx, cout);
@@ -71,24 +74,24 @@ static int write_out(IOTSAFE_PROV_CTX *pctx, OSSL_CORE_BIO *cout, const char *pe
         ok = BIO_write(out, buf, (int)len) == (int)len;
     BIO_free(out);
     if (!ok)
-        IPROV_ERR(pctx, IOTSAFE_R_INTERNAL, "writing the encoded key");
+        IPROV_ERR(pctx, IPROV_R_INTERNAL, "writing the encoded key");
     return ok;
 }
 
 /* The key-reference file (v2: no card I/O to load it again, see keyfile.c). */
-static int keyref_encode(IOTSAFE_PROV_CTX *pctx, OSSL_CORE_BIO *cout, const IOTSAFE_KEY *k,
+static int keyref_encode(IPROV_CTX *pctx, OSSL_CORE_BIO *cout, const IPROV_KEY *k,
                          const char *pem_label)
 {
     uint8_t der[IOTSAFE_KEYREF_DER_MAX];
     size_t der_len = 0;
 
     if (k == NULL || !k->on_card || !k->has_private) {
-        IPROV_ERR(pctx, IOTSAFE_R_NOT_A_PRIVATE_KEY,
+        IPROV_ERR(pctx, IPROV_R_NOT_A_PRIVATE_KEY,
                   "only private keys on the card can be written as a key reference");
         return 0;
     }
-    if (iotsafe_key_to_keyref_der(k, der, sizeof(der), &der_len) < 0) {
-        IPROV_ERR(pctx, IOTSAFE_R_INTERNAL, "encoding the key reference");
+    if (iprov_key_to_keyref_der(k, der, sizeof(der), &der_len) < 0) {
+        IPROV_ERR(pctx, IPROV_R_INTERNAL, "encoding the key reference");
         return 0;
     }
     return write_out(pctx, cout, pem_label, der, der_len);
@@ -117,7 +120,7 @@ static int keyref_der_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj_raw
 }
 
 /* SubjectPublicKeyInfo for a named curve (RFC 5480). */
-static int spki_build(const IOTSAFE_KEY *k, uint8_t *out, size_t cap, size_t *out_len)
+static int spki_build(const IPROV_KEY *k, uint8_t *out, size_t cap, size_t *out_len)
 {
     static const uint8_t ec_public_key_oid[] = {0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01};
     const uint8_t *curve_oid;
@@ -129,26 +132,26 @@ static int spki_build(const IOTSAFE_KEY *k, uint8_t *out, size_t cap, size_t *ou
         return 0;
     alg_len = sizeof(ec_public_key_oid) + curve_oid_len;
     bits_len = 1 + k->point_len;
-    if (der_put_hdr(out, cap, &pos, DER_SEQUENCE,
-                    der_hdr_size(alg_len) + alg_len + der_hdr_size(bits_len) + bits_len) < 0 ||
-        der_put_hdr(out, cap, &pos, DER_SEQUENCE, alg_len) < 0 ||
-        der_put_raw(out, cap, &pos, ec_public_key_oid, sizeof(ec_public_key_oid)) < 0 ||
-        der_put_raw(out, cap, &pos, curve_oid, curve_oid_len) < 0 ||
-        der_put_hdr(out, cap, &pos, DER_BIT_STRING, bits_len) < 0 ||
-        der_put_raw(out, cap, &pos, &zero, 1) < 0 ||
-        der_put_raw(out, cap, &pos, k->point, k->point_len) < 0)
+    if (iotsafe_der_put_hdr(out, cap, &pos, IOTSAFE_DER_SEQUENCE,
+                    iotsafe_der_hdr_size(alg_len) + alg_len + iotsafe_der_hdr_size(bits_len) + bits_len) < 0 ||
+        iotsafe_der_put_hdr(out, cap, &pos, IOTSAFE_DER_SEQUENCE, alg_len) < 0 ||
+        iotsafe_der_put_raw(out, cap, &pos, ec_public_key_oid, sizeof(ec_public_key_oid)) < 0 ||
+        iotsafe_der_put_raw(out, cap, &pos, curve_oid, curve_oid_len) < 0 ||
+        iotsafe_der_put_hdr(out, cap, &pos, IOTSAFE_DER_BIT_STRING, bits_len) < 0 ||
+        iotsafe_der_put_raw(out, cap, &pos, &zero, 1) < 0 ||
+        iotsafe_der_put_raw(out, cap, &pos, k->point, k->point_len) < 0)
         return 0;
     *out_len = pos;
     return 1;
 }
 
-static int spki_encode(IOTSAFE_PROV_CTX *pctx, OSSL_CORE_BIO *cout, const IOTSAFE_KEY *k,
+static int spki_encode(IPROV_CTX *pctx, OSSL_CORE_BIO *cout, const IPROV_KEY *k,
                        const char *pem_label)
 {
     uint8_t der[128];
     size_t len = 0;
     if (k == NULL || !spki_build(k, der, sizeof(der), &len)) {
-        IPROV_ERR(pctx, IOTSAFE_R_BAD_PUBLIC_KEY, "the key has no public point to encode");
+        IPROV_ERR(pctx, IPROV_R_BAD_PUBLIC_KEY, "the key has no public point to encode");
         return 0;
     }
     return write_out(pctx, cout, pem_label, der, len);
@@ -180,8 +183,8 @@ static int text_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj_raw,
                        const OSSL_PARAM obj_abstract[], int selection,
                        OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg)
 {
-    IOTSAFE_PROV_CTX *pctx = ctx;
-    const IOTSAFE_KEY *k = obj_raw;
+    IPROV_CTX *pctx = ctx;
+    const IPROV_KEY *k = obj_raw;
     char d[160], text[IOTSAFE_URI_MAX + 1];
     iotsafe_uri u;
     BIO *out;
@@ -192,10 +195,10 @@ static int text_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj_raw,
     if (k == NULL)
         return 0;
     if ((selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0 && k->has_private) {
-        IPROV_ERR(pctx, IOTSAFE_R_PRIVATE_KEY_EXPORT,
+        IPROV_ERR(pctx, IPROV_R_PRIVATE_KEY_EXPORT,
                   "private key %s stays on the card: it cannot be printed or exported "
                   "(the public key can: use -pubout or -text_pub)",
-                  iotsafe_key_desc(k, d, sizeof(d)));
+                  iprov_key_desc(k, d, sizeof(d)));
         return 0;
     }
     out = BIO_new_from_core_bio(pctx->libctx, cout);
@@ -213,7 +216,7 @@ static int text_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj_raw,
         BIO_printf(out, "ASN1 OID: %s\n", iotsafe_curve_name(k->curve));
     if (k->curve == IOTSAFE_CURVE_P256)
         BIO_printf(out, "NIST CURVE: P-256\n");
-    if (iotsafe_key_to_uri(k, &u) && iotsafe_uri_format(&u, text, sizeof(text)) >= 0)
+    if (iprov_key_to_uri(k, &u) && iotsafe_uri_format(&u, text, sizeof(text)) >= 0)
         BIO_printf(out, "IoT SAFE object: %s\n", text);
     BIO_free(out);
     return 1;
@@ -228,8 +231,8 @@ static int text_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj_raw,
         {0, NULL},                                                              \
     }
 
-ENCODER_DISPATCH(iotsafe_ec_to_keyref_pem_encoder_functions, keyref_does_selection, keyref_pem_encode);
-ENCODER_DISPATCH(iotsafe_ec_to_keyref_der_encoder_functions, keyref_does_selection, keyref_der_encode);
-ENCODER_DISPATCH(iotsafe_ec_to_spki_pem_encoder_functions, spki_does_selection, spki_pem_encode);
-ENCODER_DISPATCH(iotsafe_ec_to_spki_der_encoder_functions, spki_does_selection, spki_der_encode);
-ENCODER_DISPATCH(iotsafe_ec_to_text_encoder_functions, text_does_selection, text_encode);
+ENCODER_DISPATCH(iprov_ec_to_keyref_pem_encoder_functions, keyref_does_selection, keyref_pem_encode);
+ENCODER_DISPATCH(iprov_ec_to_keyref_der_encoder_functions, keyref_does_selection, keyref_der_encode);
+ENCODER_DISPATCH(iprov_ec_to_spki_pem_encoder_functions, spki_does_selection, spki_pem_encode);
+ENCODER_DISPATCH(iprov_ec_to_spki_der_encoder_functions, spki_does_selection, spki_der_encode);
+ENCODER_DISPATCH(iprov_ec_to_text_encoder_functions, text_does_selection, text_encode);

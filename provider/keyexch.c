@@ -23,8 +23,9 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 
-#include "cardops.h"
-#include "hex.h"
+#include "dispatch.h"
+#include "iotsafe/hex.h"
+#include "error.h"
 #include "key.h"
 #include "verify.h"
 
@@ -32,9 +33,9 @@
 #define MAX_KDF_OUTLEN (1u << 16) /* far above any use; bounds the host allocation */
 
 typedef struct dh_ctx {
-    IOTSAFE_PROV_CTX *pctx;
-    IOTSAFE_KEY *key;
-    IOTSAFE_KEY *peer;
+    IPROV_CTX *pctx;
+    IPROV_KEY *key;
+    IPROV_KEY *peer;
     int kdf_x963;         /* 0: plain shared secret */
     char kdf_md[64];      /* digest of the KDF */
     size_t kdf_outlen;
@@ -57,11 +58,11 @@ static OSSL_FUNC_keyexch_gettable_ctx_params_fn dh_gettable_ctx_params;
 static void *dh_newctx(void *provctx)
 {
     DH_CTX *c;
-    if (!iotsafe_prov_usable(provctx))
+    if (!iprov_usable(provctx))
         return NULL;
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
-        IPROV_ERR(provctx, IOTSAFE_R_MALLOC, "allocating a key exchange context");
+        IPROV_ERR(provctx, IPROV_R_MALLOC, "allocating a key exchange context");
         return NULL;
     }
     c->pctx = provctx;
@@ -74,8 +75,8 @@ static void dh_freectx(void *vctx)
     DH_CTX *c = vctx;
     if (c == NULL)
         return;
-    iotsafe_key_free(c->key);
-    iotsafe_key_free(c->peer);
+    iprov_key_free(c->key);
+    iprov_key_free(c->peer);
     OPENSSL_clear_free(c->ukm, c->ukm_len);
     free(c);
 }
@@ -85,7 +86,7 @@ static void *dh_dupctx(void *vctx)
     const DH_CTX *src = vctx;
     DH_CTX *d = calloc(1, sizeof(*d));
     if (d == NULL) {
-        IPROV_ERR(src->pctx, IOTSAFE_R_MALLOC, "duplicating a key exchange context");
+        IPROV_ERR(src->pctx, IPROV_R_MALLOC, "duplicating a key exchange context");
         return NULL;
     }
     *d = *src;
@@ -93,32 +94,32 @@ static void *dh_dupctx(void *vctx)
     d->peer = NULL;
     d->ukm = NULL;
     if (src->ukm != NULL && (d->ukm = OPENSSL_memdup(src->ukm, src->ukm_len)) == NULL) {
-        IPROV_ERR(src->pctx, IOTSAFE_R_MALLOC, "duplicating a key exchange context");
+        IPROV_ERR(src->pctx, IPROV_R_MALLOC, "duplicating a key exchange context");
         free(d);
         return NULL;
     }
-    if (src->key != NULL && iotsafe_key_up_ref(src->key))
+    if (src->key != NULL && iprov_key_up_ref(src->key))
         d->key = src->key;
-    if (src->peer != NULL && iotsafe_key_up_ref(src->peer))
+    if (src->peer != NULL && iprov_key_up_ref(src->peer))
         d->peer = src->peer;
     return d;
 }
 
 /* May this key agree keys on the card? No card I/O. */
-static int check_key(DH_CTX *c, const IOTSAFE_KEY *k)
+static int check_key(DH_CTX *c, const IPROV_KEY *k)
 {
     char d[160];
-    if (k == NULL || k->magic != IOTSAFE_KEY_MAGIC || !k->on_card || !k->has_private) {
-        IPROV_ERR(c->pctx, IOTSAFE_R_NOT_A_PRIVATE_KEY,
+    if (k == NULL || k->magic != IPROV_KEY_MAGIC || !k->on_card || !k->has_private) {
+        IPROV_ERR(c->pctx, IPROV_R_NOT_A_PRIVATE_KEY,
                   "ECDH needs a private key on the card, and %s is not one",
-                  k != NULL ? iotsafe_key_desc(k, d, sizeof(d)) : "no key");
+                  k != NULL ? iprov_key_desc(k, d, sizeof(d)) : "no key");
         return 0;
     }
     if ((k->priv.present & IOTSAFE_HAS_FUNCTIONS) != 0 &&
         (k->priv.functions & IOTSAFE_FN_KEY_AGREEMENT) == 0) {
-        IPROV_ERR(c->pctx, IOTSAFE_R_WRONG_USAGE,
+        IPROV_ERR(c->pctx, IPROV_R_WRONG_USAGE,
                   "private key %s may not be used for key agreement (card functions %02X)",
-                  iotsafe_key_desc(k, d, sizeof(d)), k->priv.functions);
+                  iprov_key_desc(k, d, sizeof(d)), k->priv.functions);
         return 0;
     }
     return 1;
@@ -127,13 +128,13 @@ static int check_key(DH_CTX *c, const IOTSAFE_KEY *k)
 static int dh_init(void *vctx, void *provkey, const OSSL_PARAM params[])
 {
     DH_CTX *c = vctx;
-    IOTSAFE_KEY *k = provkey;
-    if (c == NULL || !check_key(c, k) || !iotsafe_key_up_ref(k))
+    IPROV_KEY *k = provkey;
+    if (c == NULL || !check_key(c, k) || !iprov_key_up_ref(k))
         return 0;
-    iotsafe_key_free(c->key);
+    iprov_key_free(c->key);
     c->key = k;
     /* A peer set for another key may sit on another curve: start over. */
-    iotsafe_key_free(c->peer);
+    iprov_key_free(c->peer);
     c->peer = NULL;
     return dh_set_ctx_params(c, params);
 }
@@ -141,40 +142,40 @@ static int dh_init(void *vctx, void *provkey, const OSSL_PARAM params[])
 static int dh_set_peer(void *vctx, void *provkey)
 {
     DH_CTX *c = vctx;
-    IOTSAFE_KEY *p = provkey;
+    IPROV_KEY *p = provkey;
     char d[160];
 
     if (c == NULL || c->key == NULL)
         return 0;
-    if (p == NULL || p->magic != IOTSAFE_KEY_MAGIC || p->point_len == 0) {
-        IPROV_ERR(c->pctx, IOTSAFE_R_BAD_PUBLIC_KEY, "the ECDH peer key has no public point");
+    if (p == NULL || p->magic != IPROV_KEY_MAGIC || p->point_len == 0) {
+        IPROV_ERR(c->pctx, IPROV_R_BAD_PUBLIC_KEY, "the ECDH peer key has no public point");
         return 0;
     }
     if (p->curve != c->key->curve) {
-        IPROV_ERR(c->pctx, IOTSAFE_R_UNSUPPORTED_CURVE,
+        IPROV_ERR(c->pctx, IPROV_R_UNSUPPORTED_CURVE,
                   "the peer key is on %s but card key %s is on %s",
                   p->curve != IOTSAFE_CURVE_NONE ? iotsafe_curve_name(p->curve) : "another curve",
-                  iotsafe_key_desc(c->key, d, sizeof(d)), iotsafe_curve_name(c->key->curve));
+                  iprov_key_desc(c->key, d, sizeof(d)), iotsafe_curve_name(c->key->curve));
         return 0;
     }
-    if (!iotsafe_key_up_ref(p))
+    if (!iprov_key_up_ref(p))
         return 0;
-    iotsafe_key_free(c->peer);
+    iprov_key_free(c->peer);
     c->peer = p;
     return 1;
 }
 
 struct dh_arg {
-    IOTSAFE_PROV_CTX *pctx;
-    const IOTSAFE_KEY *key;
-    const IOTSAFE_KEY *peer;
+    IPROV_CTX *pctx;
+    const IPROV_KEY *key;
+    const IPROV_KEY *peer;
     uint8_t z[IOTSAFE_POINT_MAX];
     size_t z_len;
     char reader[128]; /* the reader that answered, for messages */
 };
 
 /* Is obj a public key slot this key may put its peer into? */
-static int slot_fits(const IOTSAFE_KEY *k, const iotsafe_object *o)
+static int slot_fits(const IPROV_KEY *k, const iotsafe_object *o)
 {
     if (o->type != IOTSAFE_OBJ_PUBLIC_KEY || (o->access & IOTSAFE_ACCESS_UPDATE) == 0)
         return 0;
@@ -190,7 +191,7 @@ static int slot_fits(const IOTSAFE_KEY *k, const iotsafe_object *o)
 static iotsafe_rc find_slot(iotsafe_card *card, const struct dh_arg *a, iotsafe_object *slot,
                             iotsafe_status *st)
 {
-    const iotsafe_prov_cfg *cfg = &a->pctx->cfg;
+    const iprov_cfg *cfg = &a->pctx->cfg;
     iotsafe_object *objs = NULL;
     size_t n = 0;
     char h[2 * IOTSAFE_ID_MAX + 1];
@@ -244,7 +245,7 @@ static iotsafe_rc dh_op(iotsafe_card *card, void *varg, iotsafe_status *st)
     rc = find_slot(card, a, &slot, st);
     if (rc != IOTSAFE_OK)
         return rc;
-    priv = iotsafe_key_priv_ref(a->key);
+    priv = iprov_key_priv_ref(a->key);
     sref = iotsafe_object_ref(&slot);
     a->z_len = sizeof(a->z);
     return iotsafe_compute_dh_with_peer(card, &priv, &sref, a->peer->point, a->peer->point_len,
@@ -265,7 +266,7 @@ static int x963(DH_CTX *c, const uint8_t *z, size_t z_len, unsigned char *out, s
     p[n] = OSSL_PARAM_construct_end();
     ok = kctx != NULL && EVP_KDF_derive(kctx, out, outlen, p) > 0;
     if (!ok)
-        IPROV_ERR(c->pctx, IOTSAFE_R_INTERNAL, "X9.63 KDF with %s failed", c->kdf_md);
+        IPROV_ERR(c->pctx, IPROV_R_INTERNAL, "X9.63 KDF with %s failed", c->kdf_md);
     EVP_KDF_CTX_free(kctx);
     EVP_KDF_free(kdf);
     return ok;
@@ -281,7 +282,7 @@ static int dh_derive(void *vctx, unsigned char *secret, size_t *secretlen, size_
 
     if (c == NULL || c->key == NULL) {
         if (c != NULL)
-            IPROV_ERR(c->pctx, IOTSAFE_R_BAD_ARGUMENT, "ECDH derive before init");
+            IPROV_ERR(c->pctx, IPROV_R_BAD_ARGUMENT, "ECDH derive before init");
         return 0;
     }
     field = iotsafe_curve_field_len(c->key->curve);
@@ -291,33 +292,33 @@ static int dh_derive(void *vctx, unsigned char *secret, size_t *secretlen, size_
         return 1;
     }
     if (c->peer == NULL) {
-        IPROV_ERR(c->pctx, IOTSAFE_R_BAD_ARGUMENT, "ECDH derive without a peer key");
+        IPROV_ERR(c->pctx, IPROV_R_BAD_ARGUMENT, "ECDH derive without a peer key");
         return 0;
     }
     if (c->kdf_x963 && size == 0) {
-        IPROV_ERR(c->pctx, IOTSAFE_R_BAD_ARGUMENT, "the X9.63 KDF needs kdf-outlen");
+        IPROV_ERR(c->pctx, IPROV_R_BAD_ARGUMENT, "the X9.63 KDF needs kdf-outlen");
         return 0;
     }
     if (c->kdf_x963 && outlen < size) {
-        IPROV_ERR(c->pctx, IOTSAFE_R_BUFFER_TOO_SMALL,
+        IPROV_ERR(c->pctx, IPROV_R_BUFFER_TOO_SMALL,
                   "output buffer of %zu bytes, the KDF gives %zu", outlen, size);
         return 0;
     }
     /* both points right before the card uses them, whatever the keys' source */
-    if (!iotsafe_check_key_point(c->pctx, c->peer, "ECDH peer key") ||
-        !iotsafe_check_key_point(c->pctx, c->key, "card key"))
+    if (!iprov_check_key_point(c->pctx, c->peer, "ECDH peer key") ||
+        !iprov_check_key_point(c->pctx, c->key, "card key"))
         return 0;
     memset(&a, 0, sizeof(a));
     a.pctx = c->pctx;
     a.key = c->key;
     a.peer = c->peer;
     iotsafe_status_clear(&st);
-    if (iotsafe_prov_card_run(c->pctx, c->key->reader, dh_op, &a, &st) != IOTSAFE_OK) {
+    if (iprov_card_run(c->pctx, c->key->reader, dh_op, &a, &st) != IOTSAFE_OK) {
         IPROV_ERR_ST(c->pctx, &st);
         OPENSSL_cleanse(a.z, sizeof(a.z));
         return 0;
     }
-    if (!iotsafe_check_shared_secret(c->pctx, c->key, a.reader, a.z, a.z_len)) {
+    if (!iprov_check_shared_secret(c->pctx, c->key, a.reader, a.z, a.z_len)) {
         OPENSSL_cleanse(a.z, sizeof(a.z));
         return 0;
     }
@@ -360,7 +361,7 @@ static int dh_set_ctx_params(void *vctx, const OSSL_PARAM params[])
         } else if (strcasecmp(s, KDF_NAME_X963) == 0) {
             c->kdf_x963 = 1;
         } else {
-            IPROV_ERR(c->pctx, IOTSAFE_R_BAD_ARGUMENT,
+            IPROV_ERR(c->pctx, IPROV_R_BAD_ARGUMENT,
                       "ECDH KDF '%s' is not supported (only %s)",
                       iotsafe_escape_str(s, (char[64]){0}, 64), KDF_NAME_X963);
             return 0;
@@ -444,7 +445,7 @@ static const OSSL_PARAM *dh_gettable_ctx_params(void *vctx, void *provctx)
     return gettable;
 }
 
-const OSSL_DISPATCH iotsafe_ecdh_keyexch_functions[] = {
+const OSSL_DISPATCH iprov_ecdh_keyexch_functions[] = {
     {OSSL_FUNC_KEYEXCH_NEWCTX, (void (*)(void))dh_newctx},
     {OSSL_FUNC_KEYEXCH_INIT, (void (*)(void))dh_init},
     {OSSL_FUNC_KEYEXCH_SET_PEER, (void (*)(void))dh_set_peer},

@@ -12,12 +12,14 @@
  */
 #include <string.h>
 
-#include "hex.h"
+#include "iotsafe/hex.h"
+#include "error.h"
 #include "key.h"
-#include "keyref.h"
+#include "keyfile.h"
+#include "iotsafe/keyref.h"
 
 /* The applet AID this provider context talks to (configured, else the GSMA one). */
-static const uint8_t *ctx_aid(const IOTSAFE_PROV_CTX *ctx, size_t *len)
+static const uint8_t *ctx_aid(const IPROV_CTX *ctx, size_t *len)
 {
     if (ctx->cfg.aid_len > 0) {
         *len = ctx->cfg.aid_len;
@@ -52,7 +54,7 @@ static int obj_uri(const iotsafe_object *o, iotsafe_uri_type type, const char *r
     return iotsafe_uri_format(&u, buf, cap);
 }
 
-int iotsafe_key_to_keyref_der(const IOTSAFE_KEY *k, uint8_t *out, size_t cap, size_t *out_len)
+int iprov_key_to_keyref_der(const IPROV_KEY *k, uint8_t *out, size_t cap, size_t *out_len)
 {
     char uri[IOTSAFE_URI_MAX + 1], pub_uri[IOTSAFE_URI_MAX + 1];
     uint8_t attrs[IOTSAFE_KEYREF_ATTRS_LEN];
@@ -86,25 +88,13 @@ int iotsafe_key_to_keyref_der(const IOTSAFE_KEY *k, uint8_t *out, size_t cap, si
     return iotsafe_keyref_encode_v2(&r, out, cap, out_len);
 }
 
-static iotsafe_curve curve_of_oid(const uint8_t *oid, size_t len)
-{
-    static const iotsafe_curve curves[] = {IOTSAFE_CURVE_P256, IOTSAFE_CURVE_BP256R1};
-    for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++) {
-        size_t l = 0;
-        const uint8_t *der = iotsafe_curve_oid_der(curves[i], &l);
-        if (der != NULL && l == len + 2 && memcmp(der + 2, oid, len) == 0)
-            return curves[i];
-    }
-    return IOTSAFE_CURVE_NONE;
-}
-
 /* A URI of a v2 file -> the object it names (ID required: the card is never asked). */
-static int uri_object(IOTSAFE_PROV_CTX *ctx, const char *text, size_t len, iotsafe_uri_type want,
+static int uri_object(IPROV_CTX *ctx, const char *text, size_t len, iotsafe_uri_type want,
                       iotsafe_uri *u, iotsafe_object *o)
 {
     char err[160];
     if (iotsafe_uri_parse(text, len, u, err, sizeof(err)) < 0 || !u->has_id || u->type != want) {
-        IPROV_ERR(ctx, IOTSAFE_R_BAD_KEYREF,
+        IPROV_ERR(ctx, IPROV_R_BAD_KEYREF,
                   "v2 key reference holds a %s URI that is malformed or has no id: '%.*s'",
                   want == IOTSAFE_URI_TYPE_PRIVATE ? "private key" : "public key",
                   (int)(len > 200 ? 200 : len), text);
@@ -121,17 +111,17 @@ static int uri_object(IOTSAFE_PROV_CTX *ctx, const char *text, size_t len, iotsa
     return 1;
 }
 
-IOTSAFE_KEY *iotsafe_key_from_keyref_v2(IOTSAFE_PROV_CTX *ctx, const iotsafe_keyref *r)
+IPROV_KEY *iprov_key_from_keyref_v2(IPROV_CTX *ctx, const iotsafe_keyref *r)
 {
     iotsafe_uri pu, pubu;
     iotsafe_object priv, pub;
     size_t aid_len;
     const uint8_t *aid = ctx_aid(ctx, &aid_len);
-    iotsafe_curve curve = curve_of_oid(r->curve_oid, r->curve_oid_len);
-    IOTSAFE_KEY *k;
+    iotsafe_curve curve = iotsafe_curve_from_oid(r->curve_oid, r->curve_oid_len);
+    IPROV_KEY *k;
 
     if (curve == IOTSAFE_CURVE_NONE) {
-        IPROV_ERR(ctx, IOTSAFE_R_UNSUPPORTED_CURVE,
+        IPROV_ERR(ctx, IPROV_R_UNSUPPORTED_CURVE,
                   "v2 key reference names a curve this provider does not support");
         return NULL;
     }
@@ -140,10 +130,10 @@ IOTSAFE_KEY *iotsafe_key_from_keyref_v2(IOTSAFE_PROV_CTX *ctx, const iotsafe_key
         return NULL;
     /* The one identity check possible without the card: the applet it was written for. */
     if (r->aid_len != aid_len || memcmp(r->aid, aid, aid_len) != 0) {
-        char want[2 * IOTSAFE_KEYREF_AID_MAX + 1], have[2 * IOTSAFE_AID_MAX + 1];
+        char want[2 * IOTSAFE_KEYREF_AID_MAX + 1], have[2 * IPROV_AID_MAX + 1];
         iotsafe_hex_format(r->aid, r->aid_len, want, sizeof(want));
         iotsafe_hex_format(aid, aid_len, have, sizeof(have));
-        IPROV_ERR(ctx, IOTSAFE_R_BAD_KEYREF,
+        IPROV_ERR(ctx, IPROV_R_BAD_KEYREF,
                   "key reference was written for the applet %s, this provider uses applet %s", want,
                   have);
         return NULL;
@@ -151,13 +141,13 @@ IOTSAFE_KEY *iotsafe_key_from_keyref_v2(IOTSAFE_PROV_CTX *ctx, const iotsafe_key
     iotsafe_keyref_attrs_unpack(r->attrs, &priv);
     priv.type = IOTSAFE_OBJ_PRIVATE_KEY;
     if (iotsafe_key_type_curve(priv.key_type) != curve) {
-        IPROV_ERR(ctx, IOTSAFE_R_BAD_KEYREF,
+        IPROV_ERR(ctx, IPROV_R_BAD_KEYREF,
                   "v2 key reference names curve %s but key type %02X", iotsafe_curve_name(curve),
                   priv.key_type);
         return NULL;
     }
     pub.key_type = priv.key_type;
-    if ((k = iotsafe_key_new(ctx)) == NULL)
+    if ((k = iprov_key_new(ctx)) == NULL)
         return NULL;
     k->on_card = 1;
     k->has_private = 1;
@@ -165,12 +155,12 @@ IOTSAFE_KEY *iotsafe_key_from_keyref_v2(IOTSAFE_PROV_CTX *ctx, const iotsafe_key
     k->has_pub_obj = 1;
     k->pub = pub;
     if (pu.has_reader && (k->reader = strdup(pu.reader)) == NULL) {
-        IPROV_ERR(ctx, IOTSAFE_R_MALLOC, "allocating a key");
-        iotsafe_key_free(k);
+        IPROV_ERR(ctx, IPROV_R_MALLOC, "allocating a key");
+        iprov_key_free(k);
         return NULL;
     }
-    if (!iotsafe_key_set_point(k, curve, r->point, r->point_len)) { /* raises */
-        iotsafe_key_free(k);
+    if (!iprov_key_set_point(k, curve, r->point, r->point_len)) { /* raises */
+        iprov_key_free(k);
         return NULL;
     }
     return k;

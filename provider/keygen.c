@@ -17,48 +17,50 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
-#include "cardops.h"
-#include "hex.h"
+#include "keygen.h"
+#include "iotsafe/hex.h"
+#include "error.h"
 #include "key.h"
-#include "uri.h"
+#include "key_load.h"
+#include "iotsafe/uri.h"
 
 typedef struct gen_ctx {
-    IOTSAFE_PROV_CTX *pctx;
+    IPROV_CTX *pctx;
     int selection;
     iotsafe_curve group; /* NONE: whatever the container holds */
     int has_target;
     iotsafe_uri target;  /* the container: id and/or label (+ reader) */
 } GEN_CTX;
 
-void *iotsafe_keygen_init(void *provctx, int selection, const OSSL_PARAM params[])
+void *iprov_keygen_init(void *provctx, int selection, const OSSL_PARAM params[])
 {
     GEN_CTX *g;
-    if (!iotsafe_prov_usable(provctx))
+    if (!iprov_usable(provctx))
         return NULL;
     g = calloc(1, sizeof(*g));
     if (g == NULL) {
-        IPROV_ERR(provctx, IOTSAFE_R_MALLOC, "allocating a key generation context");
+        IPROV_ERR(provctx, IPROV_R_MALLOC, "allocating a key generation context");
         return NULL;
     }
     g->pctx = provctx;
     g->selection = selection;
-    if (!iotsafe_keygen_set_params(g, params)) {
+    if (!iprov_keygen_set_params(g, params)) {
         free(g);
         return NULL;
     }
     return g;
 }
 
-void iotsafe_keygen_cleanup(void *genctx)
+void iprov_keygen_cleanup(void *genctx)
 {
     free(genctx);
 }
 
-int iotsafe_keygen_set_template(void *genctx, void *templ)
+int iprov_keygen_set_template(void *genctx, void *templ)
 {
     GEN_CTX *g = genctx;
-    const IOTSAFE_KEY *t = templ;
-    if (g == NULL || t == NULL || t->magic != IOTSAFE_KEY_MAGIC)
+    const IPROV_KEY *t = templ;
+    if (g == NULL || t == NULL || t->magic != IPROV_KEY_MAGIC)
         return 0;
     if (t->curve != IOTSAFE_CURVE_NONE)
         g->group = t->curve;
@@ -73,7 +75,7 @@ static int set_group(GEN_CTX *g, const OSSL_PARAM *p)
         return 0;
     c = iotsafe_curve_from_name(name);
     if (c == IOTSAFE_CURVE_NONE) {
-        IPROV_ERR(g->pctx, IOTSAFE_R_UNSUPPORTED_CURVE,
+        IPROV_ERR(g->pctx, IPROV_R_UNSUPPORTED_CURVE,
                   "curve %s is not available on IoT SAFE cards (prime256v1, brainpoolP256r1)",
                   iotsafe_escape_str(name, (char[64]){0}, 64));
         return 0;
@@ -82,7 +84,7 @@ static int set_group(GEN_CTX *g, const OSSL_PARAM *p)
     return 1;
 }
 
-int iotsafe_keygen_set_params(void *genctx, const OSSL_PARAM params[])
+int iprov_keygen_set_params(void *genctx, const OSSL_PARAM params[])
 {
     GEN_CTX *g = genctx;
     const OSSL_PARAM *p;
@@ -97,52 +99,52 @@ int iotsafe_keygen_set_params(void *genctx, const OSSL_PARAM params[])
         !set_group(g, p))
         return 0;
     /* The URI names the whole target; id and label then refine it. */
-    if ((p = OSSL_PARAM_locate_const(params, IOTSAFE_GEN_PARAM_URI)) != NULL) {
+    if ((p = OSSL_PARAM_locate_const(params, IPROV_GEN_PARAM_URI)) != NULL) {
         iotsafe_uri u;
         if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
             return 0;
         if (iotsafe_uri_parse(s, strlen(s), &u, err, sizeof(err)) < 0) {
             char e[200];
-            IPROV_ERR(g->pctx, IOTSAFE_R_BAD_URI, "malformed URI '%s': %s",
+            IPROV_ERR(g->pctx, IPROV_R_BAD_URI, "malformed URI '%s': %s",
                       iotsafe_escape_str(s, e, sizeof(e)), err);
             return 0;
         }
         if (u.type != IOTSAFE_URI_TYPE_ANY && u.type != IOTSAFE_URI_TYPE_PRIVATE) {
-            IPROV_ERR(g->pctx, IOTSAFE_R_BAD_URI,
+            IPROV_ERR(g->pctx, IPROV_R_BAD_URI,
                       "%s must name a private key container (type=private), not type=%s",
-                      IOTSAFE_GEN_PARAM_URI, iotsafe_uri_type_name(u.type));
+                      IPROV_GEN_PARAM_URI, iotsafe_uri_type_name(u.type));
             return 0;
         }
         if (!u.has_id && !u.has_label) {
-            IPROV_ERR(g->pctx, IOTSAFE_R_BAD_URI,
-                      "%s '%.200s' names no container: give id= or label=", IOTSAFE_GEN_PARAM_URI,
+            IPROV_ERR(g->pctx, IPROV_R_BAD_URI,
+                      "%s '%.200s' names no container: give id= or label=", IPROV_GEN_PARAM_URI,
                       s);
             return 0;
         }
         g->target = u;
         g->has_target = 1;
     }
-    if ((p = OSSL_PARAM_locate_const(params, IOTSAFE_GEN_PARAM_ID)) != NULL) {
+    if ((p = OSSL_PARAM_locate_const(params, IPROV_GEN_PARAM_ID)) != NULL) {
         if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
             return 0;
         if (iotsafe_hex_parse(s, ":", g->target.id, sizeof(g->target.id), &g->target.id_len) <
             0) {
-            IPROV_ERR(g->pctx, IOTSAFE_R_BAD_ARGUMENT,
-                      "%s '%.64s' is not a hex key ID of 1 to %d bytes", IOTSAFE_GEN_PARAM_ID, s,
+            IPROV_ERR(g->pctx, IPROV_R_BAD_ARGUMENT,
+                      "%s '%.64s' is not a hex key ID of 1 to %d bytes", IPROV_GEN_PARAM_ID, s,
                       IOTSAFE_ID_MAX);
             return 0;
         }
         g->target.has_id = 1;
         g->has_target = 1;
     }
-    if ((p = OSSL_PARAM_locate_const(params, IOTSAFE_GEN_PARAM_LABEL)) != NULL) {
+    if ((p = OSSL_PARAM_locate_const(params, IPROV_GEN_PARAM_LABEL)) != NULL) {
         size_t n;
         if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
             return 0;
         n = strlen(s);
         if (n == 0 || n > IOTSAFE_LABEL_MAX) {
-            IPROV_ERR(g->pctx, IOTSAFE_R_BAD_ARGUMENT, "%s must be 1 to %d bytes long",
-                      IOTSAFE_GEN_PARAM_LABEL, IOTSAFE_LABEL_MAX);
+            IPROV_ERR(g->pctx, IPROV_R_BAD_ARGUMENT, "%s must be 1 to %d bytes long",
+                      IPROV_GEN_PARAM_LABEL, IOTSAFE_LABEL_MAX);
             return 0;
         }
         memcpy(g->target.label, s, n + 1);
@@ -154,14 +156,14 @@ int iotsafe_keygen_set_params(void *genctx, const OSSL_PARAM params[])
 }
 
 static const OSSL_PARAM settable[] = {
-    OSSL_PARAM_utf8_string(IOTSAFE_GEN_PARAM_URI, NULL, 0),
-    OSSL_PARAM_utf8_string(IOTSAFE_GEN_PARAM_ID, NULL, 0),
-    OSSL_PARAM_utf8_string(IOTSAFE_GEN_PARAM_LABEL, NULL, 0),
+    OSSL_PARAM_utf8_string(IPROV_GEN_PARAM_URI, NULL, 0),
+    OSSL_PARAM_utf8_string(IPROV_GEN_PARAM_ID, NULL, 0),
+    OSSL_PARAM_utf8_string(IPROV_GEN_PARAM_LABEL, NULL, 0),
     OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
     OSSL_PARAM_END,
 };
 
-const OSSL_PARAM *iotsafe_keygen_settable_params(void *genctx, void *provctx)
+const OSSL_PARAM *iprov_keygen_settable_params(void *genctx, void *provctx)
 {
     (void)genctx;
     (void)provctx;
@@ -204,18 +206,18 @@ static iotsafe_rc keygen_op(iotsafe_card *card, void *varg, iotsafe_status *st)
         char u[IOTSAFE_URI_MAX + 1];
         if (iotsafe_uri_format(t, u, sizeof(u)) < 0)
             snprintf(u, sizeof(u), "iotsafe:");
-        a->reason = IOTSAFE_R_OBJECT_NOT_FOUND;
+        a->reason = IPROV_R_OBJECT_NOT_FOUND;
         rc = iotsafe_status_set(st, IOTSAFE_E_NOT_FOUND, 0,
                                 "no key container matching %s on the card in reader '%s'", u,
                                 iotsafe_card_reader(card));
         goto out;
     }
     a->obj = *found;
-    iotsafe_prov_obj_desc(found, d, sizeof(d));
+    iprov_obj_desc(found, d, sizeof(d));
     /* Refuse before sending anything when the attributes already say no. */
     if ((found->present & IOTSAFE_HAS_FUNCTIONS) != 0 &&
         (found->functions & IOTSAFE_FN_KEYGEN) == 0) {
-        a->reason = IOTSAFE_R_WRONG_USAGE;
+        a->reason = IPROV_R_WRONG_USAGE;
         rc = iotsafe_status_set(st, IOTSAFE_E_USAGE, 0,
                                 "key container %s does not allow key generation "
                                 "(card functions %02X)",
@@ -224,7 +226,7 @@ static iotsafe_rc keygen_op(iotsafe_card *card, void *varg, iotsafe_status *st)
     }
     have = iotsafe_key_type_curve(found->key_type);
     if (have == IOTSAFE_CURVE_NONE) {
-        a->reason = IOTSAFE_R_UNSUPPORTED_CURVE;
+        a->reason = IPROV_R_UNSUPPORTED_CURVE;
         rc = iotsafe_status_set(st, IOTSAFE_E_UNSUPPORTED, 0,
                                 "key container %s holds key type %02X, not an EC curve this "
                                 "provider supports",
@@ -232,7 +234,7 @@ static iotsafe_rc keygen_op(iotsafe_card *card, void *varg, iotsafe_status *st)
         goto out;
     }
     if (a->g->group != IOTSAFE_CURVE_NONE && a->g->group != have) {
-        a->reason = IOTSAFE_R_UNSUPPORTED_CURVE;
+        a->reason = IPROV_R_UNSUPPORTED_CURVE;
         rc = iotsafe_status_set(st, IOTSAFE_E_UNSUPPORTED, 0,
                                 "key container %s holds %s keys, not %s: the card cannot change "
                                 "a container's curve",
@@ -254,25 +256,25 @@ out:
 }
 
 /* The parameters-only key libcrypto asked for: a curve, nothing on the card. */
-static IOTSAFE_KEY *params_only_key(GEN_CTX *g)
+static IPROV_KEY *params_only_key(GEN_CTX *g)
 {
-    IOTSAFE_KEY *k;
+    IPROV_KEY *k;
     if (g->group == IOTSAFE_CURVE_NONE) {
-        IPROV_ERR(g->pctx, IOTSAFE_R_BAD_ARGUMENT,
+        IPROV_ERR(g->pctx, IPROV_R_BAD_ARGUMENT,
                   "EC parameter generation needs a curve (group prime256v1 or brainpoolP256r1)");
         return NULL;
     }
-    if ((k = iotsafe_key_new(g->pctx)) != NULL)
+    if ((k = iprov_key_new(g->pctx)) != NULL)
         k->curve = g->group;
     return k;
 }
 
-void *iotsafe_keygen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
+void *iprov_keygen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
 {
     GEN_CTX *g = genctx;
     struct keygen_arg a;
     const char *reader;
-    IOTSAFE_KEY *k = NULL;
+    IPROV_KEY *k = NULL;
     iotsafe_status st;
     iotsafe_rc rc;
     char d[160];
@@ -284,10 +286,10 @@ void *iotsafe_keygen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     if ((g->selection & OSSL_KEYMGMT_SELECT_KEYPAIR) == 0)
         return params_only_key(g);
     if (!g->has_target) {
-        IPROV_ERR(g->pctx, IOTSAFE_R_BAD_ARGUMENT,
+        IPROV_ERR(g->pctx, IPROV_R_BAD_ARGUMENT,
                   "key generation needs the card container: -pkeyopt %s:iotsafe:label=NAME, "
                   "%s:HEX or %s:NAME",
-                  IOTSAFE_GEN_PARAM_URI, IOTSAFE_GEN_PARAM_ID, IOTSAFE_GEN_PARAM_LABEL);
+                  IPROV_GEN_PARAM_URI, IPROV_GEN_PARAM_ID, IPROV_GEN_PARAM_LABEL);
         return NULL;
     }
     memset(&a, 0, sizeof(a));
@@ -295,7 +297,7 @@ void *iotsafe_keygen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     reader = g->target.has_reader ? g->target.reader : NULL;
     iotsafe_status_clear(&st);
     /* libiotsafe never sends GENERATE KEY PAIR twice (it is not resendable). */
-    rc = iotsafe_prov_card_run(g->pctx, reader, keygen_op, &a, &st);
+    rc = iprov_card_run(g->pctx, reader, keygen_op, &a, &st);
     /*
      * libiotsafe dropped the cache of the handle that generated; handles
      * opened under other reader selectors (label=X vs label=X;reader=R) may
@@ -303,7 +305,7 @@ void *iotsafe_keygen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
      * that failed after the command went out may still have replaced it.
      */
     if (a.sent)
-        iotsafe_prov_flush_caches(g->pctx);
+        iprov_flush_caches(g->pctx);
     if (rc != IOTSAFE_OK) {
         if (a.reason != 0)
             IPROV_ERR(g->pctx, a.reason, "%s", st.msg);
@@ -317,15 +319,15 @@ void *iotsafe_keygen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
      * the generation, not from before it.
      */
     iotsafe_status_clear(&st);
-    if (iotsafe_key_load_object(g->pctx, reader, &a.obj, &k, &st) != IOTSAFE_OK) {
+    if (iprov_key_load_object(g->pctx, reader, &a.obj, &k, &st) != IOTSAFE_OK) {
         IPROV_ERR_ST(g->pctx, &st);
         return NULL;
     }
     if (k->point_len != a.res.point_len || memcmp(k->point, a.res.point, k->point_len) != 0) {
-        IPROV_ERR(g->pctx, IOTSAFE_R_OPERATION_FAILED,
+        IPROV_ERR(g->pctx, IPROV_R_OPERATION_FAILED,
                   "the public key paired with %s is not the one the card just generated",
-                  iotsafe_key_desc(k, d, sizeof(d)));
-        iotsafe_key_free(k);
+                  iprov_key_desc(k, d, sizeof(d)));
+        iprov_key_free(k);
         return NULL;
     }
     return k;

@@ -9,7 +9,9 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
-#include "cardops.h"
+#include "keygen.h"
+#include "dispatch.h"
+#include "error.h"
 #include "key.h"
 
 static OSSL_FUNC_keymgmt_new_fn km_new;
@@ -28,34 +30,34 @@ static OSSL_FUNC_keymgmt_query_operation_name_fn km_query_operation_name;
 
 static void *km_new(void *provctx)
 {
-    if (!iotsafe_prov_usable(provctx))
+    if (!iprov_usable(provctx))
         return NULL;
-    return iotsafe_key_new(provctx);
+    return iprov_key_new(provctx);
 }
 
 static void km_free(void *keydata)
 {
-    iotsafe_key_free(keydata);
+    iprov_key_free(keydata);
 }
 
 static void *km_dup(const void *keydata, int selection)
 {
     (void)selection; /* the key is immutable: a full copy serves every selection */
-    return keydata != NULL ? iotsafe_key_dup(keydata) : NULL;
+    return keydata != NULL ? iprov_key_dup(keydata) : NULL;
 }
 
 /* References come from our own store or decoder only (libcrypto checks the provider). */
 static void *km_load(const void *reference, size_t reference_sz)
 {
-    IOTSAFE_KEY *k = NULL;
-    if (!iotsafe_key_from_reference(reference, reference_sz, &k) || !iotsafe_key_up_ref(k))
+    IPROV_KEY *k = NULL;
+    if (!iprov_key_from_reference(reference, reference_sz, &k) || !iprov_key_up_ref(k))
         return NULL;
     return k;
 }
 
 static int km_has(const void *keydata, int selection)
 {
-    const IOTSAFE_KEY *k = keydata;
+    const IPROV_KEY *k = keydata;
     if (k == NULL)
         return 0;
     /* Card keys answer public+private so EVP_PKEY_eq and the PEM loader accept them. */
@@ -70,7 +72,7 @@ static int km_has(const void *keydata, int selection)
 
 static int km_match(const void *keydata1, const void *keydata2, int selection)
 {
-    const IOTSAFE_KEY *a = keydata1, *b = keydata2;
+    const IPROV_KEY *a = keydata1, *b = keydata2;
     int ok = 1;
 
     if (a == NULL || b == NULL)
@@ -89,7 +91,7 @@ static int km_match(const void *keydata1, const void *keydata2, int selection)
 
 static int km_import(void *keydata, int selection, const OSSL_PARAM params[])
 {
-    IOTSAFE_KEY *k = keydata;
+    IPROV_KEY *k = keydata;
     const OSSL_PARAM *p;
     const char *group = NULL;
     const void *pub = NULL;
@@ -99,7 +101,7 @@ static int km_import(void *keydata, int selection, const OSSL_PARAM params[])
     if (k == NULL || k->on_card)
         return 0;
     if (OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_PRIV_KEY) != NULL) {
-        IPROV_ERR(k->ctx, IOTSAFE_R_BAD_ARGUMENT,
+        IPROV_ERR(k->ctx, IPROV_R_BAD_ARGUMENT,
                   "the iotsafe provider does not accept private key material");
         return 0;
     }
@@ -113,7 +115,7 @@ static int km_import(void *keydata, int selection, const OSSL_PARAM params[])
     if (group != NULL) {
         curve = iotsafe_curve_from_name(group);
         if (curve == IOTSAFE_CURVE_NONE) {
-            IPROV_ERR(k->ctx, IOTSAFE_R_UNSUPPORTED_CURVE,
+            IPROV_ERR(k->ctx, IPROV_R_UNSUPPORTED_CURVE,
                       "curve %s is not supported by the iotsafe provider", group);
             return 0;
         }
@@ -127,7 +129,7 @@ static int km_import(void *keydata, int selection, const OSSL_PARAM params[])
     if ((selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY) != 0 && p != NULL) {
         if (!OSSL_PARAM_get_octet_string_ptr(p, &pub, &pub_len))
             return 0;
-        return iotsafe_key_set_point(k, curve, pub, pub_len);
+        return iprov_key_set_point(k, curve, pub, pub_len);
     }
     if ((selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY) != 0 &&
         (selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) == 0)
@@ -151,7 +153,7 @@ static const OSSL_PARAM *km_import_types(int selection)
 
 static int km_export(void *keydata, int selection, OSSL_CALLBACK *cb, void *cbarg)
 {
-    return iotsafe_key_export_public(keydata, selection, cb, cbarg);
+    return iprov_key_export_public(keydata, selection, cb, cbarg);
 }
 
 static const OSSL_PARAM *km_export_types(int selection)
@@ -163,7 +165,7 @@ static const OSSL_PARAM *km_export_types(int selection)
 
 static int km_get_params(void *keydata, OSSL_PARAM params[])
 {
-    IOTSAFE_KEY *k = keydata;
+    IPROV_KEY *k = keydata;
     OSSL_PARAM *p;
 
     if (k == NULL)
@@ -235,7 +237,7 @@ static const char *km_query_operation_name(int operation_id)
 }
 
 /* Key generation entries (issue 4) go next to these. */
-const OSSL_DISPATCH iotsafe_ec_keymgmt_functions[] = {
+const OSSL_DISPATCH iprov_ec_keymgmt_functions[] = {
     {OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))km_new},
     {OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))km_free},
     {OSSL_FUNC_KEYMGMT_DUP, (void (*)(void))km_dup},
@@ -250,11 +252,11 @@ const OSSL_DISPATCH iotsafe_ec_keymgmt_functions[] = {
     {OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))km_gettable_params},
     {OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))km_query_operation_name},
     /* keygen.c: GENERATE KEY PAIR in an existing card container */
-    {OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))iotsafe_keygen_init},
-    {OSSL_FUNC_KEYMGMT_GEN_SET_TEMPLATE, (void (*)(void))iotsafe_keygen_set_template},
-    {OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))iotsafe_keygen_set_params},
-    {OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS, (void (*)(void))iotsafe_keygen_settable_params},
-    {OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))iotsafe_keygen},
-    {OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))iotsafe_keygen_cleanup},
+    {OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))iprov_keygen_init},
+    {OSSL_FUNC_KEYMGMT_GEN_SET_TEMPLATE, (void (*)(void))iprov_keygen_set_template},
+    {OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))iprov_keygen_set_params},
+    {OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS, (void (*)(void))iprov_keygen_settable_params},
+    {OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))iprov_keygen},
+    {OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))iprov_keygen_cleanup},
     {0, NULL},
 };

@@ -15,38 +15,39 @@
 #include <openssl/crypto.h>
 #include <openssl/params.h>
 
-#include "cardops.h"
+#include "dispatch.h"
 #include "compat.h"
-#include "provider.h"
+#include "debug.h"
+#include "error.h"
 
-#ifndef IOTSAFE_PROV_VERSION
-#define IOTSAFE_PROV_VERSION "0.0.0"
+#ifndef IPROV_VERSION
+#define IPROV_VERSION "0.0.0"
 #endif
 
 /* keymgmt and decoder/encoder names must agree so libcrypto can chain them. */
 #define EC_NAMES "EC:id-ecPublicKey:1.2.840.10045.2.1"
 
 static const OSSL_ALGORITHM keymgmt_algs[] = {
-    {EC_NAMES, IOTSAFE_PROV_PROPS, iotsafe_ec_keymgmt_functions, "EC keys held by an IoT SAFE applet"},
+    {EC_NAMES, IPROV_PROPS, iprov_ec_keymgmt_functions, "EC keys held by an IoT SAFE applet"},
     {NULL, NULL, NULL, NULL},
 };
 
 static const OSSL_ALGORITHM signature_algs[] = {
-    {"ECDSA", IOTSAFE_PROV_PROPS, iotsafe_ecdsa_signature_functions, "ECDSA computed by the card"},
-#ifdef IOTSAFE_HAVE_SIGN_MESSAGE
+    {"ECDSA", IPROV_PROPS, iprov_ecdsa_signature_functions, "ECDSA computed by the card"},
+#ifdef IPROV_HAVE_SIGN_MESSAGE
     /* The default provider's names for the same algorithms (message signing, 3.4+). */
-    {"ECDSA-SHA2-256:ECDSA-SHA256:ecdsa-with-SHA256:1.2.840.10045.4.3.2", IOTSAFE_PROV_PROPS,
-     iotsafe_ecdsa_sha256_signature_functions, "ECDSA with SHA-256, signed by the card"},
-    {"ECDSA-SHA2-384:ECDSA-SHA384:ecdsa-with-SHA384:1.2.840.10045.4.3.3", IOTSAFE_PROV_PROPS,
-     iotsafe_ecdsa_sha384_signature_functions, "ECDSA with SHA-384, signed by the card"},
-    {"ECDSA-SHA2-512:ECDSA-SHA512:ecdsa-with-SHA512:1.2.840.10045.4.3.4", IOTSAFE_PROV_PROPS,
-     iotsafe_ecdsa_sha512_signature_functions, "ECDSA with SHA-512, signed by the card"},
+    {"ECDSA-SHA2-256:ECDSA-SHA256:ecdsa-with-SHA256:1.2.840.10045.4.3.2", IPROV_PROPS,
+     iprov_ecdsa_sha256_signature_functions, "ECDSA with SHA-256, signed by the card"},
+    {"ECDSA-SHA2-384:ECDSA-SHA384:ecdsa-with-SHA384:1.2.840.10045.4.3.3", IPROV_PROPS,
+     iprov_ecdsa_sha384_signature_functions, "ECDSA with SHA-384, signed by the card"},
+    {"ECDSA-SHA2-512:ECDSA-SHA512:ecdsa-with-SHA512:1.2.840.10045.4.3.4", IPROV_PROPS,
+     iprov_ecdsa_sha512_signature_functions, "ECDSA with SHA-512, signed by the card"},
 #endif
     {NULL, NULL, NULL, NULL},
 };
 
 static const OSSL_ALGORITHM store_algs[] = {
-    {"iotsafe", IOTSAFE_PROV_PROPS, iotsafe_store_functions, "iotsafe: URI store"},
+    {"iotsafe", IPROV_PROPS, iprov_store_functions, "iotsafe: URI store"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -60,35 +61,35 @@ static const OSSL_ALGORITHM store_algs[] = {
  * certificate; stage 1 is, as one more "DER" decoder (bench/README.md).
  */
 static const OSSL_ALGORITHM decoder_algs[] = {
-    {"DER", IOTSAFE_PROV_PROPS ",input=pem", iotsafe_pem_to_der_decoder_functions,
+    {"DER", IPROV_PROPS ",input=pem", iprov_pem_to_der_decoder_functions,
      "IOTSAFE KEY REFERENCE PEM to DER"},
-    {EC_NAMES, IOTSAFE_PROV_PROPS ",input=der,structure=iotsafe-keyref",
-     iotsafe_der_to_ec_decoder_functions, "IoT SAFE key reference to card key"},
+    {EC_NAMES, IPROV_PROPS ",input=der,structure=iotsafe-keyref",
+     iprov_der_to_ec_decoder_functions, "IoT SAFE key reference to card key"},
     {NULL, NULL, NULL, NULL},
 };
 
 static const OSSL_ALGORITHM encoder_algs[] = {
-    {EC_NAMES, IOTSAFE_PROV_PROPS ",output=pem,structure=PrivateKeyInfo",
-     iotsafe_ec_to_keyref_pem_encoder_functions, "card key to IOTSAFE KEY REFERENCE PEM"},
-    {EC_NAMES, IOTSAFE_PROV_PROPS ",output=der,structure=PrivateKeyInfo",
-     iotsafe_ec_to_keyref_der_encoder_functions, "card key to key reference DER"},
-    {EC_NAMES, IOTSAFE_PROV_PROPS ",output=pem,structure=SubjectPublicKeyInfo",
-     iotsafe_ec_to_spki_pem_encoder_functions, "card public key to PEM"},
-    {EC_NAMES, IOTSAFE_PROV_PROPS ",output=der,structure=SubjectPublicKeyInfo",
-     iotsafe_ec_to_spki_der_encoder_functions, "card public key to DER"},
-    {EC_NAMES, IOTSAFE_PROV_PROPS ",output=text", iotsafe_ec_to_text_encoder_functions,
+    {EC_NAMES, IPROV_PROPS ",output=pem,structure=PrivateKeyInfo",
+     iprov_ec_to_keyref_pem_encoder_functions, "card key to IOTSAFE KEY REFERENCE PEM"},
+    {EC_NAMES, IPROV_PROPS ",output=der,structure=PrivateKeyInfo",
+     iprov_ec_to_keyref_der_encoder_functions, "card key to key reference DER"},
+    {EC_NAMES, IPROV_PROPS ",output=pem,structure=SubjectPublicKeyInfo",
+     iprov_ec_to_spki_pem_encoder_functions, "card public key to PEM"},
+    {EC_NAMES, IPROV_PROPS ",output=der,structure=SubjectPublicKeyInfo",
+     iprov_ec_to_spki_der_encoder_functions, "card public key to DER"},
+    {EC_NAMES, IPROV_PROPS ",output=text", iprov_ec_to_text_encoder_functions,
      "card public key as text"},
     {NULL, NULL, NULL, NULL},
 };
 
 static const OSSL_ALGORITHM keyexch_algs[] = {
-    {"ECDH", IOTSAFE_PROV_PROPS, iotsafe_ecdh_keyexch_functions, "ECDH computed by the card"},
+    {"ECDH", IPROV_PROPS, iprov_ecdh_keyexch_functions, "ECDH computed by the card"},
     {NULL, NULL, NULL, NULL},
 };
 
 /* Always offered; refuses requests unless rand = 1 (see rand.c for why). */
 static const OSSL_ALGORITHM rand_algs[] = {
-    {IOTSAFE_RAND_NAME, IOTSAFE_PROV_PROPS, iotsafe_card_rand_functions,
+    {IPROV_RAND_NAME, IPROV_PROPS, iprov_card_rand_functions,
      "random bytes from the card's GET RANDOM"},
     {NULL, NULL, NULL, NULL},
 };
@@ -139,16 +140,16 @@ static const OSSL_PARAM *prov_gettable_params(void *provctx)
 
 static int prov_get_params(void *provctx, OSSL_PARAM params[])
 {
-    const IOTSAFE_PROV_CTX *ctx = provctx;
+    const IPROV_CTX *ctx = provctx;
     OSSL_PARAM *p;
     if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_NAME)) != NULL &&
-        !OSSL_PARAM_set_utf8_ptr(p, IOTSAFE_PROV_NAME))
+        !OSSL_PARAM_set_utf8_ptr(p, IPROV_NAME))
         return 0;
     if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_VERSION)) != NULL &&
-        !OSSL_PARAM_set_utf8_ptr(p, IOTSAFE_PROV_VERSION))
+        !OSSL_PARAM_set_utf8_ptr(p, IPROV_VERSION))
         return 0;
     if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_BUILDINFO)) != NULL &&
-        !OSSL_PARAM_set_utf8_ptr(p, IOTSAFE_PROV_VERSION))
+        !OSSL_PARAM_set_utf8_ptr(p, IPROV_VERSION))
         return 0;
     if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS)) != NULL &&
         !OSSL_PARAM_set_int(p, ctx->bad_config[0] == '\0')) /* 0: bad settings, unusable */
@@ -159,12 +160,12 @@ static int prov_get_params(void *provctx, OSSL_PARAM params[])
 static const OSSL_ITEM *prov_get_reason_strings(void *provctx)
 {
     (void)provctx;
-    return iotsafe_prov_reason_strings();
+    return iprov_reason_strings();
 }
 
 static void prov_teardown(void *provctx)
 {
-    iotsafe_prov_ctx_free(provctx);
+    iprov_ctx_free(provctx);
 }
 
 static const OSSL_DISPATCH prov_dispatch[] = {
@@ -181,7 +182,7 @@ OSSL_provider_init_fn OSSL_provider_init;
 int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
                        const OSSL_DISPATCH **out, void **provctx)
 {
-    IOTSAFE_PROV_CTX *ctx = calloc(1, sizeof(*ctx));
+    IPROV_CTX *ctx = calloc(1, sizeof(*ctx));
 
     if (ctx == NULL)
         return 0;
@@ -210,8 +211,8 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
      * Bad settings do not fail the load (see bad_config): only running out
      * of memory does.
      */
-    if (!iotsafe_prov_cfg_load(ctx, in)) {
-        iotsafe_prov_ctx_free(ctx);
+    if (!iprov_cfg_load(ctx, in)) {
+        iprov_ctx_free(ctx);
         return 0;
     }
     /*
@@ -219,10 +220,13 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
      * math come from the same default (or FIPS) provider the app uses.
      */
     if ((ctx->libctx = OSSL_LIB_CTX_new_child(handle, in)) == NULL) {
-        IPROV_ERR(ctx, IOTSAFE_R_INTERNAL, "creating the provider library context");
-        iotsafe_prov_ctx_free(ctx);
+        IPROV_ERR(ctx, IPROV_R_INTERNAL, "creating the provider library context");
+        iprov_ctx_free(ctx);
         return 0;
     }
+    IPROV_DEBUG(ctx, "provider %s loaded into %s", IPROV_VERSION, OpenSSL_version(OPENSSL_VERSION));
+    if (ctx->bad_config[0] != '\0')
+        IPROV_DEBUG(ctx, "unusable: %s", ctx->bad_config); /* OpenSSL 3.0 would drop an error */
     *out = prov_dispatch;
     *provctx = ctx;
     return 1;

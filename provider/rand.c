@@ -26,15 +26,15 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
-#include "cardops.h"
-#include "provider.h"
+#include "dispatch.h"
+#include "error.h"
 
 /* What IoT SAFE cards' certified RNGs are specified for; lets it seed AES-256 CTR-DRBG. */
 #define CARD_RNG_STRENGTH 256u
 #define CARD_RNG_MAX_REQUEST 4096u
 
 typedef struct rand_ctx {
-    IOTSAFE_PROV_CTX *pctx;
+    IPROV_CTX *pctx;
     int state; /* EVP_RAND_STATE_* */
     int enabled; /* the provider's rand setting when this context was made */
     pthread_mutex_t *lock; /* set by enable_locking (libcrypto asks for parents/shared DRBGs) */
@@ -60,11 +60,11 @@ static void *rng_newctx(void *provctx, void *parent, const OSSL_DISPATCH *parent
     RAND_CTX *r;
     (void)parent; /* the card needs no seed from anyone */
     (void)parent_calls;
-    if (!iotsafe_prov_usable(provctx))
+    if (!iprov_usable(provctx))
         return NULL;
     r = calloc(1, sizeof(*r));
     if (r == NULL) {
-        IPROV_ERR(provctx, IOTSAFE_R_MALLOC, "allocating a card RNG context");
+        IPROV_ERR(provctx, IPROV_R_MALLOC, "allocating a card RNG context");
         return NULL;
     }
     r->pctx = provctx;
@@ -88,7 +88,7 @@ static void rng_freectx(void *vctx)
 static int check_strength(RAND_CTX *r, unsigned int strength)
 {
     if (strength > CARD_RNG_STRENGTH) {
-        IPROV_ERR(r->pctx, IOTSAFE_R_BAD_ARGUMENT,
+        IPROV_ERR(r->pctx, IPROV_R_BAD_ARGUMENT,
                   "card RNG strength is %u bits; %u bits were requested", CARD_RNG_STRENGTH,
                   strength);
         return 0;
@@ -134,15 +134,15 @@ static int card_random(RAND_CTX *r, unsigned char *out, size_t len)
     struct random_arg a = {out, len};
     iotsafe_status st;
     if (!r->enabled) {
-        IPROV_ERR(r->pctx, IOTSAFE_R_BAD_CONFIG,
+        IPROV_ERR(r->pctx, IPROV_R_BAD_CONFIG,
                   "the card RNG is off (rand = 0): set rand = 1 in the provider's section "
-                  "(or IOTSAFE_RAND=1), or stop naming " IOTSAFE_RAND_NAME " in [random]");
+                  "(or IOTSAFE_RAND=1), or stop naming " IPROV_RAND_NAME " in [random]");
         OPENSSL_cleanse(out, len);
         r->state = EVP_RAND_STATE_ERROR;
         return 0;
     }
     iotsafe_status_clear(&st);
-    if (iotsafe_prov_card_run(r->pctx, NULL, random_op, &a, &st) != IOTSAFE_OK) {
+    if (iprov_card_run(r->pctx, NULL, random_op, &a, &st) != IOTSAFE_OK) {
         IPROV_ERR_ST(r->pctx, &st);
         OPENSSL_cleanse(out, len);
         r->state = EVP_RAND_STATE_ERROR;
@@ -201,13 +201,13 @@ static size_t rng_get_seed(void *vctx, unsigned char **buffer, int entropy, size
     if (n < min_len)
         n = min_len;
     if (entropy < 0 || n == 0 || n > max_len || n > CARD_RNG_MAX_REQUEST) {
-        IPROV_ERR(r->pctx, IOTSAFE_R_BAD_ARGUMENT,
+        IPROV_ERR(r->pctx, IPROV_R_BAD_ARGUMENT,
                   "card RNG cannot give %d bits of seed in %zu..%zu bytes (at most %u)", entropy,
                   min_len, max_len, CARD_RNG_MAX_REQUEST);
         return 0;
     }
     if ((buf = OPENSSL_secure_malloc(n)) == NULL) {
-        IPROV_ERR(r->pctx, IOTSAFE_R_MALLOC, "allocating a seed buffer");
+        IPROV_ERR(r->pctx, IPROV_R_MALLOC, "allocating a seed buffer");
         return 0;
     }
     if (!card_random(r, buf, n)) {
@@ -232,7 +232,7 @@ static int rng_enable_locking(void *vctx)
     if ((r->lock = malloc(sizeof(*r->lock))) == NULL || pthread_mutex_init(r->lock, NULL) != 0) {
         free(r->lock);
         r->lock = NULL;
-        IPROV_ERR(r->pctx, IOTSAFE_R_MALLOC, "creating the card RNG lock");
+        IPROV_ERR(r->pctx, IPROV_R_MALLOC, "creating the card RNG lock");
         return 0;
     }
     return 1;
@@ -288,7 +288,7 @@ static int rng_verify_zeroization(void *vctx)
     return 1;
 }
 
-const OSSL_DISPATCH iotsafe_card_rand_functions[] = {
+const OSSL_DISPATCH iprov_card_rand_functions[] = {
     {OSSL_FUNC_RAND_NEWCTX, (void (*)(void))rng_newctx},
     {OSSL_FUNC_RAND_FREECTX, (void (*)(void))rng_freectx},
     {OSSL_FUNC_RAND_INSTANTIATE, (void (*)(void))rng_instantiate},

@@ -14,12 +14,14 @@
 #include <openssl/params.h>
 
 #include "compat.h"
+#include "dispatch.h"
+#include "error.h"
 #include "key.h"
 #include "verify.h"
 
 typedef struct sig_ctx {
-    IOTSAFE_PROV_CTX *pctx;
-    IOTSAFE_KEY *key;
+    IPROV_CTX *pctx;
+    IPROV_KEY *key;
     iotsafe_hash hash; /* 0: not chosen yet (pre-hashed sign infers it from the length) */
     EVP_MD *md;        /* digest-sign only */
     EVP_MD_CTX *mdctx;
@@ -67,11 +69,11 @@ static void *sig_newctx(void *provctx, const char *propq)
 {
     SIG_CTX *c;
     (void)propq; /* digests come from the default provider whatever the query */
-    if (!iotsafe_prov_usable(provctx))
+    if (!iprov_usable(provctx))
         return NULL;
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
-        IPROV_ERR(provctx, IOTSAFE_R_MALLOC, "allocating a signature context");
+        IPROV_ERR(provctx, IPROV_R_MALLOC, "allocating a signature context");
         return NULL;
     }
     c->pctx = provctx;
@@ -82,7 +84,7 @@ static void reset(SIG_CTX *c)
 {
     EVP_MD_CTX_free(c->mdctx);
     EVP_MD_free(c->md);
-    iotsafe_key_free(c->key);
+    iprov_key_free(c->key);
     c->mdctx = NULL;
     c->md = NULL;
     c->key = NULL;
@@ -103,20 +105,20 @@ static void *sig_dupctx(void *vctx)
     const SIG_CTX *src = vctx;
     SIG_CTX *d = calloc(1, sizeof(*d));
     if (d == NULL) {
-        IPROV_ERR(src->pctx, IOTSAFE_R_MALLOC, "duplicating a signature context");
+        IPROV_ERR(src->pctx, IPROV_R_MALLOC, "duplicating a signature context");
         return NULL;
     }
     *d = *src;
     d->key = NULL;
     d->md = NULL;
     d->mdctx = NULL;
-    if (src->key != NULL && iotsafe_key_up_ref(src->key))
+    if (src->key != NULL && iprov_key_up_ref(src->key))
         d->key = src->key;
     if (src->md != NULL && EVP_MD_up_ref(src->md))
         d->md = src->md;
     if (src->mdctx != NULL &&
         ((d->mdctx = EVP_MD_CTX_new()) == NULL || !EVP_MD_CTX_copy_ex(d->mdctx, src->mdctx))) {
-        IPROV_ERR(src->pctx, IOTSAFE_R_MALLOC, "copying the digest state");
+        IPROV_ERR(src->pctx, IPROV_R_MALLOC, "copying the digest state");
         sig_freectx(d);
         return NULL;
     }
@@ -124,22 +126,22 @@ static void *sig_dupctx(void *vctx)
 }
 
 /* Is this key allowed to sign (at all / with hash)? Raises the reason. No card I/O. */
-static int check_key(SIG_CTX *c, const IOTSAFE_KEY *k)
+static int check_key(SIG_CTX *c, const IPROV_KEY *k)
 {
     char d[160];
     if (k == NULL || !k->on_card || !k->has_private) {
-        IPROV_ERR(c->pctx, IOTSAFE_R_NOT_A_PRIVATE_KEY,
+        IPROV_ERR(c->pctx, IPROV_R_NOT_A_PRIVATE_KEY,
                   "cannot sign with %s: it is not a private key on the card",
-                  k != NULL ? iotsafe_key_desc(k, d, sizeof(d)) : "a missing key");
+                  k != NULL ? iprov_key_desc(k, d, sizeof(d)) : "a missing key");
         return 0;
     }
     if (((k->priv.present & IOTSAFE_HAS_FUNCTIONS) != 0 &&
          (k->priv.functions & IOTSAFE_FN_SIGN) == 0) ||
         ((k->priv.present & IOTSAFE_HAS_SIG_ALGS) != 0 &&
          (k->priv.sig_algs & IOTSAFE_SIGALG_ECDSA) == 0)) {
-        IPROV_ERR(c->pctx, IOTSAFE_R_WRONG_USAGE,
+        IPROV_ERR(c->pctx, IPROV_R_WRONG_USAGE,
                   "private key %s may not be used for signing (card functions %02X)",
-                  iotsafe_key_desc(k, d, sizeof(d)), k->priv.functions);
+                  iprov_key_desc(k, d, sizeof(d)), k->priv.functions);
         return 0;
     }
     return 1;
@@ -148,7 +150,7 @@ static int check_key(SIG_CTX *c, const IOTSAFE_KEY *k)
 static int check_hash(SIG_CTX *c, iotsafe_hash h)
 {
     char d[160];
-    const IOTSAFE_KEY *k = c->key;
+    const IPROV_KEY *k = c->key;
     int i = hash_index(h);
     if (i < 0)
         return 0;
@@ -161,9 +163,9 @@ static int check_hash(SIG_CTX *c, iotsafe_hash h)
                 strcat(allowed, hashes[j].label);
             }
         }
-        IPROV_ERR(c->pctx, IOTSAFE_R_UNSUPPORTED_DIGEST,
+        IPROV_ERR(c->pctx, IPROV_R_UNSUPPORTED_DIGEST,
                   "private key %s does not allow %s (card allows: %s)",
-                  iotsafe_key_desc(k, d, sizeof(d)), hashes[i].label,
+                  iprov_key_desc(k, d, sizeof(d)), hashes[i].label,
                   allowed[0] != '\0' ? allowed : "none");
         return 0;
     }
@@ -187,7 +189,7 @@ static int hash_from_name(SIG_CTX *c, const char *name, iotsafe_hash *out, EVP_M
         }
         EVP_MD_free(md);
     }
-    IPROV_ERR(c->pctx, IOTSAFE_R_UNSUPPORTED_DIGEST,
+    IPROV_ERR(c->pctx, IPROV_R_UNSUPPORTED_DIGEST,
               "digest %s cannot be used with IoT SAFE keys (SHA-256, SHA-384 or SHA-512 only)",
               iotsafe_escape_str(name, (char[64]){0}, 64));
     return 0;
@@ -195,15 +197,15 @@ static int hash_from_name(SIG_CTX *c, const char *name, iotsafe_hash *out, EVP_M
 
 static int set_key(SIG_CTX *c, void *provkey)
 {
-    IOTSAFE_KEY *k = provkey;
+    IPROV_KEY *k = provkey;
     if (k == NULL) {
         if (c->key == NULL) {
-            IPROV_ERR(c->pctx, IOTSAFE_R_NOT_A_PRIVATE_KEY, "no key given");
+            IPROV_ERR(c->pctx, IPROV_R_NOT_A_PRIVATE_KEY, "no key given");
             return 0;
         }
         return check_key(c, c->key); /* re-init with the same key */
     }
-    if (!check_key(c, k) || !iotsafe_key_up_ref(k))
+    if (!check_key(c, k) || !iprov_key_up_ref(k))
         return 0;
     reset(c);
     c->key = k;
@@ -241,11 +243,11 @@ static int sig_digest_sign_init(void *vctx, const char *mdname, void *provkey,
     c->md = md;
     c->hash = h;
     if (c->mdctx == NULL && (c->mdctx = EVP_MD_CTX_new()) == NULL) {
-        IPROV_ERR(c->pctx, IOTSAFE_R_MALLOC, "allocating a digest context");
+        IPROV_ERR(c->pctx, IPROV_R_MALLOC, "allocating a digest context");
         return 0;
     }
     if (!EVP_DigestInit_ex2(c->mdctx, c->md, NULL)) {
-        IPROV_ERR(c->pctx, IOTSAFE_R_INTERNAL, "initialising %s",
+        IPROV_ERR(c->pctx, IPROV_R_INTERNAL, "initialising %s",
                   iotsafe_escape_str(mdname, (char[64]){0}, 64));
         return 0;
     }
@@ -253,7 +255,7 @@ static int sig_digest_sign_init(void *vctx, const char *mdname, void *provkey,
 }
 
 struct sign_arg {
-    const IOTSAFE_KEY *key;
+    const IPROV_KEY *key;
     iotsafe_hash hash;
     const uint8_t *digest;
     size_t digest_len;
@@ -265,7 +267,7 @@ struct sign_arg {
 static iotsafe_rc sign_op(iotsafe_card *card, void *varg, iotsafe_status *st)
 {
     struct sign_arg *a = varg;
-    iotsafe_ref ref = iotsafe_key_priv_ref(a->key);
+    iotsafe_ref ref = iprov_key_priv_ref(a->key);
     snprintf(a->reader, sizeof(a->reader), "%s", iotsafe_card_reader(card));
     a->rs_len = sizeof(a->rs);
     return iotsafe_sign_digest(card, &ref, a->hash, a->digest, a->digest_len, a->rs, &a->rs_len,
@@ -282,7 +284,7 @@ static int card_sign(SIG_CTX *c, const uint8_t *digest, size_t dlen, unsigned ch
     iotsafe_status st;
 
     iotsafe_status_clear(&st);
-    if (iotsafe_prov_card_run(c->pctx, c->key->reader, sign_op, &a, &st) != IOTSAFE_OK) {
+    if (iprov_card_run(c->pctx, c->key->reader, sign_op, &a, &st) != IOTSAFE_OK) {
         IPROV_ERR_ST(c->pctx, &st);
         return 0;
     }
@@ -290,11 +292,11 @@ static int card_sign(SIG_CTX *c, const uint8_t *digest, size_t dlen, unsigned ch
     if (a.rs_len != 2 * iotsafe_curve_field_len(c->key->curve) ||
         iotsafe_ecdsa_rs_to_der(a.rs, a.rs_len, der, &der_len) != IOTSAFE_OK)
         der_len = 0;
-    if (!iotsafe_check_signature(c->pctx, c->key, a.reader, digest, dlen, a.rs, a.rs_len, der,
+    if (!iprov_check_signature(c->pctx, c->key, a.reader, digest, dlen, a.rs, a.rs_len, der,
                                  der_len))
         return 0;
     if (der_len > sigsize) {
-        IPROV_ERR(c->pctx, IOTSAFE_R_BUFFER_TOO_SMALL,
+        IPROV_ERR(c->pctx, IPROV_R_BUFFER_TOO_SMALL,
                   "signature buffer of %zu bytes, need %zu", sigsize, der_len);
         return 0;
     }
@@ -328,7 +330,7 @@ static int sig_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t sigsi
                 h = hashes[i].hash;
     }
     if (h == 0 || iotsafe_hash_len(h) != tbslen) {
-        IPROV_ERR(c->pctx, IOTSAFE_R_BAD_ARGUMENT,
+        IPROV_ERR(c->pctx, IPROV_R_BAD_ARGUMENT,
                   "input of %zu bytes is not a SHA-256/384/512 digest%s", tbslen,
                   h != 0 ? " of the chosen algorithm" : "");
         return 0;
@@ -422,7 +424,7 @@ static int sig_set_ctx_params(void *vctx, const OSSL_PARAM params[])
         return 0;
     if (c->mdctx != NULL && h != c->hash) {
         /* Digest-sign already hashes with the digest given at init. */
-        IPROV_ERR(c->pctx, IOTSAFE_R_BAD_ARGUMENT, "the digest cannot change after init");
+        IPROV_ERR(c->pctx, IPROV_R_BAD_ARGUMENT, "the digest cannot change after init");
         return 0;
     }
     if (c->key != NULL && !check_hash(c, h))
@@ -443,7 +445,7 @@ static const OSSL_PARAM *sig_settable_ctx_params(void *vctx, void *provctx)
     return settable;
 }
 
-const OSSL_DISPATCH iotsafe_ecdsa_signature_functions[] = {
+const OSSL_DISPATCH iprov_ecdsa_signature_functions[] = {
     {OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))sig_newctx},
     {OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))sig_freectx},
     {OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))sig_dupctx},
@@ -460,7 +462,7 @@ const OSSL_DISPATCH iotsafe_ecdsa_signature_functions[] = {
     {0, NULL},
 };
 
-#ifdef IOTSAFE_HAVE_SIGN_MESSAGE
+#ifdef IPROV_HAVE_SIGN_MESSAGE
 /*
  * OpenSSL 3.4+: "ECDSA-SHA2-256" and friends. After sign_message_init the
  * input is the message (streamed or one-shot) and the host hashes it; after
@@ -503,7 +505,7 @@ static int sigalg_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t si
     return sig_sign(c, sig, siglen, sigsize, tbs, tbslen);
 }
 
-#define IOTSAFE_ECDSA_SIGALG(bits)                                                               \
+#define IPROV_ECDSA_SIGALG(bits)                                                               \
     static int ecdsa_sha##bits##_message_init(void *vctx, void *provkey,                         \
                                               const OSSL_PARAM params[])                         \
     {                                                                                            \
@@ -513,7 +515,7 @@ static int sigalg_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t si
     {                                                                                            \
         return sigalg_digest_init(vctx, provkey, params, "SHA2-" #bits);                         \
     }                                                                                            \
-    const OSSL_DISPATCH iotsafe_ecdsa_sha##bits##_signature_functions[] = {                      \
+    const OSSL_DISPATCH iprov_ecdsa_sha##bits##_signature_functions[] = {                      \
         {OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))sig_newctx},                                \
         {OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))sig_freectx},                              \
         {OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))sig_dupctx},                                \
@@ -530,7 +532,7 @@ static int sigalg_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t si
         {0, NULL},                                                                               \
     };
 
-IOTSAFE_ECDSA_SIGALG(256)
-IOTSAFE_ECDSA_SIGALG(384)
-IOTSAFE_ECDSA_SIGALG(512)
+IPROV_ECDSA_SIGALG(256)
+IPROV_ECDSA_SIGALG(384)
+IPROV_ECDSA_SIGALG(512)
 #endif

@@ -14,11 +14,14 @@
 #include <openssl/store.h>
 #include <openssl/x509.h>
 
+#include "dispatch.h"
+#include "error.h"
 #include "key.h"
-#include "uri.h"
+#include "key_load.h"
+#include "iotsafe/uri.h"
 
 typedef struct store_ctx {
-    IOTSAFE_PROV_CTX *pctx;
+    IPROV_CTX *pctx;
     iotsafe_uri uri;
     int expect;            /* OSSL_STORE_INFO_* or 0 */
     char *alias;           /* search by alias = label */
@@ -42,20 +45,20 @@ static OSSL_FUNC_store_export_object_fn st_export_object;
 
 static void *st_open(void *provctx, const char *uri)
 {
-    IOTSAFE_PROV_CTX *pctx = provctx;
+    IPROV_CTX *pctx = provctx;
     char err[160], esc[200];
     STORE_CTX *s;
 
-    if (!iotsafe_prov_usable(pctx))
+    if (!iprov_usable(pctx))
         return NULL;
     s = calloc(1, sizeof(*s));
     if (s == NULL) {
-        IPROV_ERR(pctx, IOTSAFE_R_MALLOC, "allocating a store context");
+        IPROV_ERR(pctx, IPROV_R_MALLOC, "allocating a store context");
         return NULL;
     }
     s->pctx = pctx;
     if (uri == NULL || iotsafe_uri_parse(uri, strlen(uri), &s->uri, err, sizeof(err)) < 0) {
-        IPROV_ERR(pctx, IOTSAFE_R_BAD_URI, "malformed URI '%s': %s",
+        IPROV_ERR(pctx, IPROV_R_BAD_URI, "malformed URI '%s': %s",
                   iotsafe_escape_str(uri, esc, sizeof(esc)), uri != NULL ? err : "missing");
         free(s);
         return NULL;
@@ -92,7 +95,7 @@ static int st_set_ctx_params(void *loaderctx, const OSSL_PARAM params[])
             return 0;
         free(s->alias);
         if ((s->alias = strdup(a)) == NULL) {
-            IPROV_ERR(s->pctx, IOTSAFE_R_MALLOC, "copying the alias");
+            IPROV_ERR(s->pctx, IPROV_R_MALLOC, "copying the alias");
             return 0;
         }
     }
@@ -106,7 +109,7 @@ static int st_set_ctx_params(void *loaderctx, const OSSL_PARAM params[])
         X509_NAME_free(s->subject);
         s->subject = d2i_X509_NAME(NULL, &q, (long)len);
         if (s->subject == NULL) {
-            IPROV_ERR(s->pctx, IOTSAFE_R_BAD_ARGUMENT, "bad subject name in the search");
+            IPROV_ERR(s->pctx, IPROV_R_BAD_ARGUMENT, "bad subject name in the search");
             return 0;
         }
     }
@@ -192,13 +195,13 @@ static iotsafe_rc file_op(iotsafe_card *card, void *varg, iotsafe_status *st)
 
 static int deliver_key(STORE_CTX *s, const iotsafe_object *o, OSSL_CALLBACK *cb, void *cbarg)
 {
-    IOTSAFE_KEY *k = NULL;
+    IPROV_KEY *k = NULL;
     iotsafe_status st;
     OSSL_PARAM params[4];
     int type = OSSL_OBJECT_PKEY, ok;
 
     iotsafe_status_clear(&st);
-    if (iotsafe_key_load_object(s->pctx, reader_of(s), o, &k, &st) != IOTSAFE_OK) {
+    if (iprov_key_load_object(s->pctx, reader_of(s), o, &k, &st) != IOTSAFE_OK) {
         /* Listing: an empty slot (e.g. the ECDH peer) is no error, a garbled answer is. */
         if (!named(s) && st.rc != IOTSAFE_E_MALFORMED)
             return -1;
@@ -210,7 +213,7 @@ static int deliver_key(STORE_CTX *s, const iotsafe_object *o, OSSL_CALLBACK *cb,
     params[2] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_REFERENCE, &k, sizeof(k));
     params[3] = OSSL_PARAM_construct_end();
     ok = cb(params, cbarg);
-    iotsafe_key_free(k); /* the keymgmt took its own reference */
+    iprov_key_free(k); /* the keymgmt took its own reference */
     return ok;
 }
 
@@ -223,7 +226,7 @@ static int deliver_cert(STORE_CTX *s, const iotsafe_object *o, OSSL_CALLBACK *cb
     int ok = -1;
 
     iotsafe_status_clear(&st);
-    if (iotsafe_prov_card_run(s->pctx, reader_of(s), file_op, &a, &st) != IOTSAFE_OK) {
+    if (iprov_card_run(s->pctx, reader_of(s), file_op, &a, &st) != IOTSAFE_OK) {
         free(a.data);
         if (!named(s) && st.rc != IOTSAFE_E_MALFORMED)
             return -1;
@@ -248,7 +251,7 @@ static int deliver_cert(STORE_CTX *s, const iotsafe_object *o, OSSL_CALLBACK *cb
     } else if (named(s) && s->uri.type == IOTSAFE_URI_TYPE_CERT) {
         char d[2 * IOTSAFE_LABEL_MAX + 16];
         iotsafe_ref ref = iotsafe_object_ref(o);
-        IPROV_ERR(s->pctx, IOTSAFE_R_BAD_ARGUMENT, "file %s is not an X.509 certificate",
+        IPROV_ERR(s->pctx, IPROV_R_BAD_ARGUMENT, "file %s is not an X.509 certificate",
                   iotsafe_ref_str(&ref, d, sizeof(d)));
         ok = 0;
     }
@@ -277,7 +280,7 @@ static int st_load(void *loaderctx, OSSL_CALLBACK *object_cb, void *object_cbarg
         iotsafe_status st;
         iotsafe_status_clear(&st);
         s->listed = 1;
-        if (iotsafe_prov_card_run(s->pctx, reader_of(s), list_op, &a, &st) != IOTSAFE_OK) {
+        if (iprov_card_run(s->pctx, reader_of(s), list_op, &a, &st) != IOTSAFE_OK) {
             s->failed = 1;
             IPROV_ERR_ST(s->pctx, &st);
             return 0;
@@ -308,7 +311,7 @@ static int st_load(void *loaderctx, OSSL_CALLBACK *object_cb, void *object_cbarg
         u.has_reader = 0;
         if (iotsafe_uri_format(&u, text, sizeof(text)) < 0)
             snprintf(text, sizeof(text), "iotsafe:");
-        IPROV_ERR(s->pctx, IOTSAFE_R_OBJECT_NOT_FOUND, "no %s matching %s on the card in reader '%s'",
+        IPROV_ERR(s->pctx, IPROV_R_OBJECT_NOT_FOUND, "no %s matching %s on the card in reader '%s'",
                   s->expect == OSSL_STORE_INFO_PKEY     ? "private key"
                   : s->expect == OSSL_STORE_INFO_PUBKEY ? "public key"
                   : s->expect == OSSL_STORE_INFO_CERT   ? "certificate"
@@ -343,16 +346,16 @@ static int st_close(void *loaderctx)
 static int st_export_object(void *loaderctx, const void *reference, size_t reference_sz,
                             OSSL_CALLBACK *export_cb, void *export_cbarg)
 {
-    IOTSAFE_KEY *k = NULL;
+    IPROV_KEY *k = NULL;
     (void)loaderctx;
-    if (!iotsafe_key_from_reference(reference, reference_sz, &k) || k->has_private)
+    if (!iprov_key_from_reference(reference, reference_sz, &k) || k->has_private)
         return 0;
-    return iotsafe_key_export_public(k, OSSL_KEYMGMT_SELECT_PUBLIC_KEY |
+    return iprov_key_export_public(k, OSSL_KEYMGMT_SELECT_PUBLIC_KEY |
                                             OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS,
                                      export_cb, export_cbarg);
 }
 
-const OSSL_DISPATCH iotsafe_store_functions[] = {
+const OSSL_DISPATCH iprov_store_functions[] = {
     {OSSL_FUNC_STORE_OPEN, (void (*)(void))st_open},
     {OSSL_FUNC_STORE_SETTABLE_CTX_PARAMS, (void (*)(void))st_settable_ctx_params},
     {OSSL_FUNC_STORE_SET_CTX_PARAMS, (void (*)(void))st_set_ctx_params},

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Names and sizes of the IoT SAFE hash algorithms and curves. */
+/* Names and sizes of the IoT SAFE hash algorithms. */
+#include <strings.h>
+
 #include "iotsafe/commands.h"
 
 size_t iotsafe_hash_len(iotsafe_hash h)
@@ -22,26 +24,18 @@ const char *iotsafe_hash_name(iotsafe_hash h)
     return "unknown";
 }
 
-iotsafe_curve iotsafe_key_type_curve(uint8_t key_type)
+int iotsafe_hash_from_name(const char *name, iotsafe_hash *out)
 {
-    switch (key_type) {
-    case IOTSAFE_KEYTYPE_P256:
-    case IOTSAFE_KEYTYPE_P256_VOLATILE:
-        return IOTSAFE_CURVE_P256;
-    case IOTSAFE_KEYTYPE_BP256:
-    case IOTSAFE_KEYTYPE_BP256_VOLATILE:
-        return IOTSAFE_CURVE_BP256R1;
-    default:
-        return IOTSAFE_CURVE_NONE;
+    static const struct {
+        const char *name;
+        iotsafe_hash hash;
+    } names[] = {{"sha256", IOTSAFE_HASH_SHA256}, {"sha384", IOTSAFE_HASH_SHA384},
+                 {"sha512", IOTSAFE_HASH_SHA512}};
+    for (size_t i = 0; name != NULL && i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcasecmp(name, names[i].name) == 0) {
+            *out = names[i].hash;
+            return 0;
+        }
     }
-}
-
-const char *iotsafe_curve_name(iotsafe_curve c)
-{
-    switch (c) {
-    case IOTSAFE_CURVE_P256: return "prime256v1";
-    case IOTSAFE_CURVE_BP256R1: return "brainpoolP256r1";
-    case IOTSAFE_CURVE_NONE: break;
-    }
-    return "none";
+    return -1;
 }

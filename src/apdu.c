@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "card_internal.h"
+#include "iotsafe/hex.h"
 
 /*
  * One APDU answer: up to 256 data bytes + SW. The buffer takes 2 bytes more
@@ -323,17 +324,6 @@ iotsafe_rc card_exchange(iotsafe_card *c, const card_apdu *a, card_resp *r, iots
     }
 }
 
-static void hex_str(const uint8_t *p, size_t n, char *out, size_t cap)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t j = 0;
-    for (size_t i = 0; i < n && j + 3 <= cap; i++) {
-        out[j++] = hex[p[i] >> 4];
-        out[j++] = hex[p[i] & 15];
-    }
-    out[j < cap ? j : cap - 1] = '\0';
-}
-
 /* MANAGE CHANNEL close of channel ch; 1 when the card answered (9000 or "not open"). */
 static int close_one(iotsafe_card *c, uint8_t ch)
 {
@@ -451,7 +441,7 @@ iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st)
         return rc;
     if (!card_sw_ok(r.sw)) {
         char aid[2 * CARD_AID_MAX + 1];
-        hex_str(c->aid, c->aid_len, aid, sizeof aid);
+        iotsafe_hex_format(c->aid, c->aid_len, aid, sizeof aid);
         uint16_t sw = r.sw;
         card_close_channel(c);
         if (sw == 0x6A82)

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "at_parse.h"
+#include "iotsafe/hex.h"
 
 /* One line of buf: [start, start+len), without its terminator. */
 typedef struct at_line {
@@ -119,17 +120,6 @@ int at_find_final(const char *buf, size_t len, at_answer *a)
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static size_t skip_spaces(const at_line *l, size_t i)
 {
     while (i < l->len && (l->p[i] == ' ' || l->p[i] == '\t'))
@@ -173,7 +163,7 @@ static iotsafe_rc parse_apdu_line(const at_line *l, size_t i, const char *prefix
     if (quoted)
         i++;
     size_t hex_start = i;
-    while (i < l->len && hexval(l->p[i]) >= 0)
+    while (i < l->len && iotsafe_hex_digit(l->p[i]) >= 0)
         i++;
     size_t hex_len = i - hex_start;
     if (quoted) {
@@ -204,8 +194,8 @@ static iotsafe_rc parse_apdu_line(const at_line *l, size_t i, const char *prefix
                                   "APDU can hold",
                                   prefix, n / 2, *resp_len);
     for (size_t k = 0; k < n / 2; k++)
-        resp[k] = (uint8_t)(hexval(l->p[hex_start + 2 * k]) << 4 |
-                            hexval(l->p[hex_start + 2 * k + 1]));
+        resp[k] = (uint8_t)(iotsafe_hex_digit(l->p[hex_start + 2 * k]) << 4 |
+                            iotsafe_hex_digit(l->p[hex_start + 2 * k + 1]));
     *resp_len = n / 2;
     return IOTSAFE_OK;
 }

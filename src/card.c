@@ -274,7 +274,8 @@ iotsafe_rc iotsafe_card_attach(const iotsafe_config *cfg, iotsafe_transport *t, 
     c->use_channel = !cfg->basic_channel;
     c->sign_session = cfg->sign_session != 0 ? cfg->sign_session : 1;
     c->read_chunk = cfg->read_chunk != 0 ? cfg->read_chunk : 256;
-    c->trace = cfg->trace || trace_env_enabled();
+    c->trace = cfg->trace;
+    c->trace_out = cfg->trace_out;
     atomic_init(&c->apdu_count, 0UL);
 
     iotsafe_rc rc = card_run(c, NULL, NULL, st);

@@ -55,6 +55,7 @@ struct iotsafe_card {
     uint8_t sign_session;
     size_t read_chunk;
     int trace;
+    FILE *trace_out; /* the caller's; NULL: stderr */
     atomic_ulong apdu_count;
     iotsafe_object *objs;
     size_t n_objs;
@@ -186,7 +187,6 @@ int card_ins_resendable(uint8_t ins);
 unsigned long card_ins_timeout_ms(const iotsafe_card *c, uint8_t ins);
 
 /* trace.c */
-int trace_env_enabled(void);
 void trace_apdu(const iotsafe_card *c, int outgoing, const uint8_t *p, size_t len, unsigned redact);
 
 #endif

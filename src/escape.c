@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "iotsafe/escape.h"
+#include "iotsafe/hex.h"
 
 /* Length of the well-formed UTF-8 sequence at p (2..4), or 0. */
 static size_t utf8_seq(const uint8_t *p, size_t n, uint32_t *cp)
@@ -43,7 +44,6 @@ static int refused(uint32_t cp)
 /* Escaped form of the character at p[i]: written to piece, returns bytes of input used. */
 static size_t piece_at(const uint8_t *p, size_t n, size_t i, char piece[4], size_t *plen)
 {
-    static const char hex[] = "0123456789abcdef";
     uint32_t cp = 0;
     size_t k = p[i] >= 0x80 ? utf8_seq(p + i, n - i, &cp) : 0;
     if (p[i] >= 0x20 && p[i] < 0x7F && p[i] != '\\') {
@@ -62,10 +62,12 @@ static size_t piece_at(const uint8_t *p, size_t n, size_t i, char piece[4], size
         return k;
     }
     /* one byte at a time: a refused sequence shows all its bytes */
+    char digits[3];
+    iotsafe_hex_format_lower(p + i, 1, digits, sizeof digits);
     piece[0] = '\\';
     piece[1] = 'x';
-    piece[2] = hex[p[i] >> 4];
-    piece[3] = hex[p[i] & 15];
+    piece[2] = digits[0];
+    piece[3] = digits[1];
     *plen = 4;
     return 1;
 }

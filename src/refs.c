@@ -4,19 +4,7 @@
 #include <string.h>
 
 #include "card_internal.h"
-
-static size_t put_hex(char *out, size_t cap, const uint8_t *p, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t j = 0;
-    for (size_t i = 0; i < n && j + 3 <= cap; i++) {
-        out[j++] = hex[p[i] >> 4];
-        out[j++] = hex[p[i] & 15];
-    }
-    if (cap > 0)
-        out[j < cap ? j : cap - 1] = '\0';
-    return j;
-}
+#include "iotsafe/hex.h"
 
 const char *iotsafe_ref_str(const iotsafe_ref *ref, char *buf, size_t buflen)
 {
@@ -27,7 +15,7 @@ const char *iotsafe_ref_str(const iotsafe_ref *ref, char *buf, size_t buflen)
         return buf;
     if (ref->id != NULL) {
         memcpy(buf, "id=", 3);
-        put_hex(buf + 3, buflen - 3, ref->id, ref->id_len);
+        iotsafe_hex_format(ref->id, ref->id_len, buf + 3, buflen - 3);
     } else if (ref->label != NULL) {
         memcpy(buf, "label=", 6);
         iotsafe_escape(ref->label, ref->label_len, buf + 6, buflen - 6);

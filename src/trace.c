@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * APDU trace on stderr, one line per APDU. Data fields that may carry secrets
+ * APDU trace, one line per APDU, on stderr or the caller's stream. Data fields that may carry secrets
  * (DH outputs, PRF/HKDF inputs and outputs, card random numbers) are replaced
  * by their length so a trace can be shared safely.
  */
@@ -9,12 +9,7 @@
 #include <string.h>
 
 #include "card_internal.h"
-
-int trace_env_enabled(void)
-{
-    const char *v = getenv("IOTSAFE_TRACE");
-    return v != NULL && strcmp(v, "1") == 0;
-}
+#include "iotsafe/hex.h"
 
 struct line {
     char buf[1024];
@@ -36,9 +31,9 @@ static void put_str(struct line *l, const char *s)
 
 static void put_hex(struct line *l, const uint8_t *p, size_t n)
 {
-    static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n && !l->cut; i++) {
-        char b[4] = {' ', hex[p[i] >> 4], hex[p[i] & 15], '\0'};
+        char b[4] = " ";
+        iotsafe_hex_format(p + i, 1, b + 1, sizeof b - 1);
         put_str(l, b);
     }
 }
@@ -80,5 +75,5 @@ void trace_apdu(const iotsafe_card *c, int outgoing, const uint8_t *p, size_t le
         /* keep the line well-formed even if an answer is unusually long */
         snprintf(l.buf + (l.len > sizeof l.buf - 8 ? sizeof l.buf - 8 : l.len), 8, " ...");
     }
-    fprintf(stderr, "%s\n", l.buf);
+    fprintf(c->trace_out != NULL ? c->trace_out : stderr, "%s\n", l.buf);
 }

@@ -22,6 +22,7 @@
 #include "at_parse.h"
 #include "clock.h"
 #include "iotsafe/transport.h"
+#include "iotsafe/hex.h"
 
 #define AT_BUF_MAX 4096
 #define AT_DEFAULT_TIMEOUT_MS 10000UL
@@ -280,15 +281,6 @@ static iotsafe_rc modem_init(at_impl *p, iotsafe_status *st)
     return rc;
 }
 
-static void put_hex(char *out, const uint8_t *p, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hex[p[i] >> 4];
-        out[2 * i + 1] = hex[p[i] & 15];
-    }
-}
-
 static iotsafe_rc at_transmit(iotsafe_transport *t, const uint8_t *cmd, size_t cmd_len,
                               uint8_t *resp, size_t *resp_len, iotsafe_status *st)
 {
@@ -314,7 +306,8 @@ static iotsafe_rc at_transmit(iotsafe_transport *t, const uint8_t *cmd, size_t c
         prefix = "+CSIM";
     }
     size_t len = (size_t)n;
-    put_hex(line + len, cmd, cmd_len);
+    /* AT_CMD_MAX holds the prefix, 2 * AT_APDU_MAX digits, the quote, CR and a NUL */
+    iotsafe_hex_format(cmd, cmd_len, line + len, sizeof line - len);
     len += 2 * cmd_len;
     line[len++] = '"';
     line[len++] = '\r';
@@ -401,8 +394,7 @@ static iotsafe_rc at_select_applet(iotsafe_transport *t, const uint8_t *aid, siz
                                   aid_len);
     close_session(p);
     char aid_hex[33];
-    put_hex(aid_hex, aid, aid_len);
-    aid_hex[2 * aid_len] = '\0';
+    iotsafe_hex_format(aid, aid_len, aid_hex, sizeof aid_hex);
     char cmd[64];
     snprintf(cmd, sizeof cmd, "AT+CCHO=\"%s\"\r", aid_hex);
     at_answer a;

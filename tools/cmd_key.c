@@ -6,7 +6,7 @@
 
 #include <openssl/objects.h>
 
-#include "keyref.h"
+#include "iotsafe/keyref.h"
 #include "tool.h"
 
 /* Curve of a key object; NONE when the card did not say. */

@@ -71,18 +71,272 @@ static const command COMMANDS[] = {
      "only take a key file use the card key through the OpenSSL provider.\n"},
 };
 
-/* Options that take a value (also used to find the command for --help). */
-static const char *const WITH_VALUE[] = {"--reader", "--aid",      "--cla",   "--id",
-                                         "--label",  "--uri",      "--type",  "--in",
-                                         "--out",    "--sig",      "--hash",  "--repeat",
-                                         "--interval", "--modem",  "--at-mode"};
+static int bad_args(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int bad_args(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("iotsafe-tool: invalid argument: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see iotsafe-tool --help)\n", stderr);
+    return EXIT_BAD_ARGS;
+}
+
+/* A whole decimal number in [lo, hi]; -1 if s is anything else. */
+static int parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long n = strtoul(s, &end, 10);
+    if (errno || *end != '\0' || s[0] < '0' || s[0] > '9' || n < lo || n > hi)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+/* ---- one setter per option: EXIT_OK, or bad_args() naming the option ---- */
+
+static int set_reader(tool_opts *o, const char *v)
+{
+    o->reader = v;
+    return EXIT_OK;
+}
+
+static int set_aid(tool_opts *o, const char *v)
+{
+    if (iotsafe_setting_aid(v, o->aid, &o->aid_len) != 0)
+        return bad_args("--aid '%s' must be 5 to 16 bytes of hex", v);
+    return EXIT_OK;
+}
+
+static int set_cla(tool_opts *o, const char *v)
+{
+    if (iotsafe_setting_cla(v, &o->cla) != 0)
+        return bad_args("--cla '%s' must be " IOTSAFE_SETTING_CLA_WORDS, v);
+    return EXIT_OK;
+}
+
+static int set_basic_channel(tool_opts *o, const char *v)
+{
+    (void)v;
+    o->basic_channel = 1;
+    return EXIT_OK;
+}
+
+static int set_modem(tool_opts *o, const char *v)
+{
+    o->modem = v;
+    return EXIT_OK;
+}
+
+static int set_at_mode(tool_opts *o, const char *v)
+{
+    if (iotsafe_setting_at_mode(v, &o->at_mode) != 0)
+        return bad_args("--at-mode '%s' must be " IOTSAFE_SETTING_AT_MODE_WORDS, v);
+    o->at_mode_given = 1;
+    return EXIT_OK;
+}
+
+static int set_timeout(tool_opts *o, const char *v)
+{
+    if (iotsafe_setting_seconds(v, &o->timeout_ms) != 0)
+        return bad_args("--timeout '%s' must be " IOTSAFE_SETTING_SECONDS_WORDS, v);
+    return EXIT_OK;
+}
+
+static int set_trace(tool_opts *o, const char *v)
+{
+    (void)v;
+    if (o->trace.level == IOTSAFE_TRACE_OFF)
+        o->trace.level = IOTSAFE_TRACE_APDU;
+    return EXIT_OK;
+}
+
+static int name_once(tool_opts *o, const char *opt)
+{
+    if (o->obj_named++)
+        return bad_args("%s: name the object only once", opt);
+    return EXIT_OK;
+}
+
+static int set_id(tool_opts *o, const char *v)
+{
+    if (name_once(o, "--id") != EXIT_OK)
+        return EXIT_BAD_ARGS;
+    if (iotsafe_hex_parse(v, NULL, o->obj.id, sizeof o->obj.id, &o->obj.id_len) != 0)
+        return bad_args("--id '%s' must be 1 to 20 bytes of hex", v);
+    o->obj.given = 1;
+    return EXIT_OK;
+}
+
+static int set_label(tool_opts *o, const char *v)
+{
+    if (name_once(o, "--label") != EXIT_OK)
+        return EXIT_BAD_ARGS;
+    size_t n = strlen(v);
+    if (n > IOTSAFE_LABEL_MAX)
+        return bad_args("--label '%s' is longer than 60 bytes", v);
+    memcpy(o->obj.label, v, n + 1);
+    o->obj.label_len = n;
+    o->obj.given = 1;
+    return EXIT_OK;
+}
+
+static int set_uri(tool_opts *o, const char *v)
+{
+    if (name_once(o, "--uri") != EXIT_OK)
+        return EXIT_BAD_ARGS;
+    enum obj_kind before = o->obj.kind;
+    if (tool_parse_uri(v, &o->obj) != 0)
+        return EXIT_BAD_ARGS;
+    if (before != KIND_ANY && o->obj.kind != KIND_ANY && before != o->obj.kind)
+        return bad_args("--type contradicts the URI's type in '%s'", v);
+    if (o->obj.kind == KIND_ANY)
+        o->obj.kind = before;
+    return EXIT_OK;
+}
+
+static int set_type(tool_opts *o, const char *v)
+{
+    static const struct {
+        const char *name;
+        enum obj_kind kind;
+    } kinds[] = {{"private", KIND_PRIVATE}, {"public", KIND_PUBLIC}, {"cert", KIND_FILE},
+                 {"file", KIND_FILE},       {"secret", KIND_SECRET}};
+    size_t i = 0;
+    while (i < sizeof kinds / sizeof kinds[0] && strcmp(v, kinds[i].name) != 0)
+        i++;
+    if (i == sizeof kinds / sizeof kinds[0])
+        return bad_args("--type '%s' must be private, public, cert, file or secret", v);
+    if (o->obj.kind != KIND_ANY && o->obj.kind != kinds[i].kind)
+        return bad_args("--type '%s' contradicts the URI's type", v);
+    o->obj.kind = kinds[i].kind;
+    return EXIT_OK;
+}
+
+static int set_in(tool_opts *o, const char *v)
+{
+    o->in = v;
+    return EXIT_OK;
+}
+
+static int set_out(tool_opts *o, const char *v)
+{
+    o->out = v;
+    return EXIT_OK;
+}
+
+static int set_sig(tool_opts *o, const char *v)
+{
+    o->sig = v;
+    return EXIT_OK;
+}
+
+static int set_hash(tool_opts *o, const char *v)
+{
+    /* lower case only, as documented */
+    if (strcmp(v, "sha256") != 0 && strcmp(v, "sha384") != 0 && strcmp(v, "sha512") != 0)
+        return bad_args("--hash '%s' must be sha256, sha384 or sha512", v);
+    return iotsafe_hash_from_name(v, &o->hash) == 0 ? EXIT_OK : EXIT_BAD_ARGS;
+}
+
+static int set_repeat(tool_opts *o, const char *v)
+{
+    if (parse_ulong(v, 1, 100000, &o->repeat) != 0)
+        return bad_args("--repeat '%s' must be 1..100000", v);
+    return EXIT_OK;
+}
+
+static int set_interval(tool_opts *o, const char *v)
+{
+    if (parse_ulong(v, 0, 60000, &o->interval_ms) != 0)
+        return bad_args("--interval '%s' must be 0..60000 (ms)", v);
+    return EXIT_OK;
+}
+
+static int set_stats(tool_opts *o, const char *v)
+{
+    (void)v;
+    o->stats = 1;
+    return EXIT_OK;
+}
+
+static int set_json(tool_opts *o, const char *v)
+{
+    (void)v;
+    o->json = 1;
+    return EXIT_OK;
+}
+
+static int set_readers(tool_opts *o, const char *v)
+{
+    (void)v;
+    o->readers = 1;
+    return EXIT_OK;
+}
+
+static int set_der(tool_opts *o, const char *v)
+{
+    (void)v;
+    o->der = 1;
+    return EXIT_OK;
+}
+
+/* Every option: its name, whether it takes a value, the O_* bit a command must allow (0: global). */
+typedef struct option {
+    const char *name;
+    int takes_value;
+    unsigned bit;
+    int (*set)(tool_opts *o, const char *val);
+} option;
+
+static const option OPTIONS[] = {
+    {"--reader", 1, 0, set_reader},
+    {"--aid", 1, 0, set_aid},
+    {"--cla", 1, 0, set_cla},
+    {"--basic-channel", 0, 0, set_basic_channel},
+    {"--modem", 1, 0, set_modem},
+    {"--at-mode", 1, 0, set_at_mode},
+    {"--timeout", 1, 0, set_timeout},
+    {"--trace", 0, 0, set_trace},
+    {"--id", 1, O_OBJ, set_id},
+    {"--label", 1, O_OBJ, set_label},
+    {"--uri", 1, O_OBJ, set_uri},
+    {"--type", 1, O_OBJ, set_type},
+    {"--in", 1, O_IN, set_in},
+    {"--out", 1, O_OUT, set_out},
+    {"--sig", 1, O_SIG, set_sig},
+    {"--hash", 1, O_HASH, set_hash},
+    {"--repeat", 1, O_REPEAT, set_repeat},
+    {"--interval", 1, O_REPEAT, set_interval},
+    {"--stats", 0, O_REPEAT, set_stats},
+    {"--json", 0, O_JSON, set_json},
+    {"--readers", 0, O_READERS, set_readers},
+    {"--der", 0, O_DER, set_der},
+};
+
+static const option *find_option(const char *name)
+{
+    for (size_t k = 0; k < sizeof OPTIONS / sizeof OPTIONS[0]; k++)
+        if (strcmp(name, OPTIONS[k].name) == 0)
+            return &OPTIONS[k];
+    return NULL;
+}
 
 static int takes_value(const char *name)
 {
-    for (size_t k = 0; k < sizeof WITH_VALUE / sizeof WITH_VALUE[0]; k++)
-        if (strcmp(name, WITH_VALUE[k]) == 0)
-            return 1;
-    return 0;
+    const option *opt = find_option(name);
+    return opt != NULL && opt->takes_value;
+}
+
+static const command *find_command(const char *name)
+{
+    for (size_t k = 0; k < sizeof COMMANDS / sizeof COMMANDS[0]; k++)
+        if (strcmp(name, COMMANDS[k].name) == 0)
+            return &COMMANDS[k];
+    return NULL;
 }
 
 static void command_help(const command *c)
@@ -109,9 +363,7 @@ static const command *help_command(int argc, char **argv, int *asked)
             if (strchr(a, '=') == NULL && takes_value(a))
                 i++; /* skip the option's value */
         } else if (found == NULL) {
-            for (size_t k = 0; k < sizeof COMMANDS / sizeof COMMANDS[0]; k++)
-                if (strcmp(a, COMMANDS[k].name) == 0)
-                    found = &COMMANDS[k];
+            found = find_command(a);
         }
     }
     return found;
@@ -131,7 +383,10 @@ static void usage(FILE *f)
           "  --modem DEV         talk to the SIM through an AT modem on serial device DEV\n"
           "                      instead of PC/SC\n"
           "  --at-mode csim|cgla with --modem: AT+CSIM (default) or AT+CCHO/AT+CGLA\n"
-          "  --trace             APDU trace on stderr (also IOTSAFE_TRACE=1)\n"
+          "  --timeout SECONDS   deadline of every card command, 0.1 to 3600 (also\n"
+          "                      IOTSAFE_TIMEOUT; default: per command, as the provider)\n"
+          "  --trace             APDU trace on stderr (also IOTSAFE_TRACE=yes, or\n"
+          "                      IOTSAFE_TRACE=yes:FILE to append it to FILE)\n"
           "  -h, --help          this help; after a command, that command's help\n"
           "\n"
           "OBJECT is one of:\n"
@@ -156,52 +411,19 @@ static void usage(FILE *f)
           f);
 }
 
-static int bad_args(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int bad_args(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("iotsafe-tool: invalid argument: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs(" (see iotsafe-tool --help)\n", stderr);
-    return EXIT_BAD_ARGS;
-}
-
-static int parse_kind(const char *v, enum obj_kind *k)
-{
-    static const struct {
-        const char *name;
-        enum obj_kind kind;
-    } kinds[] = {{"private", KIND_PRIVATE}, {"public", KIND_PUBLIC}, {"cert", KIND_FILE},
-                 {"file", KIND_FILE},       {"secret", KIND_SECRET}};
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-        if (strcmp(v, kinds[i].name) == 0) {
-            *k = kinds[i].kind;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 /*
  * Options may come before or after the command. "--opt=value" and "--opt value"
  * are both accepted. *used collects the option bits for the per-command check.
  */
 static int parse_args(int argc, char **argv, tool_opts *o, const command **cmd, unsigned *used)
 {
-    int obj_named = 0;
     *cmd = NULL;
     *used = 0;
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
         if (a[0] != '-' || strcmp(a, "-") == 0) {
             if (!*cmd) {
-                for (size_t k = 0; k < sizeof COMMANDS / sizeof COMMANDS[0]; k++)
-                    if (strcmp(a, COMMANDS[k].name) == 0)
-                        *cmd = &COMMANDS[k];
-                if (!*cmd)
+                if ((*cmd = find_command(a)) == NULL)
                     return bad_args("unknown command '%s'", a);
             } else if (o->n_positional < sizeof o->positional / sizeof o->positional[0]) {
                 o->positional[o->n_positional++] = a;
@@ -215,12 +437,15 @@ static int parse_args(int argc, char **argv, tool_opts *o, const command **cmd, 
         const char *val = NULL;
         const char *eq = strchr(a, '=');
         size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
-        if (nlen >= sizeof name)
+        const option *opt = NULL;
+        if (nlen < sizeof name) {
+            memcpy(name, a, nlen);
+            name[nlen] = '\0';
+            opt = find_option(name);
+        }
+        if (opt == NULL)
             return bad_args("unknown option '%s'", a);
-        memcpy(name, a, nlen);
-        name[nlen] = '\0';
-        int takes = takes_value(name);
-        if (takes) {
+        if (opt->takes_value) {
             if (eq)
                 val = eq + 1;
             else if (i + 1 < argc)
@@ -232,121 +457,10 @@ static int parse_args(int argc, char **argv, tool_opts *o, const command **cmd, 
         } else if (eq) {
             return bad_args("option '%s' takes no value", name);
         }
-
-        if (strcmp(name, "--reader") == 0) {
-            o->reader = val;
-        } else if (strcmp(name, "--aid") == 0) {
-            if (tool_parse_hex(val, o->aid, sizeof o->aid, &o->aid_len) != 0 || o->aid_len < 5)
-                return bad_args("--aid '%s' must be 5 to 16 bytes of hex", val);
-        } else if (strcmp(name, "--cla") == 0) {
-            if (strcmp(val, "auto") == 0)
-                o->cla = IOTSAFE_CLA_AUTO;
-            else if (strcmp(val, "proprietary") == 0)
-                o->cla = IOTSAFE_CLA_PROPRIETARY;
-            else if (strcmp(val, "interindustry") == 0)
-                o->cla = IOTSAFE_CLA_INTERINDUSTRY;
-            else
-                return bad_args("--cla '%s' must be auto, proprietary or interindustry", val);
-        } else if (strcmp(name, "--basic-channel") == 0) {
-            o->basic_channel = 1;
-        } else if (strcmp(name, "--modem") == 0) {
-            o->modem = val;
-        } else if (strcmp(name, "--at-mode") == 0) {
-            if (strcmp(val, "csim") == 0)
-                o->at_mode = IOTSAFE_AT_CSIM;
-            else if (strcmp(val, "cgla") == 0)
-                o->at_mode = IOTSAFE_AT_CGLA;
-            else
-                return bad_args("--at-mode '%s' must be csim or cgla", val);
-            o->at_mode_given = 1;
-        } else if (strcmp(name, "--trace") == 0) {
-            o->trace = 1;
-        } else if (strcmp(name, "--id") == 0) {
-            if (obj_named++)
-                return bad_args("%s: name the object only once", name);
-            if (tool_parse_hex(val, o->obj.id, sizeof o->obj.id, &o->obj.id_len) != 0)
-                return bad_args("--id '%s' must be 1 to 20 bytes of hex", val);
-            o->obj.given = 1;
-            *used |= O_OBJ;
-        } else if (strcmp(name, "--label") == 0) {
-            if (obj_named++)
-                return bad_args("%s: name the object only once", name);
-            size_t n = strlen(val);
-            if (n > IOTSAFE_LABEL_MAX)
-                return bad_args("--label '%s' is longer than 60 bytes", val);
-            memcpy(o->obj.label, val, n + 1);
-            o->obj.label_len = n;
-            o->obj.given = 1;
-            *used |= O_OBJ;
-        } else if (strcmp(name, "--uri") == 0) {
-            if (obj_named++)
-                return bad_args("%s: name the object only once", name);
-            enum obj_kind before = o->obj.kind;
-            if (tool_parse_uri(val, &o->obj) != 0)
-                return EXIT_BAD_ARGS;
-            if (before != KIND_ANY && o->obj.kind != KIND_ANY && before != o->obj.kind)
-                return bad_args("--type contradicts the URI's type in '%s'", val);
-            if (o->obj.kind == KIND_ANY)
-                o->obj.kind = before;
-            *used |= O_OBJ;
-        } else if (strcmp(name, "--type") == 0) {
-            enum obj_kind k;
-            if (parse_kind(val, &k) != 0)
-                return bad_args("--type '%s' must be private, public, cert, file or secret", val);
-            if (o->obj.kind != KIND_ANY && o->obj.kind != k)
-                return bad_args("--type '%s' contradicts the URI's type", val);
-            o->obj.kind = k;
-            *used |= O_OBJ;
-        } else if (strcmp(name, "--in") == 0) {
-            o->in = val;
-            *used |= O_IN;
-        } else if (strcmp(name, "--out") == 0) {
-            o->out = val;
-            *used |= O_OUT;
-        } else if (strcmp(name, "--sig") == 0) {
-            o->sig = val;
-            *used |= O_SIG;
-        } else if (strcmp(name, "--hash") == 0) {
-            if (strcmp(val, "sha256") == 0)
-                o->hash = IOTSAFE_HASH_SHA256;
-            else if (strcmp(val, "sha384") == 0)
-                o->hash = IOTSAFE_HASH_SHA384;
-            else if (strcmp(val, "sha512") == 0)
-                o->hash = IOTSAFE_HASH_SHA512;
-            else
-                return bad_args("--hash '%s' must be sha256, sha384 or sha512", val);
-            *used |= O_HASH;
-        } else if (strcmp(name, "--repeat") == 0) {
-            char *end = NULL;
-            errno = 0;
-            unsigned long n = strtoul(val, &end, 10);
-            if (errno || *end != '\0' || val[0] < '0' || val[0] > '9' || n == 0 || n > 100000)
-                return bad_args("--repeat '%s' must be 1..100000", val);
-            o->repeat = n;
-            *used |= O_REPEAT;
-        } else if (strcmp(name, "--interval") == 0) {
-            char *end = NULL;
-            errno = 0;
-            unsigned long n = strtoul(val, &end, 10);
-            if (errno || *end != '\0' || val[0] < '0' || val[0] > '9' || n > 60000)
-                return bad_args("--interval '%s' must be 0..60000 (ms)", val);
-            o->interval_ms = n;
-            *used |= O_REPEAT;
-        } else if (strcmp(name, "--stats") == 0) {
-            o->stats = 1;
-            *used |= O_REPEAT;
-        } else if (strcmp(name, "--json") == 0) {
-            o->json = 1;
-            *used |= O_JSON;
-        } else if (strcmp(name, "--readers") == 0) {
-            o->readers = 1;
-            *used |= O_READERS;
-        } else if (strcmp(name, "--der") == 0) {
-            o->der = 1;
-            *used |= O_DER;
-        } else {
-            return bad_args("unknown option '%s'", a);
-        }
+        int rc = opt->set(o, val);
+        if (rc != EXIT_OK)
+            return rc;
+        *used |= opt->bit;
     }
     if (!*cmd)
         return bad_args("%s", "no command given");
@@ -354,6 +468,20 @@ static int parse_args(int argc, char **argv, tool_opts *o, const command **cmd, 
         return bad_args("%s", "--modem and --reader exclude each other");
     if (o->at_mode_given && o->modem == NULL)
         return bad_args("%s", "--at-mode needs --modem");
+    return EXIT_OK;
+}
+
+/* IOTSAFE_TRACE and IOTSAFE_TIMEOUT, read as the provider reads them; options win. */
+static int apply_env(tool_opts *o)
+{
+    const char *v = getenv("IOTSAFE_TRACE");
+    if (v != NULL && v[0] != '\0' && o->trace.level == IOTSAFE_TRACE_OFF &&
+        iotsafe_setting_trace(v, &o->trace) != 0)
+        return bad_args("IOTSAFE_TRACE '%s' must be " IOTSAFE_SETTING_TRACE_WORDS, v);
+    v = getenv("IOTSAFE_TIMEOUT");
+    if (v != NULL && v[0] != '\0' && o->timeout_ms == 0 &&
+        iotsafe_setting_seconds(v, &o->timeout_ms) != 0)
+        return bad_args("IOTSAFE_TIMEOUT '%s' must be " IOTSAFE_SETTING_SECONDS_WORDS, v);
     return EXIT_OK;
 }
 
@@ -382,6 +510,8 @@ int main(int argc, char **argv)
     const command *cmd = NULL;
     unsigned used = 0;
     int rc = parse_args(argc, argv, &o, &cmd, &used);
+    if (rc == EXIT_OK)
+        rc = apply_env(&o);
     if (rc != EXIT_OK)
         return rc;
     if (used & ~cmd->allowed)
@@ -391,5 +521,16 @@ int main(int argc, char **argv)
                                : bad_args("'%s' takes no argument", cmd->name);
     if ((cmd->allowed & O_OBJ) && !o.obj.given)
         return bad_args("'%s' needs an object: --id, --label or --uri", cmd->name);
-    return cmd->run(&o);
+    if (o.trace.level != IOTSAFE_TRACE_OFF && o.trace.file != NULL) {
+        if ((o.trace_out = fopen(o.trace.file, "ae")) == NULL) {
+            char e[160];
+            tool_err("cannot open the trace file '%s'", iotsafe_escape_str(o.trace.file, e, sizeof e));
+            return EXIT_IO;
+        }
+        setvbuf(o.trace_out, NULL, _IOLBF, 0);
+    }
+    rc = cmd->run(&o);
+    if (o.trace_out != NULL)
+        fclose(o.trace_out);
+    return rc;
 }

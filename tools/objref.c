@@ -5,11 +5,10 @@
 #include <string.h>
 
 #include "tool.h"
-#include "uri.h"
 
 /*
- * The tool parses and writes iotsafe: URIs with the provider's own parser
- * (provider/uri.c), so a URI one accepts the other accepts too.
+ * The tool parses and writes iotsafe: URIs with libiotsafe's parser, the
+ * provider's too (src/uri.c), so a URI one accepts the other accepts too.
  */
 int tool_parse_uri(const char *uri, obj_name *name)
 {
@@ -86,7 +85,9 @@ int tool_open_card(const tool_opts *o, iotsafe_card **card)
     }
     cfg.cla = o->cla;
     cfg.basic_channel = o->basic_channel;
-    cfg.trace = o->trace;
+    cfg.trace = o->trace.level != IOTSAFE_TRACE_OFF;
+    cfg.timeout_ms = o->timeout_ms;
+    cfg.trace_out = o->trace_out;
     iotsafe_status st;
     iotsafe_status_clear(&st);
     if (o->modem != NULL) {
@@ -126,23 +127,6 @@ static iotsafe_obj_type kind_type(enum obj_kind k)
     return IOTSAFE_OBJ_PRIVATE_KEY;
 }
 
-static const char *kind_words(enum obj_kind k)
-{
-    switch (k) {
-    case KIND_PRIVATE:
-        return "private key";
-    case KIND_PUBLIC:
-        return "public key";
-    case KIND_FILE:
-        return "file";
-    case KIND_SECRET:
-        return "secret key";
-    case KIND_ANY:
-        break;
-    }
-    return "object";
-}
-
 int tool_resolve(iotsafe_card *c, const tool_opts *o, const enum obj_kind *kinds, size_t n_kinds,
                  iotsafe_object *out)
 {
@@ -170,44 +154,33 @@ int tool_resolve(iotsafe_card *c, const tool_opts *o, const enum obj_kind *kinds
             ;
         if (i == n_kinds) {
             tool_err("invalid argument: this command does not work on a %s",
-                     kind_words(nm->kind));
+                     iotsafe_obj_type_words(kind_type(nm->kind)));
             return EXIT_BAD_ARGS;
         }
         only[0] = nm->kind;
         kinds = only;
         n_kinds = 1;
     }
-    for (size_t i = 0; i < n_kinds; i++) {
-        iotsafe_status st;
-        iotsafe_status_clear(&st);
-        iotsafe_rc rc = iotsafe_find_object(c, kind_type(kinds[i]), &ref, out, &st);
-        if (rc == IOTSAFE_E_NOT_FOUND)
-            continue;
-        if (rc != IOTSAFE_OK)
-            return tool_fail(rc, &st, refbuf);
-        /* A URI may give both: the label must then match the object found by ID. */
-        if (nm->id_len && nm->label_len &&
-            (out->label_len != nm->label_len || memcmp(out->label, nm->label, nm->label_len) != 0))
-            continue;
+    /* the shared resolution (the provider's too): id and label must both match when both given */
+    iotsafe_uri u;
+    iotsafe_obj_type types[4];
+    memset(&u, 0, sizeof u);
+    u.has_id = nm->id_len > 0;
+    memcpy(u.id, nm->id, nm->id_len);
+    u.id_len = nm->id_len;
+    u.has_label = nm->label_len > 0;
+    memcpy(u.label, nm->label, nm->label_len);
+    u.label_len = nm->label_len;
+    for (size_t i = 0; i < n_kinds && i < sizeof types / sizeof types[0]; i++)
+        types[i] = kind_type(kinds[i]);
+    iotsafe_status st;
+    iotsafe_status_clear(&st);
+    iotsafe_rc rc = iotsafe_uri_find(c, &u, types, n_kinds < 4 ? n_kinds : 4, out, &st);
+    if (rc == IOTSAFE_OK)
         return EXIT_OK;
-    }
-    char what[128] = "";
-    size_t w = 0;
-    for (size_t i = 0; i < n_kinds && w < sizeof what; i++) {
-        int n = snprintf(what + w, sizeof what - w, "%s%s", i ? (i + 1 == n_kinds ? " or " : ", ") : "",
-                         kind_words(kinds[i]));
-        if (n < 0)
-            break;
-        w += (size_t)n;
-    }
-    if (nm->id_len && nm->label_len)
-    {
-        char e[IOTSAFE_ESCAPED_SIZE(IOTSAFE_LABEL_MAX)];
-        tool_err("unknown object: no %s with %s and label=%s on the card", what, refbuf,
-                 iotsafe_escape(nm->label, nm->label_len, e, sizeof e));
-    }
-    else
-        tool_err("unknown object: no %s with %s on the card", what, refbuf);
+    if (rc != IOTSAFE_E_NOT_FOUND)
+        return tool_fail(rc, &st, refbuf);
+    tool_err("unknown object: %s", st.msg);
     return EXIT_NOT_FOUND;
 }
 

@@ -10,7 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "keyref.h"
+#include "iotsafe/keyref.h"
 #include "tool.h"
 
 

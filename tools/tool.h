@@ -5,8 +5,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "iotsafe/hex.h"
 #include "iotsafe/iotsafe.h"
+#include "iotsafe/uri.h"
 
 /* Exit codes: documented in --help and doc/iotsafe-tool.md. */
 enum tool_exit {
@@ -51,12 +54,15 @@ typedef struct tool_opts {
     size_t aid_len;
     iotsafe_cla_style cla;
     int basic_channel;
-    int trace;
+    iotsafe_trace_setting trace; /* --trace, IOTSAFE_TRACE */
+    FILE *trace_out;             /* IOTSAFE_TRACE=LEVEL:FILE opened by main; NULL: stderr */
+    unsigned long timeout_ms;    /* --timeout, IOTSAFE_TIMEOUT; 0: per command class */
     const char *modem;         /* --modem DEV: an AT modem instead of PC/SC */
     iotsafe_at_mode at_mode;   /* --at-mode csim|cgla */
     int at_mode_given;
     /* object naming */
     obj_name obj;
+    int obj_named; /* --id/--label/--uri seen (only one may be) */
     /* subcommand options */
     const char *in;
     const char *out;
@@ -80,9 +86,6 @@ int tool_fail(iotsafe_rc rc, const iotsafe_status *st, const char *what);
 
 /* Exit code for a libiotsafe result (EXIT_OK for IOTSAFE_OK). */
 int tool_exit_code(iotsafe_rc rc, uint16_t sw);
-
-/* Strict hex (even length, 0-9a-fA-F, optional ':' between bytes not allowed). */
-int tool_parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len);
 
 /* Lower-case hex of buf into a new string (caller frees); NULL on OOM. */
 char *tool_hex(const uint8_t *buf, size_t len);

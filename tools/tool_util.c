@@ -120,43 +120,11 @@ int tool_fail(iotsafe_rc rc, const iotsafe_status *st, const char *what)
     return code;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-int tool_parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n % 2 != 0 || n / 2 > cap)
-        return -1;
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    *len = n / 2;
-    return 0;
-}
-
 char *tool_hex(const uint8_t *buf, size_t len)
 {
-    static const char digits[] = "0123456789abcdef";
     char *s = malloc(2 * len + 1);
-    if (!s)
-        return NULL;
-    for (size_t i = 0; i < len; i++) {
-        s[2 * i] = digits[buf[i] >> 4];
-        s[2 * i + 1] = digits[buf[i] & 0x0F];
-    }
-    s[2 * len] = '\0';
+    if (s != NULL)
+        iotsafe_hex_format_lower(buf, len, s, 2 * len + 1);
     return s;
 }
 

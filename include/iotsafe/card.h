@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "iotsafe/error.h"
 #include "iotsafe/transport.h"
@@ -43,7 +44,8 @@ typedef struct iotsafe_config {
     int basic_channel;       /* 1: stay on channel 0, no MANAGE CHANNEL */
     uint8_t sign_session;    /* P2 used for signature sessions; 0 means default (1) */
     size_t read_chunk;       /* READ FILE step in bytes, 1..256; 0 means 256 */
-    int trace;               /* 1: APDU trace to stderr; also enabled by env IOTSAFE_TRACE=1 */
+    int trace;               /* non-zero: APDU trace (see iotsafe_setting_trace for the switch) */
+    FILE *trace_out;         /* where the trace goes, owned by the caller; NULL: stderr */
     iotsafe_channel_exhausted on_exhausted;
     unsigned long timeout_ms; /* deadline of every command and reader wait; 0: per class */
 } iotsafe_config;

@@ -60,6 +60,8 @@ typedef enum iotsafe_hash {
 
 size_t iotsafe_hash_len(iotsafe_hash h);        /* 32/48/64, 0 if unknown */
 const char *iotsafe_hash_name(iotsafe_hash h);  /* "SHA256", ... */
+/* "sha256" / "sha384" / "sha512" (either case) -> hash. 0, or -1 if unknown. */
+int iotsafe_hash_from_name(const char *name, iotsafe_hash *out);
 
 typedef enum iotsafe_curve {
     IOTSAFE_CURVE_NONE = 0,
@@ -69,6 +71,17 @@ typedef enum iotsafe_curve {
 
 iotsafe_curve iotsafe_key_type_curve(uint8_t key_type);
 const char *iotsafe_curve_name(iotsafe_curve c); /* "prime256v1" / "brainpoolP256r1" (OpenSSL group names) */
+/* Curve facts, no card I/O (src/curves.c). 0 / NULL / NONE for IOTSAFE_CURVE_NONE or unknown. */
+int iotsafe_curve_bits(iotsafe_curve c);           /* 256 */
+int iotsafe_curve_security_bits(iotsafe_curve c);  /* 128 */
+size_t iotsafe_curve_field_len(iotsafe_curve c);   /* 32 */
+size_t iotsafe_curve_max_sig_der(iotsafe_curve c); /* longest DER ECDSA-Sig-Value */
+/* Group name -> curve (OpenSSL's names and aliases, either case). */
+iotsafe_curve iotsafe_curve_from_name(const char *name);
+/* DER OID (tag + length + value) of the curve; *len = 0 and NULL if unknown. */
+const uint8_t *iotsafe_curve_oid_der(iotsafe_curve c, size_t *len);
+/* Curve named by OID content bytes (no tag or length). */
+iotsafe_curve iotsafe_curve_from_oid(const uint8_t *oid, size_t len);
 
 /* An object named by ID or by label: exactly one of the two is set. */
 typedef struct iotsafe_ref {

@@ -5,9 +5,14 @@
 
 #include "iotsafe/error.h"
 #include "iotsafe/escape.h"
+#include "iotsafe/hex.h"
+#include "iotsafe/der.h"
 #include "iotsafe/tlv.h"
 #include "iotsafe/transport.h"
 #include "iotsafe/card.h"
 #include "iotsafe/commands.h"
+#include "iotsafe/uri.h"
+#include "iotsafe/keyref.h"
+#include "iotsafe/settings.h"
 
 #endif

@@ -34,9 +34,9 @@ sim_stop
 sim_start
 
 # Unknown object.
-fails 'iotsafe-tool: unknown object.*label=NOPE' "unknown label" "$TOOL" pubkey --label NOPE
+fails 'iotsafe-tool: unknown object: no public key or private key matching iotsafe:label=NOPE on the card in reader' "unknown label" "$TOOL" pubkey --label NOPE
 is "unknown label: exit code 6" "$LAST_RC" 6
-fails 'iotsafe-tool: unknown object.*id=7F' "unknown ID" "$TOOL" sign --id 7F --in "$msg"
+fails 'iotsafe-tool: unknown object: no private key matching iotsafe:id=%7F on the card in reader' "unknown ID" "$TOOL" sign --id 7F --in "$msg"
 is "unknown ID: exit code 6" "$LAST_RC" 6
 
 # Usage refused: NOSIGN may only do key agreement (card answers 6985).

@@ -1,36 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "testutil.h"
 
-#include <ctype.h>
+#include "iotsafe/hex.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 size_t hex2bin(const char *hex, uint8_t *out, size_t cap)
 {
+    static const char space[] = " \t\r\n";
     size_t n = 0;
-    int hi = -1;
-    for (const char *p = hex; *p != '\0'; p++) {
-        if (isspace((unsigned char)*p))
-            continue;
-        int v;
-        if (*p >= '0' && *p <= '9')
-            v = *p - '0';
-        else if (*p >= 'a' && *p <= 'f')
-            v = *p - 'a' + 10;
-        else if (*p >= 'A' && *p <= 'F')
-            v = *p - 'A' + 10;
-        else
-            ck_abort_msg("bad hex character '%c' in test data", *p);
-        if (hi < 0) {
-            hi = v;
-        } else {
-            ck_assert_msg(n < cap, "hex test data longer than %zu bytes", cap);
-            out[n++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    ck_assert_msg(hi < 0, "odd number of hex digits in test data");
+    if (hex[strspn(hex, space)] == '\0')
+        return 0;
+    ck_assert_msg(iotsafe_hex_parse(hex, space, out, cap, &n) == 0,
+                  "bad hex test data (odd digit, other character or over %zu bytes): %s", cap, hex);
     return n;
 }
 
@@ -107,19 +91,11 @@ const char *script_error(const script *s)
     return s->error[0] != '\0' ? s->error : NULL;
 }
 
-static void hexs(const uint8_t *p, size_t n, char *out, size_t cap)
-{
-    size_t j = 0;
-    for (size_t i = 0; i < n && j + 4 < cap; i++)
-        j += (size_t)snprintf(out + j, cap - j, "%02X", p[i]);
-    out[j] = '\0';
-}
-
 int script_fn(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp, size_t *resp_len)
 {
     script *s = ctx;
     char got[700], want[700];
-    hexs(cmd, cmd_len, got, sizeof got);
+    iotsafe_hex_format(cmd, cmd_len, got, sizeof got);
     if (s->pos >= s->n) {
         if (s->error[0] == '\0')
             snprintf(s->error, sizeof s->error, "unexpected extra APDU %s", got);
@@ -130,7 +106,7 @@ int script_fn(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp, size
     }
     const step *st = &s->steps[s->pos++];
     if (!st->any && (st->cmd_len != cmd_len || memcmp(st->cmd, cmd, cmd_len) != 0)) {
-        hexs(st->cmd, st->cmd_len, want, sizeof want);
+        iotsafe_hex_format(st->cmd, st->cmd_len, want, sizeof want);
         if (s->error[0] == '\0')
             snprintf(s->error, sizeof s->error, "step %zu: expected %s got %s", s->pos, want, got);
         resp[0] = 0x6F;

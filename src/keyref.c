@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "keyref.h"
+#include "iotsafe/keyref.h"
 
 #include <string.h>
 
-#include "der.h"
-#include "uri.h"
+#include "iotsafe/der.h"
+#include "iotsafe/uri.h"
 
 #define MAGIC_LEN (sizeof(IOTSAFE_KEYREF_MAGIC) - 1)
 _Static_assert(sizeof(IOTSAFE_KEYREF_MAGIC) == sizeof(IOTSAFE_KEYREF_MAGIC_V2),
@@ -21,12 +21,12 @@ int iotsafe_keyref_encode(const char *uri, size_t uri_len, uint8_t *out, size_t 
 
     if (!uri_ok(uri, uri_len) || out == NULL || out_len == NULL)
         return -1;
-    inner = der_hdr_size(MAGIC_LEN) + MAGIC_LEN + der_hdr_size(uri_len) + uri_len;
-    if (der_put_hdr(out, cap, &pos, DER_SEQUENCE, inner) < 0 ||
-        der_put_hdr(out, cap, &pos, DER_VISIBLESTRING, MAGIC_LEN) < 0 ||
-        der_put_raw(out, cap, &pos, (const uint8_t *)IOTSAFE_KEYREF_MAGIC, MAGIC_LEN) < 0 ||
-        der_put_hdr(out, cap, &pos, DER_UTF8STRING, uri_len) < 0 ||
-        der_put_raw(out, cap, &pos, (const uint8_t *)uri, uri_len) < 0)
+    inner = iotsafe_der_hdr_size(MAGIC_LEN) + MAGIC_LEN + iotsafe_der_hdr_size(uri_len) + uri_len;
+    if (iotsafe_der_put_hdr(out, cap, &pos, IOTSAFE_DER_SEQUENCE, inner) < 0 ||
+        iotsafe_der_put_hdr(out, cap, &pos, IOTSAFE_DER_VISIBLESTRING, MAGIC_LEN) < 0 ||
+        iotsafe_der_put_raw(out, cap, &pos, (const uint8_t *)IOTSAFE_KEYREF_MAGIC, MAGIC_LEN) < 0 ||
+        iotsafe_der_put_hdr(out, cap, &pos, IOTSAFE_DER_UTF8STRING, uri_len) < 0 ||
+        iotsafe_der_put_raw(out, cap, &pos, (const uint8_t *)uri, uri_len) < 0)
         return -1;
     *out_len = pos;
     return 0;
@@ -49,8 +49,8 @@ static int v2_fields_ok(const iotsafe_keyref *r)
 /* Append one tag-length-value. */
 static int put(uint8_t *out, size_t cap, size_t *pos, uint8_t tag, const void *v, size_t len)
 {
-    if (der_put_hdr(out, cap, pos, tag, len) < 0 ||
-        der_put_raw(out, cap, pos, (const uint8_t *)v, len) < 0)
+    if (iotsafe_der_put_hdr(out, cap, pos, tag, len) < 0 ||
+        iotsafe_der_put_raw(out, cap, pos, (const uint8_t *)v, len) < 0)
         return -1;
     return 0;
 }
@@ -62,20 +62,20 @@ int iotsafe_keyref_encode_v2(const iotsafe_keyref *r, uint8_t *out, size_t cap, 
 
     if (r == NULL || out == NULL || out_len == NULL || !v2_fields_ok(r))
         return -1;
-    inner = der_hdr_size(MAGIC_LEN) + MAGIC_LEN + der_hdr_size(r->uri_len) + r->uri_len +
-            der_hdr_size(r->curve_oid_len) + r->curve_oid_len + der_hdr_size(1 + r->point_len) +
-            1 + r->point_len + der_hdr_size(IOTSAFE_KEYREF_ATTRS_LEN) + IOTSAFE_KEYREF_ATTRS_LEN +
-            der_hdr_size(r->pub_uri_len) + r->pub_uri_len + der_hdr_size(r->aid_len) + r->aid_len;
-    if (der_put_hdr(out, cap, &pos, DER_SEQUENCE, inner) < 0 ||
-        put(out, cap, &pos, DER_VISIBLESTRING, IOTSAFE_KEYREF_MAGIC_V2, MAGIC_LEN) < 0 ||
-        put(out, cap, &pos, DER_UTF8STRING, r->uri, r->uri_len) < 0 ||
-        put(out, cap, &pos, DER_OID, r->curve_oid, r->curve_oid_len) < 0 ||
-        der_put_hdr(out, cap, &pos, DER_BIT_STRING, 1 + r->point_len) < 0 ||
-        der_put_raw(out, cap, &pos, &unused_bits, 1) < 0 ||
-        der_put_raw(out, cap, &pos, r->point, r->point_len) < 0 ||
-        put(out, cap, &pos, DER_OCTET_STRING, r->attrs, IOTSAFE_KEYREF_ATTRS_LEN) < 0 ||
-        put(out, cap, &pos, DER_UTF8STRING, r->pub_uri, r->pub_uri_len) < 0 ||
-        put(out, cap, &pos, DER_OCTET_STRING, r->aid, r->aid_len) < 0)
+    inner = iotsafe_der_hdr_size(MAGIC_LEN) + MAGIC_LEN + iotsafe_der_hdr_size(r->uri_len) + r->uri_len +
+            iotsafe_der_hdr_size(r->curve_oid_len) + r->curve_oid_len + iotsafe_der_hdr_size(1 + r->point_len) +
+            1 + r->point_len + iotsafe_der_hdr_size(IOTSAFE_KEYREF_ATTRS_LEN) + IOTSAFE_KEYREF_ATTRS_LEN +
+            iotsafe_der_hdr_size(r->pub_uri_len) + r->pub_uri_len + iotsafe_der_hdr_size(r->aid_len) + r->aid_len;
+    if (iotsafe_der_put_hdr(out, cap, &pos, IOTSAFE_DER_SEQUENCE, inner) < 0 ||
+        put(out, cap, &pos, IOTSAFE_DER_VISIBLESTRING, IOTSAFE_KEYREF_MAGIC_V2, MAGIC_LEN) < 0 ||
+        put(out, cap, &pos, IOTSAFE_DER_UTF8STRING, r->uri, r->uri_len) < 0 ||
+        put(out, cap, &pos, IOTSAFE_DER_OID, r->curve_oid, r->curve_oid_len) < 0 ||
+        iotsafe_der_put_hdr(out, cap, &pos, IOTSAFE_DER_BIT_STRING, 1 + r->point_len) < 0 ||
+        iotsafe_der_put_raw(out, cap, &pos, &unused_bits, 1) < 0 ||
+        iotsafe_der_put_raw(out, cap, &pos, r->point, r->point_len) < 0 ||
+        put(out, cap, &pos, IOTSAFE_DER_OCTET_STRING, r->attrs, IOTSAFE_KEYREF_ATTRS_LEN) < 0 ||
+        put(out, cap, &pos, IOTSAFE_DER_UTF8STRING, r->pub_uri, r->pub_uri_len) < 0 ||
+        put(out, cap, &pos, IOTSAFE_DER_OCTET_STRING, r->aid, r->aid_len) < 0)
         return -1;
     *out_len = pos;
     return 0;
@@ -85,7 +85,7 @@ int iotsafe_keyref_encode_v2(const iotsafe_keyref *r, uint8_t *out, size_t cap, 
 static int get(const uint8_t *der, size_t der_len, size_t *pos, uint8_t tag, const uint8_t **v,
                size_t *len)
 {
-    if (der_get_hdr(der, der_len, pos, tag, len) < 0)
+    if (iotsafe_der_get_hdr(der, der_len, pos, tag, len) < 0)
         return -1;
     *v = der + *pos;
     *pos += *len;
@@ -101,8 +101,8 @@ int iotsafe_keyref_parse(const uint8_t *der, size_t der_len, iotsafe_keyref *out
     if (der == NULL || out == NULL || der_len > IOTSAFE_KEYREF_DER_MAX)
         return -1;
     memset(&r, 0, sizeof(r));
-    if (der_get_hdr(der, der_len, &pos, DER_SEQUENCE, &seq_len) < 0 || pos + seq_len != der_len ||
-        get(der, der_len, &pos, DER_VISIBLESTRING, &v, &l) < 0 || l != MAGIC_LEN)
+    if (iotsafe_der_get_hdr(der, der_len, &pos, IOTSAFE_DER_SEQUENCE, &seq_len) < 0 || pos + seq_len != der_len ||
+        get(der, der_len, &pos, IOTSAFE_DER_VISIBLESTRING, &v, &l) < 0 || l != MAGIC_LEN)
         return -1;
     if (memcmp(v, IOTSAFE_KEYREF_MAGIC, MAGIC_LEN) == 0)
         r.version = 1;
@@ -110,23 +110,23 @@ int iotsafe_keyref_parse(const uint8_t *der, size_t der_len, iotsafe_keyref *out
         r.version = 2;
     else
         return -1;
-    if (get(der, der_len, &pos, DER_UTF8STRING, &v, &r.uri_len) < 0)
+    if (get(der, der_len, &pos, IOTSAFE_DER_UTF8STRING, &v, &r.uri_len) < 0)
         return -1;
     r.uri = (const char *)v;
     if (!uri_ok(r.uri, r.uri_len))
         return -1;
     if (r.version == 2) {
-        if (get(der, der_len, &pos, DER_OID, &r.curve_oid, &r.curve_oid_len) < 0 ||
-            get(der, der_len, &pos, DER_BIT_STRING, &v, &l) < 0 || l < 1 || v[0] != 0)
+        if (get(der, der_len, &pos, IOTSAFE_DER_OID, &r.curve_oid, &r.curve_oid_len) < 0 ||
+            get(der, der_len, &pos, IOTSAFE_DER_BIT_STRING, &v, &l) < 0 || l < 1 || v[0] != 0)
             return -1;
         r.point = v + 1;
         r.point_len = l - 1;
-        if (get(der, der_len, &pos, DER_OCTET_STRING, &r.attrs, &l) < 0 ||
+        if (get(der, der_len, &pos, IOTSAFE_DER_OCTET_STRING, &r.attrs, &l) < 0 ||
             l != IOTSAFE_KEYREF_ATTRS_LEN ||
-            get(der, der_len, &pos, DER_UTF8STRING, &v, &r.pub_uri_len) < 0)
+            get(der, der_len, &pos, IOTSAFE_DER_UTF8STRING, &v, &r.pub_uri_len) < 0)
             return -1;
         r.pub_uri = (const char *)v;
-        if (get(der, der_len, &pos, DER_OCTET_STRING, &r.aid, &r.aid_len) < 0 ||
+        if (get(der, der_len, &pos, IOTSAFE_DER_OCTET_STRING, &r.aid, &r.aid_len) < 0 ||
             !v2_fields_ok(&r))
             return -1;
     }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "hex.h"
+/* Hex text <-> bytes: the one implementation every layer uses. */
+#include "iotsafe/hex.h"
 
 #include <string.h>
 
@@ -38,9 +39,9 @@ int iotsafe_hex_parse(const char *s, const char *seps, uint8_t *out, size_t cap,
     return 0;
 }
 
-const char *iotsafe_hex_format(const uint8_t *p, size_t len, char *buf, size_t buflen)
+static const char *format(const uint8_t *p, size_t len, char *buf, size_t buflen,
+                          const char digits[16])
 {
-    static const char digits[] = "0123456789ABCDEF";
     size_t o = 0;
     if (buflen == 0)
         return buf;
@@ -50,4 +51,14 @@ const char *iotsafe_hex_format(const uint8_t *p, size_t len, char *buf, size_t b
     }
     buf[o] = '\0';
     return buf;
+}
+
+const char *iotsafe_hex_format(const uint8_t *p, size_t len, char *buf, size_t buflen)
+{
+    return format(p, len, buf, buflen, "0123456789ABCDEF");
+}
+
+const char *iotsafe_hex_format_lower(const uint8_t *p, size_t len, char *buf, size_t buflen)
+{
+    return format(p, len, buf, buflen, "0123456789abcdef");
 }

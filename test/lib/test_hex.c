@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hex.h"
+#include "iotsafe/hex.h"
 
 START_TEST(digits)
 {

@@ -14,13 +14,17 @@
  *                OCTET STRING    AID of the applet the key lives in }
  *     carries everything a load needs: reading it touches no card.
  */
-#ifndef IOTSAFE_PROV_KEYREF_H
-#define IOTSAFE_PROV_KEYREF_H
+#ifndef IOTSAFE_KEYREF_H
+#define IOTSAFE_KEYREF_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "iotsafe/commands.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define IOTSAFE_KEYREF_PEM_LABEL "IOTSAFE KEY REFERENCE"
 #define IOTSAFE_KEYREF_MAGIC "IoT SAFE key reference v1"
@@ -77,5 +81,9 @@ int iotsafe_keyref_parse(const uint8_t *der, size_t der_len, iotsafe_keyref *out
 /* Private key object attributes <-> IOTSAFE_KEYREF_ATTRS_LEN bytes (access, state, types, usage...). */
 void iotsafe_keyref_attrs_pack(const iotsafe_object *o, uint8_t out[IOTSAFE_KEYREF_ATTRS_LEN]);
 void iotsafe_keyref_attrs_unpack(const uint8_t in[IOTSAFE_KEYREF_ATTRS_LEN], iotsafe_object *o);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "uri.h"
+#include "iotsafe/uri.h"
 
 static int parse(const char *s, iotsafe_uri *u, char *err, size_t errlen)
 {

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keyref.h"
-#include "uri.h"
+#include "iotsafe/keyref.h"
+#include "iotsafe/uri.h"
 
 static const char uri[] = "iotsafe:id=%01;type=private";
 

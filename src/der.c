@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "der.h"
+#include "iotsafe/der.h"
 
 #include <string.h>
 
-size_t der_hdr_size(size_t len)
+size_t iotsafe_der_hdr_size(size_t len)
 {
     if (len < 0x80)
         return 2;
@@ -14,9 +14,9 @@ size_t der_hdr_size(size_t len)
     return 0;
 }
 
-int der_put_hdr(uint8_t *out, size_t cap, size_t *pos, uint8_t tag, size_t len)
+int iotsafe_der_put_hdr(uint8_t *out, size_t cap, size_t *pos, uint8_t tag, size_t len)
 {
-    size_t h = der_hdr_size(len);
+    size_t h = iotsafe_der_hdr_size(len);
     if (h == 0 || *pos > cap || cap - *pos < h)
         return -1;
     out[(*pos)++] = tag;
@@ -33,7 +33,7 @@ int der_put_hdr(uint8_t *out, size_t cap, size_t *pos, uint8_t tag, size_t len)
     return 0;
 }
 
-int der_put_raw(uint8_t *out, size_t cap, size_t *pos, const uint8_t *p, size_t n)
+int iotsafe_der_put_raw(uint8_t *out, size_t cap, size_t *pos, const uint8_t *p, size_t n)
 {
     if (*pos > cap || cap - *pos < n)
         return -1;
@@ -43,7 +43,7 @@ int der_put_raw(uint8_t *out, size_t cap, size_t *pos, const uint8_t *p, size_t 
     return 0;
 }
 
-int der_get_hdr(const uint8_t *in, size_t len, size_t *pos, uint8_t tag, size_t *clen)
+int iotsafe_der_get_hdr(const uint8_t *in, size_t len, size_t *pos, uint8_t tag, size_t *clen)
 {
     size_t p = *pos, l;
     if (p > len || len - p < 2 || in[p] != tag)

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Hex digits <-> bytes for config values, key IDs, URI escapes and messages. Pure C. */
-#ifndef IOTSAFE_PROV_HEX_H
-#define IOTSAFE_PROV_HEX_H
+/* Hex digits <-> bytes for settings, key IDs, URI escapes, AT commands and messages. */
+#ifndef IOTSAFE_HEX_H
+#define IOTSAFE_HEX_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Value of one hex digit (either case), -1 if c is not one. */
 int iotsafe_hex_digit(int c);
@@ -21,5 +25,11 @@ int iotsafe_hex_parse(const char *s, const char *seps, uint8_t *out, size_t cap,
  * a whole byte when buf is too small). Returns buf.
  */
 const char *iotsafe_hex_format(const uint8_t *p, size_t len, char *buf, size_t buflen);
+/* The same in lower case (tool output, escaped bytes). */
+const char *iotsafe_hex_format_lower(const uint8_t *p, size_t len, char *buf, size_t buflen);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

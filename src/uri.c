@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Strict parser and formatter for iotsafe: URIs (see doc/uri.md). */
-#include "uri.h"
+#include "iotsafe/uri.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "hex.h"
+#include "iotsafe/hex.h"
 #include "iotsafe/escape.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -246,7 +246,6 @@ static int put_str(char *buf, size_t buflen, size_t *pos, const char *s)
 
 static int put_value(char *buf, size_t buflen, size_t *pos, const uint8_t *v, size_t n, int all)
 {
-    static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
         if (!all && is_unreserved(v[i])) {
             if (buflen - *pos <= 1)
@@ -256,8 +255,8 @@ static int put_value(char *buf, size_t buflen, size_t *pos, const uint8_t *v, si
             if (buflen - *pos <= 3)
                 return -1;
             buf[(*pos)++] = '%';
-            buf[(*pos)++] = hex[v[i] >> 4];
-            buf[(*pos)++] = hex[v[i] & 0x0F];
+            iotsafe_hex_format(v + i, 1, buf + *pos, buflen - *pos);
+            *pos += 2;
         }
     }
     buf[*pos] = '\0';
@@ -314,4 +313,30 @@ int iotsafe_uri_format(const iotsafe_uri *u, char *buf, size_t buflen)
             return -1;
     }
     return pos > (size_t)IOTSAFE_URI_MAX ? -1 : (int)pos;
+}
+
+int iotsafe_uri_matches(const iotsafe_uri *uri, const iotsafe_object *obj)
+{
+    switch (uri->type) {
+    case IOTSAFE_URI_TYPE_PRIVATE:
+        if (obj->type != IOTSAFE_OBJ_PRIVATE_KEY)
+            return 0;
+        break;
+    case IOTSAFE_URI_TYPE_PUBLIC:
+        if (obj->type != IOTSAFE_OBJ_PUBLIC_KEY)
+            return 0;
+        break;
+    case IOTSAFE_URI_TYPE_CERT:
+        if (obj->type != IOTSAFE_OBJ_FILE)
+            return 0;
+        break;
+    case IOTSAFE_URI_TYPE_ANY:
+        break;
+    }
+    if (uri->has_id && (uri->id_len != obj->id_len || memcmp(uri->id, obj->id, obj->id_len) != 0))
+        return 0;
+    if (uri->has_label && (uri->label_len != obj->label_len ||
+                           memcmp(uri->label, obj->label, obj->label_len) != 0))
+        return 0;
+    return 1;
 }

@@ -4,13 +4,17 @@
  * attr=value pairs with percent-encoded values. Pure C, no OpenSSL, so the
  * tool, the unit tests and the fuzzers can use it as is.
  */
-#ifndef IOTSAFE_PROV_URI_H
-#define IOTSAFE_PROV_URI_H
+#ifndef IOTSAFE_URI_H
+#define IOTSAFE_URI_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "iotsafe/commands.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define IOTSAFE_URI_SCHEME "iotsafe:"
 #define IOTSAFE_URI_READER_MAX 255
@@ -51,5 +55,25 @@ int iotsafe_uri_format(const iotsafe_uri *u, char *buf, size_t buflen);
 
 /* "private" / "public" / "cert", NULL for ANY. */
 const char *iotsafe_uri_type_name(iotsafe_uri_type t);
+
+/* Does obj satisfy the URI's id, label and type attributes? (reader= is not looked at) */
+int iotsafe_uri_matches(const iotsafe_uri *uri, const iotsafe_object *obj);
+
+/*
+ * The object uri names on the card (src/lookup.c): the first object, in the
+ * card's order, that matches uri and whose type is types[0]; failing that
+ * types[1], and so on. Uses the handle's cached object list (no APDU when it
+ * is cached). IOTSAFE_E_NOT_FOUND, with a message naming the kinds, the URI
+ * and the reader, when there is none.
+ */
+iotsafe_rc iotsafe_uri_find(iotsafe_card *card, const iotsafe_uri *uri,
+                            const iotsafe_obj_type *types, size_t ntypes, iotsafe_object *out,
+                            iotsafe_status *st);
+/* "private key", "public key", "file", "secret key" */
+const char *iotsafe_obj_type_words(iotsafe_obj_type t);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

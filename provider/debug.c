@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The provider's debug log. OpenSSL 3.0 drops errors raised while it loads
+ * its config, and some programs print none of the errors they get: the log
+ * is where a user finds what the provider saw and said.
+ */
+#include "debug.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+void iprov_debug_line(const IPROV_CTX *ctx, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    /* one fprintf per line: stdio locks the stream, so threads do not interleave */
+    fprintf(ctx->log != NULL ? ctx->log : stderr, "iotsafe: debug: [%ld] %s\n", (long)getpid(),
+            line);
+}
+
+void iprov_debug_open(IPROV_CTX *ctx)
+{
+    if (ctx->cfg.trace == IOTSAFE_TRACE_OFF || ctx->cfg.trace_file == NULL)
+        return;
+    /* appended, closed on exec; line-buffered so a fork never copies a half line */
+    ctx->log = fopen(ctx->cfg.trace_file, "ae");
+    if (ctx->log != NULL)
+        setvbuf(ctx->log, NULL, _IOLBF, 0);
+    else
+    {
+        char e[160];
+        IPROV_DEBUG(ctx, "cannot open the trace file '%s'; tracing to stderr",
+                    iotsafe_escape_str(ctx->cfg.trace_file, e, sizeof(e)));
+    }
+}
+
+void iprov_debug_settings(IPROV_CTX *ctx)
+{
+    int no = 0;
+    if (!IPROV_DEBUG_ON(ctx) || !atomic_compare_exchange_strong(&ctx->settings_logged, &no, 1))
+        return;
+    iprov_debug_line(ctx, "settings in force: %s", ctx->settings[0] != '\0' ? ctx->settings
+                                                                             : "all defaults");
+}
+
+void iprov_debug_close(IPROV_CTX *ctx)
+{
+    if (ctx->log != NULL)
+        fclose(ctx->log);
+    ctx->log = NULL;
+}
