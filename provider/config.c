@@ -10,6 +10,7 @@
 
 #include <openssl/params.h>
 
+#include "config.h"
 #include "debug.h"
 #include "error.h"
 #include "provctx.h"

@@ -97,28 +97,6 @@ static int keyref_encode(IPROV_CTX *pctx, OSSL_CORE_BIO *cout, const IPROV_KEY *
     return write_out(pctx, cout, pem_label, der, der_len);
 }
 
-static int keyref_pem_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj_raw,
-                             const OSSL_PARAM obj_abstract[], int selection,
-                             OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg)
-{
-    (void)obj_abstract;
-    (void)selection;
-    (void)cb;
-    (void)cbarg;
-    return keyref_encode(ctx, cout, obj_raw, IOTSAFE_KEYREF_PEM_LABEL);
-}
-
-static int keyref_der_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj_raw,
-                             const OSSL_PARAM obj_abstract[], int selection,
-                             OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg)
-{
-    (void)obj_abstract;
-    (void)selection;
-    (void)cb;
-    (void)cbarg;
-    return keyref_encode(ctx, cout, obj_raw, NULL);
-}
-
 /* SubjectPublicKeyInfo for a named curve (RFC 5480). */
 static int spki_build(const IPROV_KEY *k, uint8_t *out, size_t cap, size_t *out_len)
 {
@@ -157,27 +135,27 @@ static int spki_encode(IPROV_CTX *pctx, OSSL_CORE_BIO *cout, const IPROV_KEY *k,
     return write_out(pctx, cout, pem_label, der, len);
 }
 
-static int spki_pem_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj_raw,
-                           const OSSL_PARAM obj_abstract[], int selection,
-                           OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg)
-{
-    (void)obj_abstract;
-    (void)selection;
-    (void)cb;
-    (void)cbarg;
-    return spki_encode(ctx, cout, obj_raw, PEM_STRING_PUBLIC);
-}
+/*
+ * The OSSL_FUNC_encoder_encode entry that writes obj with fn under a PEM
+ * label (NULL: DER). Key references and public keys need no passphrase, and
+ * the selection was checked by does_selection.
+ */
+#define ENCODE_ENTRY(name, fn, label)                                                           \
+    static int name(void *ctx, OSSL_CORE_BIO *cout, const void *obj_raw,                       \
+                    const OSSL_PARAM obj_abstract[], int selection, OSSL_PASSPHRASE_CALLBACK *cb, \
+                    void *cbarg)                                                                \
+    {                                                                                           \
+        (void)obj_abstract;                                                                     \
+        (void)selection;                                                                        \
+        (void)cb;                                                                               \
+        (void)cbarg;                                                                            \
+        return fn(ctx, cout, obj_raw, label);                                                   \
+    }
 
-static int spki_der_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj_raw,
-                           const OSSL_PARAM obj_abstract[], int selection,
-                           OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg)
-{
-    (void)obj_abstract;
-    (void)selection;
-    (void)cb;
-    (void)cbarg;
-    return spki_encode(ctx, cout, obj_raw, NULL);
-}
+ENCODE_ENTRY(keyref_pem_encode, keyref_encode, IOTSAFE_KEYREF_PEM_LABEL)
+ENCODE_ENTRY(keyref_der_encode, keyref_encode, NULL)
+ENCODE_ENTRY(spki_pem_encode, spki_encode, PEM_STRING_PUBLIC)
+ENCODE_ENTRY(spki_der_encode, spki_encode, NULL)
 
 static int text_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj_raw,
                        const OSSL_PARAM obj_abstract[], int selection,

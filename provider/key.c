@@ -165,25 +165,10 @@ int iprov_key_to_uri(const IPROV_KEY *k, iotsafe_uri *u)
 {
     const iotsafe_object *o = k->has_private ? &k->priv : k->has_pub_obj ? &k->pub : NULL;
     memset(u, 0, sizeof(*u));
-    if (!k->on_card || o == NULL || o->id_len == 0 || o->id_len > sizeof(u->id))
-        return 0;
-    u->has_id = 1;
-    memcpy(u->id, o->id, o->id_len);
-    u->id_len = o->id_len;
-    /* The label rides along so a re-provisioned card with other IDs is not silently used. */
-    if (o->label_len > 0 && o->label_len <= IOTSAFE_LABEL_MAX &&
-        memchr(o->label, 0, o->label_len) == NULL) {
-        u->has_label = 1;
-        memcpy(u->label, o->label, o->label_len);
-        u->label[o->label_len] = '\0';
-        u->label_len = o->label_len;
-    }
-    u->type = k->has_private ? IOTSAFE_URI_TYPE_PRIVATE : IOTSAFE_URI_TYPE_PUBLIC;
-    if (k->reader != NULL && strlen(k->reader) <= IOTSAFE_URI_READER_MAX) {
-        u->has_reader = 1;
-        strcpy(u->reader, k->reader);
-    }
-    return 1;
+    return k->on_card && o != NULL &&
+           iotsafe_uri_from_object(o, k->has_private ? IOTSAFE_URI_TYPE_PRIVATE
+                                                     : IOTSAFE_URI_TYPE_PUBLIC,
+                                   k->reader, u) == 0;
 }
 
 int iprov_key_export_public(const IPROV_KEY *k, int selection, OSSL_CALLBACK *cb, void *cbarg)

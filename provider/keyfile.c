@@ -29,63 +29,14 @@ static const uint8_t *ctx_aid(const IPROV_CTX *ctx, size_t *len)
     return IOTSAFE_AID_GSMA;
 }
 
-/* The URI text of a key object (id, label, type, reader when given). */
-static int obj_uri(const iotsafe_object *o, iotsafe_uri_type type, const char *reader, char *buf,
-                   size_t cap)
-{
-    iotsafe_uri u;
-    memset(&u, 0, sizeof(u));
-    if (o->id_len == 0 || o->id_len > sizeof(u.id))
-        return -1;
-    u.has_id = 1;
-    memcpy(u.id, o->id, o->id_len);
-    u.id_len = o->id_len;
-    if (o->label_len > 0 && o->label_len <= IOTSAFE_LABEL_MAX &&
-        memchr(o->label, 0, o->label_len) == NULL) {
-        u.has_label = 1;
-        memcpy(u.label, o->label, o->label_len);
-        u.label_len = o->label_len;
-    }
-    u.type = type;
-    if (reader != NULL && strlen(reader) <= IOTSAFE_URI_READER_MAX) {
-        u.has_reader = 1;
-        strcpy(u.reader, reader);
-    }
-    return iotsafe_uri_format(&u, buf, cap);
-}
-
 int iprov_key_to_keyref_der(const IPROV_KEY *k, uint8_t *out, size_t cap, size_t *out_len)
 {
-    char uri[IOTSAFE_URI_MAX + 1], pub_uri[IOTSAFE_URI_MAX + 1];
-    uint8_t attrs[IOTSAFE_KEYREF_ATTRS_LEN];
-    const uint8_t *oid;
-    size_t oid_len = 0;
-    iotsafe_keyref r;
-    int n, pn;
-
+    size_t aid_len = 0;
     if (k == NULL || !k->on_card || !k->has_private)
         return -1;
-    n = obj_uri(&k->priv, IOTSAFE_URI_TYPE_PRIVATE, k->reader, uri, sizeof(uri));
-    if (n < 0)
-        return -1;
-    oid = iotsafe_curve_oid_der(k->curve, &oid_len);
-    if (k->point_len == 0 || !k->has_pub_obj || oid == NULL || oid_len < 3 ||
-        (pn = obj_uri(&k->pub, IOTSAFE_URI_TYPE_PUBLIC, NULL, pub_uri, sizeof(pub_uri))) < 0)
-        return iotsafe_keyref_encode(uri, (size_t)n, out, cap, out_len); /* no point: v1 */
-    memset(&r, 0, sizeof(r));
-    r.version = 2;
-    r.uri = uri;
-    r.uri_len = (size_t)n;
-    r.curve_oid = oid + 2; /* content of the 06 xx ... TLV */
-    r.curve_oid_len = oid_len - 2;
-    r.point = k->point;
-    r.point_len = k->point_len;
-    iotsafe_keyref_attrs_pack(&k->priv, attrs);
-    r.attrs = attrs;
-    r.pub_uri = pub_uri;
-    r.pub_uri_len = (size_t)pn;
-    r.aid = ctx_aid(k->ctx, &r.aid_len);
-    return iotsafe_keyref_encode_v2(&r, out, cap, out_len);
+    const uint8_t *aid = ctx_aid(k->ctx, &aid_len);
+    return iotsafe_keyref_build(&k->priv, k->reader, k->has_pub_obj ? &k->pub : NULL, k->point,
+                                k->point_len, aid, aid_len, out, cap, out_len);
 }
 
 /* A URI of a v2 file -> the object it names (ID required: the card is never asked). */

@@ -181,10 +181,10 @@ struct keygen_arg {
 
 static iotsafe_rc keygen_op(iotsafe_card *card, void *varg, iotsafe_status *st)
 {
+    static const iotsafe_obj_type want = IOTSAFE_OBJ_PRIVATE_KEY;
     struct keygen_arg *a = varg;
     const iotsafe_uri *t = &a->g->target;
-    iotsafe_object *objs = NULL, *found = NULL;
-    size_t n = 0;
+    const iotsafe_object *found = &a->obj;
     char d[160];
     iotsafe_curve have;
     iotsafe_ref ref;
@@ -196,23 +196,12 @@ static iotsafe_rc keygen_op(iotsafe_card *card, void *varg, iotsafe_status *st)
         ref = iotsafe_object_ref(&a->obj);
         return iotsafe_find_object(card, IOTSAFE_OBJ_PRIVATE_KEY, &ref, &a->obj, st);
     }
-    rc = iotsafe_list_objects(card, &objs, &n, st);
+    /* the container: a private key object the URI names */
+    rc = iotsafe_uri_find(card, t, &want, 1, &a->obj, st);
+    if (rc == IOTSAFE_E_NOT_FOUND)
+        a->reason = IPROV_R_OBJECT_NOT_FOUND;
     if (rc != IOTSAFE_OK)
         return rc;
-    for (size_t i = 0; i < n && found == NULL; i++)
-        if (objs[i].type == IOTSAFE_OBJ_PRIVATE_KEY && iotsafe_uri_matches(t, &objs[i]))
-            found = &objs[i];
-    if (found == NULL) {
-        char u[IOTSAFE_URI_MAX + 1];
-        if (iotsafe_uri_format(t, u, sizeof(u)) < 0)
-            snprintf(u, sizeof(u), "iotsafe:");
-        a->reason = IPROV_R_OBJECT_NOT_FOUND;
-        rc = iotsafe_status_set(st, IOTSAFE_E_NOT_FOUND, 0,
-                                "no key container matching %s on the card in reader '%s'", u,
-                                iotsafe_card_reader(card));
-        goto out;
-    }
-    a->obj = *found;
     iprov_obj_desc(found, d, sizeof(d));
     /* Refuse before sending anything when the attributes already say no. */
     if ((found->present & IOTSAFE_HAS_FUNCTIONS) != 0 &&
@@ -222,7 +211,7 @@ static iotsafe_rc keygen_op(iotsafe_card *card, void *varg, iotsafe_status *st)
                                 "key container %s does not allow key generation "
                                 "(card functions %02X)",
                                 d, found->functions);
-        goto out;
+        return rc;
     }
     have = iotsafe_key_type_curve(found->key_type);
     if (have == IOTSAFE_CURVE_NONE) {
@@ -231,7 +220,7 @@ static iotsafe_rc keygen_op(iotsafe_card *card, void *varg, iotsafe_status *st)
                                 "key container %s holds key type %02X, not an EC curve this "
                                 "provider supports",
                                 d, found->key_type);
-        goto out;
+        return rc;
     }
     if (a->g->group != IOTSAFE_CURVE_NONE && a->g->group != have) {
         a->reason = IPROV_R_UNSUPPORTED_CURVE;
@@ -239,20 +228,17 @@ static iotsafe_rc keygen_op(iotsafe_card *card, void *varg, iotsafe_status *st)
                                 "key container %s holds %s keys, not %s: the card cannot change "
                                 "a container's curve",
                                 d, iotsafe_curve_name(have), iotsafe_curve_name(a->g->group));
-        goto out;
+        return rc;
     }
     ref = iotsafe_object_ref(&a->obj);
     /* The card itself may still refuse (6985), then libiotsafe's message names the container. */
     a->sent = 1;
     rc = iotsafe_generate_key_pair(card, &ref, &a->res, st);
     if (rc != IOTSAFE_OK)
-        goto out;
+        return rc;
     a->generated = 1;
     /* Generation may change the attributes (state): take them from the fresh list. */
-    rc = iotsafe_find_object(card, IOTSAFE_OBJ_PRIVATE_KEY, &ref, &a->obj, st);
-out:
-    free(objs);
-    return rc;
+    return iotsafe_find_object(card, IOTSAFE_OBJ_PRIVATE_KEY, &ref, &a->obj, st);
 }
 
 /* The parameters-only key libcrypto asked for: a curve, nothing on the card. */

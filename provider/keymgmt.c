@@ -236,7 +236,7 @@ static const char *km_query_operation_name(int operation_id)
     }
 }
 
-/* Key generation entries (issue 4) go next to these. */
+/* The EC key manager; the gen_* entries are keygen.c's (key generation on the card). */
 const OSSL_DISPATCH iprov_ec_keymgmt_functions[] = {
     {OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))km_new},
     {OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))km_free},

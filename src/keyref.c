@@ -176,3 +176,47 @@ void iotsafe_keyref_attrs_unpack(const uint8_t in[IOTSAFE_KEYREF_ATTRS_LEN], iot
     o->kdf_algs = in[9];
     o->present = (unsigned)(in[10] << 8 | in[11]);
 }
+
+/* The text of the URI naming o; its length, or -1. */
+static int object_uri(const iotsafe_object *o, iotsafe_uri_type type, const char *reader,
+                      char *buf, size_t cap)
+{
+    iotsafe_uri u;
+    if (iotsafe_uri_from_object(o, type, reader, &u) < 0)
+        return -1;
+    return iotsafe_uri_format(&u, buf, cap);
+}
+
+int iotsafe_keyref_build(const iotsafe_object *priv, const char *reader,
+                         const iotsafe_object *pub, const uint8_t *point, size_t point_len,
+                         const uint8_t *aid, size_t aid_len, uint8_t *out, size_t cap,
+                         size_t *out_len)
+{
+    char uri[IOTSAFE_URI_MAX + 1], pub_uri[IOTSAFE_URI_MAX + 1];
+    uint8_t attrs[IOTSAFE_KEYREF_ATTRS_LEN];
+    size_t oid_len = 0;
+    int n = object_uri(priv, IOTSAFE_URI_TYPE_PRIVATE, reader, uri, sizeof(uri));
+    if (n < 0)
+        return -1;
+    const uint8_t *oid = iotsafe_curve_oid_der(iotsafe_key_type_curve(priv->key_type), &oid_len);
+    int pn = pub != NULL ? object_uri(pub, IOTSAFE_URI_TYPE_PUBLIC, NULL, pub_uri, sizeof(pub_uri))
+                         : -1;
+    if (point == NULL || point_len == 0 || oid == NULL || oid_len < 3 || pn < 0 || aid == NULL)
+        return iotsafe_keyref_encode(uri, (size_t)n, out, cap, out_len); /* no point: v1 */
+    iotsafe_keyref r;
+    memset(&r, 0, sizeof(r));
+    r.version = 2;
+    r.uri = uri;
+    r.uri_len = (size_t)n;
+    r.curve_oid = oid + 2; /* content of the 06 xx ... TLV */
+    r.curve_oid_len = oid_len - 2;
+    r.point = point;
+    r.point_len = point_len;
+    iotsafe_keyref_attrs_pack(priv, attrs);
+    r.attrs = attrs;
+    r.pub_uri = pub_uri;
+    r.pub_uri_len = (size_t)pn;
+    r.aid = aid;
+    r.aid_len = aid_len;
+    return iotsafe_keyref_encode_v2(&r, out, cap, out_len);
+}

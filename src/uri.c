@@ -340,3 +340,29 @@ int iotsafe_uri_matches(const iotsafe_uri *uri, const iotsafe_object *obj)
         return 0;
     return 1;
 }
+
+int iotsafe_uri_from_object(const iotsafe_object *o, iotsafe_uri_type type, const char *reader,
+                            iotsafe_uri *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (o == NULL || o->id_len == 0 || o->id_len > sizeof(out->id))
+        return -1;
+    out->has_id = 1;
+    memcpy(out->id, o->id, o->id_len);
+    out->id_len = o->id_len;
+    /* The label rides along so a re-provisioned card with other IDs is not silently used;
+     * one the URI cannot carry (NUL inside) is left out: the ID names the object. */
+    if (o->label_len > 0 && o->label_len <= IOTSAFE_LABEL_MAX &&
+        memchr(o->label, 0, o->label_len) == NULL) {
+        out->has_label = 1;
+        memcpy(out->label, o->label, o->label_len);
+        out->label[o->label_len] = '\0';
+        out->label_len = o->label_len;
+    }
+    out->type = type;
+    if (reader != NULL && strlen(reader) <= IOTSAFE_URI_READER_MAX) {
+        out->has_reader = 1;
+        memcpy(out->reader, reader, strlen(reader) + 1);
+    }
+    return 0;
+}

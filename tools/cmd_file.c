@@ -75,15 +75,7 @@ int cmd_random(const tool_opts *o)
         /* --out: raw bytes, for use as a seed file */
         rc = tool_write_output(o->out, buf, n);
     } else {
-        char *hex = tool_hex(buf, n);
-        if (!hex) {
-            tool_err("out of memory");
-            rc = EXIT_FAILURE_OTHER;
-        } else {
-            printf("%s\n", hex);
-            free(hex);
-            rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_IO;
-        }
+        rc = tool_print_line(tool_hex(buf, n));
     }
     free(buf);
     return rc;

@@ -189,15 +189,9 @@ int cmd_verify(const tool_opts *o)
     rc = tool_resolve(c, o, kinds, 2, &ob);
     if (rc != EXIT_OK)
         goto out;
-    pub = ob;
-    if (ob.type == IOTSAFE_OBJ_PRIVATE_KEY) {
-        iotsafe_rc r = iotsafe_find_public_for_private(c, &ob, &pub, &st);
-        if (r != IOTSAFE_OK) {
-            iotsafe_ref pr = iotsafe_object_ref(&ob);
-            rc = tool_fail(r, &st, iotsafe_ref_str(&pr, refbuf, sizeof refbuf));
-            goto out;
-        }
-    }
+    rc = tool_public_of(c, &ob, &pub);
+    if (rc != EXIT_OK)
+        goto out;
     /* Both supported curves are 256-bit: r and s are 32 bytes each. */
     const size_t half = IOTSAFE_RS_MAX / 2;
     uint8_t rs[IOTSAFE_RS_MAX];

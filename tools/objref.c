@@ -46,29 +46,19 @@ int tool_parse_uri(const char *uri, obj_name *name)
     return 0;
 }
 
-char *tool_make_uri(const iotsafe_object *obj, const char *type_attr, int with_label)
+char *tool_make_uri(const iotsafe_object *obj)
 {
+    iotsafe_uri_type type = IOTSAFE_URI_TYPE_ANY; /* a URI has no type value for secret keys */
     iotsafe_uri u;
-    memset(&u, 0, sizeof u);
-    u.has_id = 1;
-    memcpy(u.id, obj->id, obj->id_len);
-    u.id_len = obj->id_len;
-    /* a label the URI cannot carry (NUL inside) is simply left out: the ID names the object */
-    if (with_label && obj->label_len > 0 && !memchr(obj->label, '\0', obj->label_len)) {
-        u.has_label = 1;
-        memcpy(u.label, obj->label, obj->label_len);
-        u.label_len = obj->label_len;
-    }
-    if (type_attr == NULL)
-        u.type = IOTSAFE_URI_TYPE_ANY;
-    else if (strcmp(type_attr, "private") == 0)
-        u.type = IOTSAFE_URI_TYPE_PRIVATE;
-    else if (strcmp(type_attr, "public") == 0)
-        u.type = IOTSAFE_URI_TYPE_PUBLIC;
-    else
-        u.type = IOTSAFE_URI_TYPE_CERT;
+    if (obj->type == IOTSAFE_OBJ_PRIVATE_KEY)
+        type = IOTSAFE_URI_TYPE_PRIVATE;
+    else if (obj->type == IOTSAFE_OBJ_PUBLIC_KEY)
+        type = IOTSAFE_URI_TYPE_PUBLIC;
+    else if (obj->type == IOTSAFE_OBJ_FILE)
+        type = IOTSAFE_URI_TYPE_CERT;
     char *s = malloc(IOTSAFE_URI_MAX + 1);
-    if (s != NULL && iotsafe_uri_format(&u, s, IOTSAFE_URI_MAX + 1) < 0) {
+    if (s != NULL && (iotsafe_uri_from_object(obj, type, NULL, &u) < 0 ||
+                      iotsafe_uri_format(&u, s, IOTSAFE_URI_MAX + 1) < 0)) {
         free(s);
         s = NULL;
     }
@@ -196,4 +186,21 @@ int tool_open_object(const tool_opts *o, const enum obj_kind *kinds, size_t n_ki
         *card = NULL;
     }
     return rc;
+}
+
+int tool_public_of(iotsafe_card *c, const iotsafe_object *key, iotsafe_object *pub)
+{
+    iotsafe_status st;
+    iotsafe_status_clear(&st);
+    if (key->type != IOTSAFE_OBJ_PRIVATE_KEY) {
+        *pub = *key;
+        return EXIT_OK;
+    }
+    iotsafe_rc r = iotsafe_find_public_for_private(c, key, pub, &st);
+    if (r != IOTSAFE_OK) {
+        char refbuf[2 * IOTSAFE_LABEL_MAX + 64];
+        iotsafe_ref pr = iotsafe_object_ref(key);
+        return tool_fail(r, &st, iotsafe_ref_str(&pr, refbuf, sizeof refbuf));
+    }
+    return EXIT_OK;
 }

@@ -90,6 +90,9 @@ int tool_exit_code(iotsafe_rc rc, uint16_t sw);
 /* Lower-case hex of buf into a new string (caller frees); NULL on OOM. */
 char *tool_hex(const uint8_t *buf, size_t len);
 
+/* Print s (malloc'ed, freed here) and a newline on stdout; NULL means out of memory. Exit code. */
+int tool_print_line(char *s);
+
 /* Whole file into memory (caller frees). Returns 0 or -1 after printing the reason. */
 int tool_read_file(const char *path, uint8_t **data, size_t *len);
 
@@ -99,8 +102,8 @@ int tool_write_output(const char *path, const uint8_t *data, size_t len);
 /* Parse an iotsafe: URI into name (strict). Returns 0 or -1 after printing the reason. */
 int tool_parse_uri(const char *uri, obj_name *name);
 
-/* iotsafe: URI of an object (malloc'ed), with the given type attribute. */
-char *tool_make_uri(const iotsafe_object *obj, const char *type_attr, int with_label);
+/* iotsafe: URI of an object (malloc'ed): ID, label, and type for keys and files. */
+char *tool_make_uri(const iotsafe_object *obj);
 
 /* Open the card per the global options (reader from --reader, URI, or IOTSAFE_READER). */
 int tool_open_card(const tool_opts *o, iotsafe_card **card);
@@ -111,6 +114,8 @@ int tool_open_card(const tool_opts *o, iotsafe_card **card);
  */
 int tool_resolve(iotsafe_card *c, const tool_opts *o, const enum obj_kind *kinds, size_t n_kinds,
                  iotsafe_object *out);
+/* The public key object of a key: itself, or the one paired with a private key. Exit code. */
+int tool_public_of(iotsafe_card *c, const iotsafe_object *key, iotsafe_object *pub);
 /* Open the card and resolve the object named in o; on failure nothing stays open. */
 int tool_open_object(const tool_opts *o, const enum obj_kind *kinds, size_t n_kinds,
                      iotsafe_card **card, iotsafe_object *out);

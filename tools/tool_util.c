@@ -245,3 +245,14 @@ const char *tool_key_type_name(uint8_t key_type)
         return "other";
     }
 }
+
+int tool_print_line(char *s)
+{
+    if (s == NULL) {
+        tool_err("out of memory");
+        return EXIT_FAILURE_OTHER;
+    }
+    printf("%s\n", s);
+    free(s);
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_IO;
+}

@@ -78,6 +78,17 @@ int iotsafe_keyref_encode_v2(const iotsafe_keyref *ref, uint8_t *out, size_t cap
  */
 int iotsafe_keyref_parse(const uint8_t *der, size_t der_len, iotsafe_keyref *out);
 
+/*
+ * The key reference of private key object priv (reader: the URI's reader=,
+ * NULL for none): v2 with its paired public key object pub, the public
+ * point and the applet AID; v1 when pub, the point, the AID or a curve the
+ * key type names is missing. 0 with *out_len set, or -1.
+ */
+int iotsafe_keyref_build(const iotsafe_object *priv, const char *reader,
+                         const iotsafe_object *pub, const uint8_t *point, size_t point_len,
+                         const uint8_t *aid, size_t aid_len, uint8_t *out, size_t cap,
+                         size_t *out_len);
+
 /* Private key object attributes <-> IOTSAFE_KEYREF_ATTRS_LEN bytes (access, state, types, usage...). */
 void iotsafe_keyref_attrs_pack(const iotsafe_object *o, uint8_t out[IOTSAFE_KEYREF_ATTRS_LEN]);
 void iotsafe_keyref_attrs_unpack(const uint8_t in[IOTSAFE_KEYREF_ATTRS_LEN], iotsafe_object *o);

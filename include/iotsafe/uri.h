@@ -56,6 +56,14 @@ int iotsafe_uri_format(const iotsafe_uri *u, char *buf, size_t buflen);
 /* "private" / "public" / "cert", NULL for ANY. */
 const char *iotsafe_uri_type_name(iotsafe_uri_type t);
 
+/*
+ * The URI naming object o: its ID, its label when a URI can carry it, type
+ * (ANY: none) and reader (NULL: none; left out when too long). 0, or -1 when
+ * o has no usable ID.
+ */
+int iotsafe_uri_from_object(const iotsafe_object *o, iotsafe_uri_type type, const char *reader,
+                            iotsafe_uri *out);
+
 /* Does obj satisfy the URI's id, label and type attributes? (reader= is not looked at) */
 int iotsafe_uri_matches(const iotsafe_uri *uri, const iotsafe_object *obj);
 

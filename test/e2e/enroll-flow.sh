@@ -148,7 +148,7 @@ is "same identity after rotation" "$(broker_identity device-2)" "$CN"
 gen() {
     openssl genpkey -propquery '?provider=iotsafe' -algorithm EC "$@"
 }
-fails 'no key container matching iotsafe:label=NOSUCHKEY' "missing container" \
+fails 'no private key matching iotsafe:label=NOSUCHKEY' "missing container" \
     gen -pkeyopt iotsafe-label:NOSUCHKEY -out x.pem
 fails 'key container id=01 \(label DEVKEY\) does not allow key generation' \
     "wrong usage: keygen on a container without the keygen function" \

@@ -125,11 +125,11 @@ fails 'key container id=01 \(label DEVKEY\) does not allow key generation' \
     "container without the keygen function is refused" genpkey -pkeyopt iotsafe-label:DEVKEY
 ok "DEVKEY after the refusal" sh -c "openssl pkey -in 'iotsafe:label=DEVKEY' -pubout -out dev-after.pem"
 ok "DEVKEY unchanged" cmp dev-before.pem dev-after.pem
-fails 'no key container matching iotsafe:label=NOSUCHKEY on the card' \
+fails 'no private key matching iotsafe:label=NOSUCHKEY on the card' \
     "missing container (label)" genpkey -pkeyopt iotsafe-label:NOSUCHKEY
-fails 'no key container matching iotsafe:id=%33 on the card' \
+fails 'no private key matching iotsafe:id=%33 on the card' \
     "missing container (id)" genpkey -pkeyopt iotsafe-id:33
-fails 'no key container matching iotsafe:label=PEER' \
+fails 'no private key matching iotsafe:label=PEER' \
     "a public key object is no container" genpkey -pkeyopt iotsafe-label:PEER
 fails 'holds prime256v1 keys, not brainpoolP256r1' \
     "wrong curve for the container" genpkey -pkeyopt iotsafe-label:GENKEY -pkeyopt group:brainpoolP256r1
