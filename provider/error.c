@@ -88,6 +88,9 @@ static const char *reason_text(int reason)
 }
 
 static void vraise(const IPROV_CTX *ctx, const char *file, int line, const char *func,
+                   int reason, const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+
+static void vraise(const IPROV_CTX *ctx, const char *file, int line, const char *func,
                    int reason, const char *fmt, va_list ap)
 {
     if (IPROV_DEBUG_ON(ctx)) {
