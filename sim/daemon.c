@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "applet.h"
+#include "internal.h"
 #include "modem.h"
 
 #define MAX_OVERRIDES 64
@@ -46,7 +47,12 @@ static void usage(FILE *f)
                "Connects as the card to vpcd on 127.0.0.1:PORT and reconnects whenever the\n"
                "connection drops. With --modem, plays a modem instead: PATH becomes a symlink\n"
                "to a pseudo-terminal answering AT+CSIM, AT+CCHO/AT+CGLA/AT+CCHC (doc/modem.md).\n"
-               "See doc/simulator.md for the provisioning file format.\n");
+               "See doc/simulator.md for the provisioning file format.\n"
+               "Settings (--set key=value, or key = value in the config's [applet] section):\n");
+    char values[512];
+    const char *name;
+    for (size_t i = 0; (name = sim_options_name(i, values, sizeof values)) != NULL; i++)
+        fprintf(f, "  %s=%s\n", name, values);
 }
 
 static int signalled(int sfd)
@@ -110,16 +116,6 @@ static int send_msg(int s, const uint8_t *p, size_t n)
         off += (size_t)w;
     }
     return IO_OK;
-}
-
-static void log_hex(const char *dir, const uint8_t *p, size_t n)
-{
-    char line[2 * 300 + 1];
-    size_t k = 0;
-    for (size_t i = 0; i < n && i < 300; i++)
-        k += (size_t)snprintf(line + k, sizeof line - k, "%02X", p[i]);
-    line[k] = '\0';
-    fprintf(stderr, "iotsafe-sim: %s %s\n", dir, line);
 }
 
 /*
@@ -187,7 +183,7 @@ static int serve(sim_applet *a, int s, int sfd, int verbose)
         }
         size_t rl = sizeof resp;
         if (verbose)
-            log_hex(">", msg, n);
+            sim_log_hex(">", msg, n);
         unsigned hang_ms;
         int io = sim_applet_io_fault(a, msg, n, &hang_ms);
         if (io == SIM_IO_HANG)
@@ -204,7 +200,7 @@ static int serve(sim_applet *a, int s, int sfd, int verbose)
             return IO_CLOSED;
         }
         if (verbose)
-            log_hex("<", resp, rl);
+            sim_log_hex("<", resp, rl);
         if ((rc = send_msg(s, resp, rl)) != IO_OK)
             return rc;
     }

@@ -215,8 +215,15 @@ typedef struct sim_resp {
 } sim_resp;
 
 /* util.c */
+/* 0-15 for a hex digit (either case), else -1. */
+int sim_hex_digit(char c);
 int sim_hex_decode(const char *hex, uint8_t *out, size_t cap, size_t *out_len);
+/* The same on the first n characters of hex (no NUL needed). */
+int sim_hex_decode_n(const char *hex, size_t n, uint8_t *out, size_t cap, size_t *out_len);
 void sim_hex_encode(const uint8_t *in, size_t len, char *out);
+/* One verbose APDU line on stderr, "iotsafe-sim: DIR HEX", the first SIM_LOG_HEX_MAX bytes. */
+#define SIM_LOG_HEX_MAX 300
+void sim_log_hex(const char *dir, const uint8_t *p, size_t n);
 int sim_read_file(const char *path, size_t max, uint8_t **data, size_t *len);
 void sim_sleep_ms(unsigned ms);
 
@@ -288,6 +295,8 @@ void sim_fault_answer(sim_applet *a, const uint8_t *cmd, size_t cmd_len, uint8_t
 void sim_options_default(sim_options *o);
 /* 1 = handled, 0 = unknown key, -1 = bad value (message in err) */
 int sim_options_set(sim_options *o, const char *key, const char *value, char *err, size_t errlen);
+/* Setting i's name (NULL past the last) and what it takes into values, for --help. */
+const char *sim_options_name(size_t i, char *values, size_t len);
 
 /* provision.c */
 int sim_provision_parse(const char *text, size_t len, const char *name, const char *base_dir,

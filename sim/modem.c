@@ -21,6 +21,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "modem.h"
 
 #define LINE_MAX_CHARS 1200 /* AT+CGLA with a 261-byte APDU is ~540 characters */
@@ -84,40 +85,19 @@ static void out_cme(modem *m, int code)
     out_line(m, b);
 }
 
-static void log_hex(const char *dir, const uint8_t *p, size_t n)
-{
-    char line[2 * RESP_MAX + 1];
-    size_t k = 0;
-    for (size_t i = 0; i < n && i < RESP_MAX; i++)
-        k += (size_t)snprintf(line + k, sizeof line - k, "%02X", p[i]);
-    line[k] = '\0';
-    fprintf(stderr, "iotsafe-sim: %s %s\n", dir, line);
-}
-
 static size_t card(modem *m, const uint8_t *cmd, size_t n, uint8_t *resp)
 {
     size_t rl = RESP_MAX;
     if (m->o->verbose)
-        log_hex(">", cmd, n);
+        sim_log_hex(">", cmd, n);
     if (sim_applet_process(m->a, cmd, n, resp, &rl) != 0 || rl < 2) {
         resp[0] = 0x6F;
         resp[1] = 0x00;
         rl = 2;
     }
     if (m->o->verbose)
-        log_hex("<", resp, rl);
+        sim_log_hex("<", resp, rl);
     return rl;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 static const char *skip_sp(const char *s)
@@ -158,8 +138,8 @@ static long parse_hex_arg(const char *s, uint8_t *outb, size_t cap, size_t *digi
     int q = *s == '"';
     if (q)
         s++;
-    size_t n = 0;
-    while (hexval(s[n]) >= 0)
+    size_t n = 0, len;
+    while (sim_hex_digit(s[n]) >= 0)
         n++;
     const char *e = s + n;
     if (q) {
@@ -167,12 +147,10 @@ static long parse_hex_arg(const char *s, uint8_t *outb, size_t cap, size_t *digi
             return -1;
         e++;
     }
-    if (*skip_sp(e) != '\0' || n % 2 != 0 || n / 2 > cap)
+    if (*skip_sp(e) != '\0' || sim_hex_decode_n(s, n, outb, cap, &len) != 0)
         return -1;
-    for (size_t i = 0; i < n / 2; i++)
-        outb[i] = (uint8_t)(hexval(s[2 * i]) << 4 | hexval(s[2 * i + 1]));
     *digits = n;
-    return (long)(n / 2);
+    return (long)len;
 }
 
 /* "+CSIM: <m>,"HEX"" then OK, with the noise option first. */
@@ -272,26 +250,44 @@ static void do_ccho(modem *m, const char *arg)
     out_line(m, "OK");
 }
 
-static void do_cgla(modem *m, const char *arg)
+/* "<length>,HEX", length counting the hex digits: the APDU size, or -1 after +CME ERROR: 50. */
+static long apdu_arg(modem *m, const char *s, uint8_t cmd[APDU_MAX])
 {
-    unsigned long id, len;
-    uint8_t cmd[APDU_MAX], resp[RESP_MAX];
+    unsigned long len;
     size_t digits;
-    const char *s = parse_ul(arg, &id);
-    if (s != NULL && (s = comma(s)) != NULL)
-        s = parse_ul(s, &len);
+    s = parse_ul(s, &len);
     if (s != NULL)
         s = comma(s);
-    long n = s != NULL ? parse_hex_arg(s, cmd, sizeof cmd, &digits) : -1;
+    long n = s != NULL ? parse_hex_arg(s, cmd, APDU_MAX, &digits) : -1;
     if (n < 4 || digits != len) {
+        out_cme(m, 50);
+        return -1;
+    }
+    return n;
+}
+
+/* The session an AT+CGLA or AT+CCHC names; NULL after +CME ERROR: 21. */
+static modem_session *session_arg(modem *m, unsigned long id)
+{
+    modem_session *ss = find_session(m, id);
+    if (ss == NULL)
+        out_cme(m, 21);
+    return ss;
+}
+
+static void do_cgla(modem *m, const char *arg)
+{
+    unsigned long id;
+    uint8_t cmd[APDU_MAX], resp[RESP_MAX];
+    const char *s = parse_ul(arg, &id);
+    if (s == NULL || (s = comma(s)) == NULL) {
         out_cme(m, 50);
         return;
     }
-    modem_session *ss = find_session(m, id);
-    if (ss == NULL) {
-        out_cme(m, 21);
+    long n = apdu_arg(m, s, cmd);
+    modem_session *ss = n < 0 ? NULL : session_arg(m, id);
+    if (ss == NULL)
         return;
-    }
     cmd[0] = channel_cla(cmd[0], ss->channel);
     size_t rl = card(m, cmd, (size_t)n, resp);
     answer_apdu(m, "+CGLA", resp, rl);
@@ -305,11 +301,9 @@ static void do_cchc(modem *m, const char *arg)
         out_cme(m, 50);
         return;
     }
-    modem_session *ss = find_session(m, id);
-    if (ss == NULL) {
-        out_cme(m, 21);
+    modem_session *ss = session_arg(m, id);
+    if (ss == NULL)
         return;
-    }
     close_channel(m, ss->channel);
     *ss = m->sess[--m->n_sess];
     out_line(m, "OK");
@@ -317,17 +311,10 @@ static void do_cchc(modem *m, const char *arg)
 
 static void do_csim(modem *m, const char *arg)
 {
-    unsigned long len;
     uint8_t cmd[APDU_MAX], resp[RESP_MAX];
-    size_t digits;
-    const char *s = parse_ul(arg, &len);
-    if (s != NULL)
-        s = comma(s);
-    long n = s != NULL ? parse_hex_arg(s, cmd, sizeof cmd, &digits) : -1;
-    if (n < 4 || digits != len) {
-        out_cme(m, 50);
+    long n = apdu_arg(m, arg, cmd);
+    if (n < 0)
         return;
-    }
     size_t rl = card(m, cmd, (size_t)n, resp);
     answer_apdu(m, "+CSIM", resp, rl);
 }
@@ -345,6 +332,17 @@ static const char *cmd_is(const char *line, const char *name, int *query)
         return line + n + 1;
     return NULL;
 }
+
+/* The extended commands with an argument; "NAME=?" answers OK for each. */
+static const struct {
+    const char *name;
+    void (*run)(modem *m, const char *arg);
+} at_cmds[] = {
+    {"AT+CSIM", do_csim},
+    {"AT+CCHO", do_ccho},
+    {"AT+CGLA", do_cgla},
+    {"AT+CCHC", do_cchc},
+};
 
 static void handle_line(modem *m, const char *line)
 {
@@ -367,27 +365,16 @@ static void handle_line(modem *m, const char *line)
     } else if (strcasecmp(line, "ATI") == 0) {
         out_line(m, "IoT SAFE simulator modem");
         out_line(m, "OK");
-    } else if ((arg = cmd_is(line, "AT+CSIM", &query)) != NULL) {
-        if (query)
-            out_line(m, "OK");
-        else
-            do_csim(m, arg);
-    } else if ((arg = cmd_is(line, "AT+CCHO", &query)) != NULL) {
-        if (query)
-            out_line(m, "OK");
-        else
-            do_ccho(m, arg);
-    } else if ((arg = cmd_is(line, "AT+CGLA", &query)) != NULL) {
-        if (query)
-            out_line(m, "OK");
-        else
-            do_cgla(m, arg);
-    } else if ((arg = cmd_is(line, "AT+CCHC", &query)) != NULL) {
-        if (query)
-            out_line(m, "OK");
-        else
-            do_cchc(m, arg);
     } else {
+        for (size_t i = 0; i < sizeof at_cmds / sizeof at_cmds[0]; i++) {
+            if ((arg = cmd_is(line, at_cmds[i].name, &query)) == NULL)
+                continue;
+            if (query) /* "AT+CSIM=?": supported */
+                out_line(m, "OK");
+            else
+                at_cmds[i].run(m, arg);
+            return;
+        }
         out_line(m, "ERROR");
     }
 }

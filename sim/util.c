@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Small helpers: hex, whole-file reads, sleeping. */
+/* Small helpers: hex, APDU log lines, whole-file reads, sleeping. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 
 #include "internal.h"
 
-static int hex_nibble(char c)
+int sim_hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -22,11 +22,15 @@ static int hex_nibble(char c)
 /* Strict: an even number of hex digits, nothing else (no spaces, no 0x). */
 int sim_hex_decode(const char *hex, uint8_t *out, size_t cap, size_t *out_len)
 {
-    size_t n = strlen(hex);
+    return sim_hex_decode_n(hex, strlen(hex), out, cap, out_len);
+}
+
+int sim_hex_decode_n(const char *hex, size_t n, uint8_t *out, size_t cap, size_t *out_len)
+{
     if (n % 2 != 0 || n / 2 > cap)
         return -1;
     for (size_t i = 0; i < n / 2; i++) {
-        int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
+        int hi = sim_hex_digit(hex[2 * i]), lo = sim_hex_digit(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);
@@ -43,6 +47,13 @@ void sim_hex_encode(const uint8_t *in, size_t len, char *out)
         out[2 * i + 1] = digits[in[i] & 15];
     }
     out[2 * len] = '\0';
+}
+
+void sim_log_hex(const char *dir, const uint8_t *p, size_t n)
+{
+    char line[2 * SIM_LOG_HEX_MAX + 1];
+    sim_hex_encode(p, n < SIM_LOG_HEX_MAX ? n : SIM_LOG_HEX_MAX, line);
+    fprintf(stderr, "iotsafe-sim: %s %s\n", dir, line);
 }
 
 /* Read a whole file of at most max bytes; the buffer gets one extra NUL for text parsers. */

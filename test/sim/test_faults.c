@@ -273,6 +273,25 @@ START_TEST(dh_and_pubkey_values)
 }
 END_TEST
 
+/* sig-short and sig-long never start with 30, which a host reads as DER: same verdict every run. */
+START_TEST(short_long_never_der)
+{
+    static const char *const kinds[] = {"fault=sig-short", "fault=sig-long"};
+    for (size_t k = 0; k < 2; k++) {
+        uint8_t out[300];
+        size_t n;
+        sim_applet *a = t_ready(kinds[k], NULL); /* random nonces: a new r each time */
+        for (int i = 0; i < 2000; i++) {
+            t_expect(a, INIT, "9000");
+            ck_assert_uint_eq(t_send(a, UPDATE, out, &n), 0x9000);
+            ck_assert_msg(out[3] != 0x30, "%s: signature %d starts with 30", kinds[k], i);
+        }
+        sim_applet_free(a);
+        t_cleanup();
+    }
+}
+END_TEST
+
 static void expect_rejected(const char *override, const char *needle)
 {
     const char *ov[] = {override};
@@ -305,6 +324,7 @@ static Suite *suite(void)
     tcase_add_test(tc, several_and_none);
     tcase_add_test(tc, bad_values);
     tcase_add_test(tc, signature_values);
+    tcase_add_test(tc, short_long_never_der);
     tcase_add_test(tc, answer_shapes);
     tcase_add_test(tc, dh_and_pubkey_values);
     suite_add_tcase(s, tc);
