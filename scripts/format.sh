@@ -2,8 +2,8 @@
 # Format the C sources with clang-format and the project's .clang-format.
 #   ./scripts/format.sh           rewrite every unformatted file in place
 #   ./scripts/format.sh --check   list the unformatted files, exit 1 if any
-# Files: the git-tracked *.c and *.h (outside a git checkout, every *.c and
-# *.h under the source tree except build directories).
+# Files: the git-tracked *.c and *.h (outside a git checkout, those under the
+# source directories: bench fuzz include provider sim src test tools).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -18,11 +18,16 @@ clang_format=${CLANG_FORMAT:-clang-format}
 command -v "$clang_format" >/dev/null || { echo "$0: $clang_format not found (apt-get install clang-format)" >&2; exit 2; }
 [ -f .clang-format ] || { echo "$0: no .clang-format in $here" >&2; exit 2; }
 
+src_dirs="bench fuzz include provider sim src test tools"
 files=()
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && [ "$(git rev-parse --show-toplevel)" = "$here" ]; then
   mapfile -t files < <(git ls-files -- '*.c' '*.h')
 else
-  mapfile -t files < <(find . \( -name 'build*' -o -name '.git' \) -prune -o -type f \( -name '*.c' -o -name '*.h' \) -print | sed 's|^\./||' | sort)
+  # Only the source directories: a build directory anywhere holds generated C.
+  dirs=()
+  for d in $src_dirs; do [ -d "$d" ] && dirs+=("$d"); done
+  [ ${#dirs[@]} -gt 0 ] || { echo "$0: no source directories in $here" >&2; exit 2; }
+  mapfile -t files < <(find "${dirs[@]}" -type f \( -name '*.c' -o -name '*.h' \) | sort)
 fi
 existing=()
 for f in "${files[@]}"; do [ -f "$f" ] && existing+=("$f"); done # skip deletions not yet committed
