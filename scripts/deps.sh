@@ -8,7 +8,7 @@ IOTSAFE_DEB_PACKAGES=(
   curl mosquitto mosquitto-clients libmosquitto-dev
   util-linux procps iproute2 python3
   nginx haproxy stunnel4 socat openvpn hostapd eapoltest libpaho-mqtt-dev binutils
-  pandoc man-db dpkg-dev debhelper lintian
+  pandoc man-db dpkg-dev debhelper lintian clang-format
 )
 
 iotsafe_install_deps() {
