@@ -258,8 +258,8 @@ iotsafe_rc objects_load(iotsafe_card *c, iotsafe_status *st)
     return rc;
 }
 
-const iotsafe_object *objects_lookup(const iotsafe_card *c, iotsafe_obj_type type,
-                                     const iotsafe_ref *ref)
+static const iotsafe_object *objects_lookup(const iotsafe_card *c, iotsafe_obj_type type,
+                                            const iotsafe_ref *ref)
 {
     if (!c->objs_valid)
         return NULL;
@@ -269,6 +269,35 @@ const iotsafe_object *objects_lookup(const iotsafe_card *c, iotsafe_obj_type typ
             return o;
     }
     return NULL;
+}
+
+static const char *type_word(iotsafe_obj_type type)
+{
+    switch (type) {
+    case IOTSAFE_OBJ_PRIVATE_KEY: return "private key";
+    case IOTSAFE_OBJ_PUBLIC_KEY: return "public key";
+    case IOTSAFE_OBJ_FILE: return "file";
+    case IOTSAFE_OBJ_SECRET_KEY: return "secret key";
+    }
+    return "object";
+}
+
+const char *card_obj_desc(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
+                          char *buf, size_t len)
+{
+    char rs[72];
+    char lab[64]; /* escaped and cut with a marker: bounded messages */
+    iotsafe_ref_str(ref, rs, sizeof rs);
+    const iotsafe_object *o = ref->id != NULL && c != NULL ? objects_lookup(c, type, ref) : NULL;
+    if (o != NULL && o->label_len != 0) {
+        iotsafe_escape(o->label, o->label_len, lab, sizeof lab);
+        snprintf(buf, len, "%s %s (%s)", type_word(type), rs, lab);
+    } else {
+        snprintf(buf, len, "%s %s", type_word(type), rs);
+    }
+    if (c != NULL) /* the operation's object, for deadline and connection-loss messages */
+        snprintf(c->cur_obj, sizeof c->cur_obj, "%s", buf);
+    return buf;
 }
 
 iotsafe_rc objects_find_locked(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
