@@ -323,6 +323,16 @@ iotsafe_rc card_exchange(iotsafe_card *c, const card_apdu *a, card_resp *r, iots
     }
 }
 
+iotsafe_rc card_command(iotsafe_card *c, const card_apdu *a, card_resp *r, const char *cmd,
+                        const char *obj, iotsafe_status *st)
+{
+    card_ctx(st, cmd, obj);
+    iotsafe_rc rc = card_exchange(c, a, r, st);
+    if (rc == IOTSAFE_OK && !card_sw_ok(r->sw))
+        rc = card_sw_fail(st, r->sw, cmd, obj);
+    return rc;
+}
+
 static void hex_str(const uint8_t *p, size_t n, char *out, size_t cap)
 {
     static const char hex[] = "0123456789ABCDEF";

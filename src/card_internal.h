@@ -105,6 +105,10 @@ uint8_t card_cla(int interindustry, uint8_t channel);
 iotsafe_rc card_exchange(iotsafe_card *c, const card_apdu *a, card_resp *r, iotsafe_status *st);
 iotsafe_rc card_exchange_iso(iotsafe_card *c, uint8_t cla, const card_apdu *a, card_resp *r,
                              iotsafe_status *st);
+/* One command whose only acceptable answers are 9000/91xx: names it (card_ctx), sends it and
+   turns any other status word into card_sw_fail's error. */
+iotsafe_rc card_command(iotsafe_card *c, const card_apdu *a, card_resp *r, const char *cmd,
+                        const char *obj, iotsafe_status *st);
 iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st);
 void card_close_channel(iotsafe_card *c);
 /* The handle goes away (free, exit): close its channels in a transaction of their own, with

@@ -475,12 +475,9 @@ static iotsafe_rc op_app_info(iotsafe_card *c, void *arg, iotsafe_status *st)
     card_resp r;
     /* Le 44 is the exact size with a 32-byte identifier; a 6Cxx answer corrects it */
     const card_apdu a = {.ins = 0xCB, .p1 = 0x00, .p2 = 0x00, .le = 0x44};
-    card_ctx(st, "GET DATA (application)", NULL);
-    iotsafe_rc rc = card_exchange(c, &a, &r, st);
+    iotsafe_rc rc = card_command(c, &a, &r, "GET DATA (application)", NULL, st);
     if (rc != IOTSAFE_OK)
         return rc;
-    if (!card_sw_ok(r.sw))
-        return card_sw_fail(st, r.sw, "GET DATA (application)", NULL);
     return parse_app_info(r.data, r.len, arg, st);
 }
 

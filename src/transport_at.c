@@ -473,28 +473,14 @@ static void at_discard(iotsafe_transport *t)
     at_free(t);
 }
 
-static const iotsafe_transport_ops at_csim_ops = {
-    .name = "at-csim",
-    .transmit = at_transmit,
-    .begin = at_begin,
-    .end = at_end,
-    .reconnect = at_reconnect,
-    .describe = at_describe,
-    .close = at_close,
-    .discard = at_discard,
-};
+/* The two modes differ only in who opens the channel and selects: +CGLA has the modem do it. */
+#define AT_OPS_COMMON                                                                            \
+    .transmit = at_transmit, .begin = at_begin, .end = at_end, .reconnect = at_reconnect,         \
+    .describe = at_describe, .close = at_close, .discard = at_discard
 
-static const iotsafe_transport_ops at_cgla_ops = {
-    .name = "at-cgla",
-    .transmit = at_transmit,
-    .begin = at_begin,
-    .end = at_end,
-    .reconnect = at_reconnect,
-    .describe = at_describe,
-    .close = at_close,
-    .discard = at_discard,
-    .select_applet = at_select_applet,
-};
+static const iotsafe_transport_ops at_csim_ops = {.name = "at-csim", AT_OPS_COMMON};
+static const iotsafe_transport_ops at_cgla_ops = {.name = "at-cgla", AT_OPS_COMMON,
+                                                  .select_applet = at_select_applet};
 
 iotsafe_rc iotsafe_at_open(const char *device, const iotsafe_at_options *opt,
                            iotsafe_transport **out, iotsafe_status *st)
