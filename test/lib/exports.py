@@ -45,13 +45,19 @@ def public_names(include_dir, cc):
             if depth == 0:
                 break
         text = text[:i] + text[k + 1:]
-    # top-level declarations: split at ';' outside braces, drop brace bodies
-    decls, cur, depth = [], [], 0
+    # top-level declarations: split at ';' outside braces, drop brace bodies;
+    # a function body (a brace after ')') ends its definition
+    decls, cur, depth, body = [], [], 0, False
     for ch in text:
         if ch == '{':
+            if depth == 0:
+                body = ''.join(cur).rstrip().endswith(')')
             depth += 1
         elif ch == '}':
             depth -= 1
+            if depth == 0 and body:
+                decls.append(''.join(cur).strip())
+                cur, body = [], False
         elif depth == 0:
             if ch == ';':
                 decls.append(''.join(cur).strip())
@@ -60,7 +66,8 @@ def public_names(include_dir, cc):
                 cur.append(ch)
     names = set()
     for d in decls:
-        if d.startswith('typedef') or not d:
+        # static inline helpers of a header are not library symbols
+        if not d or d.startswith('typedef') or re.search(r'\bstatic\b', d):
             continue
         m = re.search(r'([A-Za-z_]\w*)\s*\(', d)
         if m and not re.search(r'\(\s*\*', d[:m.end() + 1]):
