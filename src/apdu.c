@@ -324,6 +324,16 @@ iotsafe_rc card_exchange(iotsafe_card *c, const card_apdu *a, card_resp *r, iots
     }
 }
 
+iotsafe_rc card_command(iotsafe_card *c, const card_apdu *a, card_resp *r, const char *cmd,
+                        const char *obj, iotsafe_status *st)
+{
+    card_ctx(st, cmd, obj);
+    iotsafe_rc rc = card_exchange(c, a, r, st);
+    if (rc == IOTSAFE_OK && !card_sw_ok(r->sw))
+        rc = card_sw_fail(st, r->sw, cmd, obj);
+    return rc;
+}
+
 /* MANAGE CHANNEL close of channel ch; 1 when the card answered (9000 or "not open"). */
 static int close_one(iotsafe_card *c, uint8_t ch)
 {
@@ -378,7 +388,6 @@ static iotsafe_rc open_logical(iotsafe_card *c, uint16_t *sw, iotsafe_status *st
             c->channel = r.data[0];
             c->channel_opened = 1;
             chanrec_claim(c, c->channel);
-            chanreg_add(c);
             return IOTSAFE_OK;
         }
         if (r.sw != 0x6A81 || attempt == 1)
@@ -392,6 +401,19 @@ static iotsafe_rc open_logical(iotsafe_card *c, uint16_t *sw, iotsafe_status *st
     }
 }
 
+/* The transport opens the channel and selects (AT+CCHO); CLA channel bits stay 0. */
+static iotsafe_rc select_by_transport(iotsafe_card *c, iotsafe_status *st)
+{
+    iotsafe_rc rc = c->t->ops->select_applet(c->t, c->aid, c->aid_len, st);
+    if (rc != IOTSAFE_OK)
+        return rc;
+    /* the transport owns the channel: we neither close it nor put its number in CLA */
+    c->channel = 0;
+    c->channel_opened = 0;
+    c->selected = 1;
+    return IOTSAFE_OK;
+}
+
 iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st)
 {
     card_resp r;
@@ -401,7 +423,7 @@ iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st)
     c->channel_opened = 0;
     c->basic_fallback = 0;
     if (c->t->ops->select_applet != NULL)
-        return card_select_by_transport(c, st);
+        return select_by_transport(c, st);
 
     /* a channel left open by a command that timed out is still ours: give it back first */
     if (c->stale_channel != 0 && close_one(c, c->stale_channel)) {

@@ -143,8 +143,11 @@ static iotsafe_rc run_locked(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_
         rc = c->t->ops->begin(c->t, st);
         if (rc == IOTSAFE_OK) {
             began = 1;
-            if (!c->selected)
+            if (!c->selected) {
                 rc = card_open_channel_and_select(c, st);
+                if (c->channel_opened)
+                    chanreg_add(c); /* closed at exit even if the program never frees us */
+            }
             if (rc == IOTSAFE_OK && op != NULL)
                 rc = op(c, arg, st);
             iotsafe_status ignored;

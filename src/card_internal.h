@@ -106,9 +106,11 @@ uint8_t card_cla(int interindustry, uint8_t channel);
 iotsafe_rc card_exchange(iotsafe_card *c, const card_apdu *a, card_resp *r, iotsafe_status *st);
 iotsafe_rc card_exchange_iso(iotsafe_card *c, uint8_t cla, const card_apdu *a, card_resp *r,
                              iotsafe_status *st);
+/* One command whose only acceptable answers are 9000/91xx: names it (card_ctx), sends it and
+   turns any other status word into card_sw_fail's error. */
+iotsafe_rc card_command(iotsafe_card *c, const card_apdu *a, card_resp *r, const char *cmd,
+                        const char *obj, iotsafe_status *st);
 iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st);
-/* card_open.c: the transport opens the channel and selects (AT+CCHO); CLA channel bits stay 0. */
-iotsafe_rc card_select_by_transport(iotsafe_card *c, iotsafe_status *st);
 void card_close_channel(iotsafe_card *c);
 /* The handle goes away (free, exit): close its channels in a transaction of their own, with
    the short exit deadline. The caller holds the card lock. */
@@ -127,13 +129,13 @@ void card_ctx(iotsafe_status *st, const char *cmd, const char *obj);
 
 /* objects.c */
 iotsafe_rc objects_load(iotsafe_card *c, iotsafe_status *st);
-const iotsafe_object *objects_lookup(const iotsafe_card *c, iotsafe_obj_type type,
-                                     const iotsafe_ref *ref);
 iotsafe_rc objects_find_locked(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
                                iotsafe_object *out, iotsafe_status *st);
 /* "private key id=01 (DEVKEY)" using the cached list only. */
 const char *card_obj_desc(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
                           char *buf, size_t len);
+
+/* refs.c */
 iotsafe_rc card_check_ref(const iotsafe_ref *ref, const char *what, iotsafe_status *st);
 void card_put_ref(iotsafe_tlv_writer *w, uint8_t id_tag, uint8_t label_tag, const iotsafe_ref *ref);
 int ref_equal_bytes(const iotsafe_ref *ref, const uint8_t *id, size_t id_len, const uint8_t *label,
@@ -149,25 +151,28 @@ iotsafe_rc keys_put_public_locked(iotsafe_card *c, const iotsafe_ref *pub, const
                                   size_t point_len, iotsafe_status *st);
 iotsafe_rc keys_parse_point(const uint8_t *buf, size_t len, uint8_t *point, size_t *point_len);
 
-/* channels.c */
+/* chanrec.c: the record of channel owners, per card */
 typedef struct chanrec_line {
     unsigned ch;             /* logical channel 1..19 */
     long pid;                /* owner */
     unsigned long long start; /* owner's start time (clock ticks since boot), 0 if unknown */
 } chanrec_line;
 size_t chanrec_parse(const char *buf, size_t len, chanrec_line *l, size_t cap);
-void chanreg_add(iotsafe_card *c);
-void chanreg_remove(iotsafe_card *c);
 void chanrec_claim(const iotsafe_card *c, uint8_t ch);
 void chanrec_release(const iotsafe_card *c, uint8_t ch);
 size_t chanrec_reap(const iotsafe_card *c, uint8_t *out, size_t cap);
+int card_runtime_path(const iotsafe_transport *t, const char *prefix, char *out, size_t cap);
+
+/* channels.c: the registry of handles owning a channel (closed at exit), card locks */
+void chanreg_add(iotsafe_card *c);
+void chanreg_remove(iotsafe_card *c);
 void card_lock_init(iotsafe_card *c);
 void card_lock_destroy(iotsafe_card *c);
 void card_lock(iotsafe_card *c);
 void card_unlock(iotsafe_card *c);
 int card_lock_timed(iotsafe_card *c, long ms);
 void card_establish_lock(void);
-int card_runtime_path(const iotsafe_transport *t, const char *prefix, char *out, size_t cap);
+void card_establish_unlock(void);
 
 /* turnstile.c: fair turns at one card between processes (see there) */
 typedef struct card_turnstile card_turnstile;
@@ -175,7 +180,6 @@ card_turnstile *turnstile_open(const iotsafe_transport *t);
 int turnstile_enter(card_turnstile *ts, unsigned long timeout_ms); /* -1: deadline */
 void turnstile_leave(card_turnstile *ts);
 void turnstile_close(card_turnstile *ts);
-void card_establish_unlock(void);
 
 /* transport_pcsc.c: connect, waiting at most wait_ms for the reader */
 iotsafe_rc pcsc_open_deadline(const char *reader_name, unsigned long wait_ms,

@@ -123,18 +123,6 @@ iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader, iots
     return best.rc;
 }
 
-iotsafe_rc card_select_by_transport(iotsafe_card *c, iotsafe_status *st)
-{
-    iotsafe_rc rc = c->t->ops->select_applet(c->t, c->aid, c->aid_len, st);
-    if (rc != IOTSAFE_OK)
-        return rc;
-    /* the transport owns the channel: we neither close it nor put its number in CLA */
-    c->channel = 0;
-    c->channel_opened = 0;
-    c->selected = 1;
-    return IOTSAFE_OK;
-}
-
 iotsafe_rc iotsafe_card_open_at(const iotsafe_config *cfg, const char *device,
                                 const iotsafe_at_options *opt, iotsafe_card **out,
                                 iotsafe_status *st)

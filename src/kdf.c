@@ -51,12 +51,9 @@ static iotsafe_rc op_prf(iotsafe_card *c, void *arg, iotsafe_status *st)
     const card_apdu ap = {.ins = 0x48, .p1 = a->ref != NULL ? 0x01 : 0x00, .p2 = 0x00,
                           .data = data, .lc = w.len, .le = 256,
                           .redact = CARD_REDACT_CMD | CARD_REDACT_RESP};
-    card_ctx(st, cmd, desc);
-    iotsafe_rc rc = card_exchange(c, &ap, &r, st);
+    iotsafe_rc rc = card_command(c, &ap, &r, cmd, desc, st);
     if (rc != IOTSAFE_OK)
         return finish(rc, data, sizeof data, &r);
-    if (!card_sw_ok(r.sw))
-        return finish(card_sw_fail(st, r.sw, cmd, desc), data, sizeof data, &r);
     if (r.len != a->out_len)
         return finish(card_malformed(st, r.sw, cmd, desc, "output length differs from D3"), data,
                       sizeof data, &r);
@@ -120,12 +117,9 @@ static iotsafe_rc op_hkdf(iotsafe_card *c, void *arg, iotsafe_status *st)
                       data, sizeof data, &r);
     const card_apdu ap = {.ins = 0x4A, .p1 = 0x00, .p2 = 0x00, .data = data, .lc = w.len,
                           .le = 256, .redact = CARD_REDACT_CMD | CARD_REDACT_RESP};
-    card_ctx(st, cmd, NULL);
-    iotsafe_rc rc = card_exchange(c, &ap, &r, st);
+    iotsafe_rc rc = card_command(c, &ap, &r, cmd, NULL, st);
     if (rc != IOTSAFE_OK)
         return finish(rc, data, sizeof data, &r);
-    if (!card_sw_ok(r.sw))
-        return finish(card_sw_fail(st, r.sw, cmd, NULL), data, sizeof data, &r);
     if (r.len != hl)
         return finish(card_malformed(st, r.sw, cmd, NULL, "PRK length differs from the hash size"),
                       data, sizeof data, &r);

@@ -78,12 +78,9 @@ static iotsafe_rc read_pub_locked(iotsafe_card *c, const iotsafe_ref *ref, uint8
     const card_apdu a = {.ins = 0xCD, .p1 = 0x00, .p2 = 0x00, .data = data, .lc = w.len, .le = 256};
     card_resp r;
     card_obj_desc(c, IOTSAFE_OBJ_PUBLIC_KEY, ref, desc, sizeof desc);
-    card_ctx(st, cmd, desc);
-    iotsafe_rc rc = card_exchange(c, &a, &r, st);
+    iotsafe_rc rc = card_command(c, &a, &r, cmd, desc, st);
     if (rc != IOTSAFE_OK)
         return rc;
-    if (!card_sw_ok(r.sw))
-        return card_sw_fail(st, r.sw, cmd, desc);
     *point_len = IOTSAFE_POINT_MAX;
     if (keys_parse_point(r.data, r.len, point, point_len) != IOTSAFE_OK)
         return card_malformed(st, r.sw, cmd, desc, "expected 34 { 49 { 86 04||X||Y } }");

@@ -258,8 +258,8 @@ iotsafe_rc objects_load(iotsafe_card *c, iotsafe_status *st)
     return rc;
 }
 
-const iotsafe_object *objects_lookup(const iotsafe_card *c, iotsafe_obj_type type,
-                                     const iotsafe_ref *ref)
+static const iotsafe_object *objects_lookup(const iotsafe_card *c, iotsafe_obj_type type,
+                                            const iotsafe_ref *ref)
 {
     if (!c->objs_valid)
         return NULL;
@@ -269,6 +269,35 @@ const iotsafe_object *objects_lookup(const iotsafe_card *c, iotsafe_obj_type typ
             return o;
     }
     return NULL;
+}
+
+static const char *type_word(iotsafe_obj_type type)
+{
+    switch (type) {
+    case IOTSAFE_OBJ_PRIVATE_KEY: return "private key";
+    case IOTSAFE_OBJ_PUBLIC_KEY: return "public key";
+    case IOTSAFE_OBJ_FILE: return "file";
+    case IOTSAFE_OBJ_SECRET_KEY: return "secret key";
+    }
+    return "object";
+}
+
+const char *card_obj_desc(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
+                          char *buf, size_t len)
+{
+    char rs[72];
+    char lab[64]; /* escaped and cut with a marker: bounded messages */
+    iotsafe_ref_str(ref, rs, sizeof rs);
+    const iotsafe_object *o = ref->id != NULL && c != NULL ? objects_lookup(c, type, ref) : NULL;
+    if (o != NULL && o->label_len != 0) {
+        iotsafe_escape(o->label, o->label_len, lab, sizeof lab);
+        snprintf(buf, len, "%s %s (%s)", type_word(type), rs, lab);
+    } else {
+        snprintf(buf, len, "%s %s", type_word(type), rs);
+    }
+    if (c != NULL) /* the operation's object, for deadline and connection-loss messages */
+        snprintf(c->cur_obj, sizeof c->cur_obj, "%s", buf);
+    return buf;
 }
 
 iotsafe_rc objects_find_locked(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
@@ -446,12 +475,9 @@ static iotsafe_rc op_app_info(iotsafe_card *c, void *arg, iotsafe_status *st)
     card_resp r;
     /* Le 44 is the exact size with a 32-byte identifier; a 6Cxx answer corrects it */
     const card_apdu a = {.ins = 0xCB, .p1 = 0x00, .p2 = 0x00, .le = 0x44};
-    card_ctx(st, "GET DATA (application)", NULL);
-    iotsafe_rc rc = card_exchange(c, &a, &r, st);
+    iotsafe_rc rc = card_command(c, &a, &r, "GET DATA (application)", NULL, st);
     if (rc != IOTSAFE_OK)
         return rc;
-    if (!card_sw_ok(r.sw))
-        return card_sw_fail(st, r.sw, "GET DATA (application)", NULL);
     return parse_app_info(r.data, r.len, arg, st);
 }
 

@@ -61,32 +61,3 @@ int ref_equal_bytes(const iotsafe_ref *ref, const uint8_t *id, size_t id_len, co
         return id_len == ref->id_len && memcmp(id, ref->id, id_len) == 0;
     return label_len != 0 && label_len == ref->label_len && memcmp(label, ref->label, label_len) == 0;
 }
-
-static const char *type_word(iotsafe_obj_type type)
-{
-    switch (type) {
-    case IOTSAFE_OBJ_PRIVATE_KEY: return "private key";
-    case IOTSAFE_OBJ_PUBLIC_KEY: return "public key";
-    case IOTSAFE_OBJ_FILE: return "file";
-    case IOTSAFE_OBJ_SECRET_KEY: return "secret key";
-    }
-    return "object";
-}
-
-const char *card_obj_desc(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
-                          char *buf, size_t len)
-{
-    char rs[72];
-    char lab[64]; /* escaped and cut with a marker: bounded messages */
-    iotsafe_ref_str(ref, rs, sizeof rs);
-    const iotsafe_object *o = ref->id != NULL && c != NULL ? objects_lookup(c, type, ref) : NULL;
-    if (o != NULL && o->label_len != 0) {
-        iotsafe_escape(o->label, o->label_len, lab, sizeof lab);
-        snprintf(buf, len, "%s %s (%s)", type_word(type), rs, lab);
-    } else {
-        snprintf(buf, len, "%s %s", type_word(type), rs);
-    }
-    if (c != NULL) /* the operation's object, for deadline and connection-loss messages */
-        snprintf(c->cur_obj, sizeof c->cur_obj, "%s", buf);
-    return buf;
-}

@@ -47,9 +47,13 @@ void session_close(iotsafe_card *c, uint8_t ins, uint8_t session)
     (void)card_exchange(c, &a, &r, &ignored);
 }
 
-static iotsafe_rc check_hash(iotsafe_hash hash, const uint8_t *digest, size_t digest_len,
-                             const char *cmd, iotsafe_status *st)
+/* Arguments of a signature over a digest: the key reference, the hash and the digest's length. */
+static iotsafe_rc check_key_digest(const iotsafe_ref *ref, iotsafe_hash hash, const uint8_t *digest,
+                                   size_t digest_len, const char *cmd, iotsafe_status *st)
 {
+    iotsafe_rc rc = card_check_ref(ref, cmd, st);
+    if (rc != IOTSAFE_OK)
+        return rc;
     size_t hl = iotsafe_hash_len(hash);
     if (hl == 0)
         return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0, "%s: unknown hash algorithm %04X",
@@ -101,19 +105,24 @@ static iotsafe_rc parse_sig_answer(iotsafe_card *c, const uint8_t *buf, size_t l
 #define INIT_MAX (2 + IOTSAFE_LABEL_MAX + 3 + 4 + 3)
 
 /*
- * INIT data shared by COMPUTE and VERIFY SIGNATURE: the key (private 84/74 or
- * public 85/75 tags), the mode, the hash and ECDSA. Returns its length.
+ * The INIT shared by COMPUTE and VERIFY SIGNATURE: names the key in desc
+ * (CARD_DESC_MAX bytes) and opens the session with the key (private 84/74 or
+ * public 85/75 tags), the mode, the hash and ECDSA.
  */
-static size_t sig_init_data(uint8_t *buf, size_t cap, uint8_t id_tag, uint8_t label_tag,
-                            const iotsafe_ref *ref, uint8_t mode, iotsafe_hash hash)
+static iotsafe_rc sig_init(iotsafe_card *c, uint8_t ins, uint8_t session, iotsafe_obj_type type,
+                           const iotsafe_ref *ref, uint8_t mode, iotsafe_hash hash,
+                           const char *cmd, char *desc, iotsafe_status *st)
 {
+    card_obj_desc(c, type, ref, desc, CARD_DESC_MAX);
+    const int priv = type == IOTSAFE_OBJ_PRIVATE_KEY;
+    uint8_t init[INIT_MAX];
     iotsafe_tlv_writer w;
-    iotsafe_tlv_writer_init(&w, buf, cap);
-    card_put_ref(&w, id_tag, label_tag, ref);
+    iotsafe_tlv_writer_init(&w, init, sizeof init);
+    card_put_ref(&w, priv ? 0x84 : 0x85, priv ? 0x74 : 0x75, ref);
     iotsafe_tlv_put_u8(&w, 0xA1, mode);
     iotsafe_tlv_put_u16(&w, 0x91, (uint16_t)hash);
     iotsafe_tlv_put_u8(&w, 0x92, IOTSAFE_SIGALG_ECDSA);
-    return w.len;
+    return session_init(c, ins, session, init, w.len, cmd, desc, st);
 }
 
 struct sign_arg {
@@ -131,11 +140,8 @@ static iotsafe_rc op_sign(iotsafe_card *c, void *arg, iotsafe_status *st)
     static const char cmd[] = "COMPUTE SIGNATURE";
     struct sign_arg *a = arg;
     char desc[CARD_DESC_MAX];
-    card_obj_desc(c, IOTSAFE_OBJ_PRIVATE_KEY, a->ref, desc, sizeof desc);
-
-    uint8_t init[INIT_MAX];
-    const size_t init_len = sig_init_data(init, sizeof init, 0x84, 0x74, a->ref, a->mode, a->hash);
-    iotsafe_rc rc = session_init(c, 0x2A, c->sign_session, init, init_len, cmd, desc, st);
+    iotsafe_rc rc = sig_init(c, 0x2A, c->sign_session, IOTSAFE_OBJ_PRIVATE_KEY, a->ref, a->mode,
+                             a->hash, cmd, desc, st);
     if (rc != IOTSAFE_OK)
         return rc;
 
@@ -175,9 +181,7 @@ iotsafe_rc iotsafe_sign_digest(iotsafe_card *c, const iotsafe_ref *priv, iotsafe
                                size_t *rs_len, iotsafe_status *st)
 {
     iotsafe_status_clear(st);
-    iotsafe_rc rc = card_check_ref(priv, "COMPUTE SIGNATURE", st);
-    if (rc == IOTSAFE_OK)
-        rc = check_hash(hash, digest, digest_len, "COMPUTE SIGNATURE", st);
+    iotsafe_rc rc = check_key_digest(priv, hash, digest, digest_len, "COMPUTE SIGNATURE", st);
     if (rc != IOTSAFE_OK)
         return rc;
     if (rs == NULL || rs_len == NULL)
@@ -218,11 +222,8 @@ static iotsafe_rc op_verify(iotsafe_card *c, void *arg, iotsafe_status *st)
     static const char cmd[] = "VERIFY SIGNATURE";
     struct verify_arg *a = arg;
     char desc[CARD_DESC_MAX];
-    card_obj_desc(c, IOTSAFE_OBJ_PUBLIC_KEY, a->ref, desc, sizeof desc);
-
-    uint8_t init[INIT_MAX];
-    const size_t init_len = sig_init_data(init, sizeof init, 0x85, 0x75, a->ref, 0x03, a->hash);
-    iotsafe_rc rc = session_init(c, 0x2C, VERIFY_SESSION, init, init_len, cmd, desc, st);
+    iotsafe_rc rc = sig_init(c, 0x2C, VERIFY_SESSION, IOTSAFE_OBJ_PUBLIC_KEY, a->ref, 0x03,
+                             a->hash, cmd, desc, st);
     if (rc != IOTSAFE_OK)
         return rc;
 
@@ -260,9 +261,7 @@ iotsafe_rc iotsafe_verify_digest(iotsafe_card *c, const iotsafe_ref *pub, iotsaf
                                  size_t rs_len, iotsafe_status *st)
 {
     iotsafe_status_clear(st);
-    iotsafe_rc rc = card_check_ref(pub, "VERIFY SIGNATURE", st);
-    if (rc == IOTSAFE_OK)
-        rc = check_hash(hash, digest, digest_len, "VERIFY SIGNATURE", st);
+    iotsafe_rc rc = check_key_digest(pub, hash, digest, digest_len, "VERIFY SIGNATURE", st);
     if (rc != IOTSAFE_OK)
         return rc;
     if (rs == NULL || rs_len == 0 || (rs_len & 1) != 0 || rs_len > 2 * 66)

@@ -21,6 +21,7 @@
 
 #include "at_parse.h"
 #include "clock.h"
+#include "iotsafe/escape.h"
 #include "iotsafe/transport.h"
 #include "iotsafe/hex.h"
 
@@ -37,6 +38,7 @@
 
 typedef struct at_impl {
     char *device;
+    char device_msg[128];  /* escaped, for messages */
     char *desc;
     int fd;
     iotsafe_at_mode mode;
@@ -85,13 +87,14 @@ static iotsafe_rc tty_open(at_impl *p, iotsafe_status *st)
         int e = errno;
         return iotsafe_status_set(st, e == ENOENT || e == ENODEV || e == ENXIO ? IOTSAFE_E_NO_READER
                                                                               : IOTSAFE_E_TRANSPORT,
-                                  0, "cannot open modem device '%s': %s", p->device, strerror(e));
+                                  0, "cannot open modem device '%s': %s", p->device_msg,
+                                  strerror(e));
     }
     struct termios tio;
     if (!isatty(fd) || tcgetattr(fd, &tio) != 0) {
         close(fd);
         return iotsafe_status_set(st, IOTSAFE_E_NO_READER, 0,
-                                  "'%s' is not a serial device (a modem's AT port)", p->device);
+                                  "'%s' is not a serial device (a modem's AT port)", p->device_msg);
     }
     /* raw bytes both ways: no echo, no CR/LF translation, no flow control characters */
     cfmakeraw(&tio);
@@ -103,7 +106,7 @@ static iotsafe_rc tty_open(at_impl *p, iotsafe_status *st)
         int e = errno;
         close(fd);
         return iotsafe_status_set(st, IOTSAFE_E_TRANSPORT, 0,
-                                  "cannot configure modem device '%s': %s", p->device,
+                                  "cannot configure modem device '%s': %s", p->device_msg,
                                   strerror(e));
     }
     /* no tcflush here: another process may be mid-command on the shared line (see drain_input) */
@@ -118,7 +121,7 @@ static iotsafe_rc tty_lock(at_impl *p, iotsafe_status *st)
 {
     if (p->fd < 0)
         return iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0, "modem '%s' is not open",
-                                  p->device);
+                                  p->device_msg);
     if (p->locked)
         return IOTSAFE_OK;
     long deadline = now_ms() + AT_LOCK_WAIT_MS;
@@ -129,11 +132,11 @@ static iotsafe_rc tty_lock(at_impl *p, iotsafe_status *st)
             continue;
         if (errno != EWOULDBLOCK)
             return iotsafe_status_set(st, IOTSAFE_E_TRANSPORT, 0, "cannot lock modem '%s': %s",
-                                      p->device, strerror(errno));
+                                      p->device_msg, strerror(errno));
         if (now_ms() >= deadline)
             return iotsafe_status_set(st, IOTSAFE_E_TRANSPORT, 0,
                                       "modem '%s' stayed in use by another process for %ld s",
-                                      p->device, AT_LOCK_WAIT_MS / 1000);
+                                      p->device_msg, AT_LOCK_WAIT_MS / 1000);
         sleep_ms(10);
     }
     p->locked = 1;
@@ -150,7 +153,8 @@ static void tty_unlock(at_impl *p)
 static iotsafe_rc gone(at_impl *p, const char *name, const char *why, iotsafe_status *st)
 {
     iotsafe_rc rc = iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0,
-                                       "modem '%s' went away during %s (%s)", p->device, name, why);
+                                       "modem '%s' went away during %s (%s)", p->device_msg, name,
+                                       why);
     tty_close(p);
     return rc;
 }
@@ -182,7 +186,7 @@ static iotsafe_rc write_all(at_impl *p, const char *s, size_t n, long deadline, 
         if (left <= 0)
             return iotsafe_status_set(st, IOTSAFE_E_TRANSPORT, 0,
                                       "modem '%s' does not accept %s (output blocked for %ld ms)",
-                                      p->device, name, p->timeout_ms);
+                                      p->device_msg, name, p->timeout_ms);
         struct pollfd pf = {.fd = p->fd, .events = POLLOUT};
         (void)poll(&pf, 1, (int)left);
     }
@@ -198,7 +202,7 @@ static iotsafe_rc at_command(at_impl *p, const char *cmd, size_t cmd_len, const 
 {
     if (p->fd < 0)
         return iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0, "modem '%s' is not open",
-                                  p->device);
+                                  p->device_msg);
     long deadline = now_ms() + p->timeout_ms;
     drain_input(p);
     p->buf_len = 0;
@@ -213,12 +217,12 @@ static iotsafe_rc at_command(at_impl *p, const char *cmd, size_t cmd_len, const 
             return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, 0,
                                       "modem '%s': answer to %s longer than %zu bytes without a "
                                       "final result",
-                                      p->device, name, sizeof p->buf);
+                                      p->device_msg, name, sizeof p->buf);
         long left = deadline - now_ms();
         if (left <= 0) {
             p->timed_out = 1;
             return iotsafe_status_set(st, IOTSAFE_E_TRANSPORT, 0,
-                                      "modem '%s' did not answer %s within %ld ms", p->device,
+                                      "modem '%s' did not answer %s within %ld ms", p->device_msg,
                                       name, p->timeout_ms);
         }
         struct pollfd pf = {.fd = p->fd, .events = POLLIN};
@@ -247,8 +251,8 @@ static iotsafe_rc at_simple(at_impl *p, const char *cmd, const char *name, iotsa
     if (rc != IOTSAFE_OK)
         return rc;
     if (a.final != AT_FINAL_OK) {
-        char what[96];
-        snprintf(what, sizeof what, "%s on modem '%s'", name, p->device);
+        char what[200];
+        snprintf(what, sizeof what, "%s on modem '%s'", name, p->device_msg);
         return at_final_error(&a, what, st);
     }
     return IOTSAFE_OK;
@@ -265,7 +269,7 @@ static iotsafe_rc modem_init(at_impl *p, iotsafe_status *st)
     if (rc == IOTSAFE_E_TRANSPORT && p->timed_out)
         rc = iotsafe_status_set(st, IOTSAFE_E_NO_READER, 0,
                                 "no AT modem answers on '%s' (ATE0 timed out after %ld ms)",
-                                p->device, p->timeout_ms);
+                                p->device_msg, p->timeout_ms);
     if (rc == IOTSAFE_OK && p->mode == IOTSAFE_AT_CGLA) {
         rc = at_simple(p, "AT+CCHO=?\r", "AT+CCHO=?", st);
         if (rc == IOTSAFE_OK)
@@ -274,7 +278,7 @@ static iotsafe_rc modem_init(at_impl *p, iotsafe_status *st)
             rc = iotsafe_status_set(st, IOTSAFE_E_UNSUPPORTED, 0,
                                     "modem '%s' does not support AT+CCHO/AT+CGLA (use AT+CSIM "
                                     "mode)",
-                                    p->device);
+                                    p->device_msg);
     }
     if (took && p->fd >= 0)
         tty_unlock(p);
@@ -296,7 +300,7 @@ static iotsafe_rc at_transmit(iotsafe_transport *t, const uint8_t *cmd, size_t c
     if (p->mode == IOTSAFE_AT_CGLA) {
         if (!p->have_session)
             return iotsafe_status_set(st, IOTSAFE_E_CARD_RESET, 0,
-                                      "no channel open on modem '%s'", p->device);
+                                      "no channel open on modem '%s'", p->device_msg);
         n = snprintf(line, sizeof line, "AT+CGLA=%lu,%zu,\"", p->session, 2 * cmd_len);
         name = "AT+CGLA";
         prefix = "+CGLA";
@@ -317,15 +321,15 @@ static iotsafe_rc at_transmit(iotsafe_transport *t, const uint8_t *cmd, size_t c
     if (rc != IOTSAFE_OK)
         return rc;
     if (a.final != AT_FINAL_OK) {
-        char what[96];
-        snprintf(what, sizeof what, "%s on modem '%s'", name, p->device);
+        char what[200];
+        snprintf(what, sizeof what, "%s on modem '%s'", name, p->device_msg);
         rc = at_final_error(&a, what, st);
         if (p->mode == IOTSAFE_AT_CGLA && a.final == AT_FINAL_CME && a.code == 21) {
             /* the modem forgot our session (it restarted): reopen and select again */
             p->have_session = 0;
             rc = iotsafe_status_set(st, IOTSAFE_E_CARD_RESET, 0,
                                     "modem '%s' no longer knows session %lu (+CME ERROR: 21)",
-                                    p->device, p->session);
+                                    p->device_msg, p->session);
         }
         return rc;
     }
@@ -402,8 +406,8 @@ static iotsafe_rc at_select_applet(iotsafe_transport *t, const uint8_t *aid, siz
     if (rc != IOTSAFE_OK)
         return rc;
     if (a.final != AT_FINAL_OK) {
-        char what[128];
-        snprintf(what, sizeof what, "AT+CCHO for applet %s on modem '%s'", aid_hex, p->device);
+        char what[240];
+        snprintf(what, sizeof what, "AT+CCHO for applet %s on modem '%s'", aid_hex, p->device_msg);
         iotsafe_status one;
         rc = at_final_error(&a, what, &one);
         /* the modem's SELECT failed, or no channel was free: either way no applet for us */
@@ -465,28 +469,14 @@ static void at_discard(iotsafe_transport *t)
     at_free(t);
 }
 
-static const iotsafe_transport_ops at_csim_ops = {
-    .name = "at-csim",
-    .transmit = at_transmit,
-    .begin = at_begin,
-    .end = at_end,
-    .reconnect = at_reconnect,
-    .describe = at_describe,
-    .close = at_close,
-    .discard = at_discard,
-};
+/* The two modes differ only in who opens the channel and selects: +CGLA has the modem do it. */
+#define AT_OPS_COMMON                                                                            \
+    .transmit = at_transmit, .begin = at_begin, .end = at_end, .reconnect = at_reconnect,         \
+    .describe = at_describe, .close = at_close, .discard = at_discard
 
-static const iotsafe_transport_ops at_cgla_ops = {
-    .name = "at-cgla",
-    .transmit = at_transmit,
-    .begin = at_begin,
-    .end = at_end,
-    .reconnect = at_reconnect,
-    .describe = at_describe,
-    .close = at_close,
-    .discard = at_discard,
-    .select_applet = at_select_applet,
-};
+static const iotsafe_transport_ops at_csim_ops = {.name = "at-csim", AT_OPS_COMMON};
+static const iotsafe_transport_ops at_cgla_ops = {.name = "at-cgla", AT_OPS_COMMON,
+                                                  .select_applet = at_select_applet};
 
 iotsafe_rc iotsafe_at_open(const char *device, const iotsafe_at_options *opt,
                            iotsafe_transport **out, iotsafe_status *st)
@@ -525,6 +515,7 @@ iotsafe_rc iotsafe_at_open(const char *device, const iotsafe_at_options *opt,
     snprintf(desc, dlen, "modem %s (%s)", device,
              opt->mode == IOTSAFE_AT_CGLA ? "AT+CGLA" : "AT+CSIM");
     p->device = dev;
+    iotsafe_escape_str(dev, p->device_msg, sizeof p->device_msg);
     p->desc = desc;
     p->fd = -1;
     p->mode = opt->mode;
@@ -537,7 +528,7 @@ iotsafe_rc iotsafe_at_open(const char *device, const iotsafe_at_options *opt,
         rc = modem_init(p, st);
     if (rc == IOTSAFE_E_CARD_REMOVED) /* the line hung up at once: nobody there */
         rc = iotsafe_status_set(st, IOTSAFE_E_NO_READER, 0, "no AT modem on '%s' (line hung up)",
-                                device);
+                                p->device_msg);
     if (rc != IOTSAFE_OK) {
         tty_close(p);
         at_free(t);

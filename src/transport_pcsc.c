@@ -44,7 +44,8 @@ typedef struct pcsc_impl {
     SCARDHANDLE h;
     int have_h;
     DWORD proto;
-    char *reader;
+    char *reader;             /* as PC/SC names it, for SCardConnect */
+    char reader_msg[128];     /* escaped, for messages */
     int sock;                 /* the context's socket to pcscd; -1: unknown */
     card_turnstile *turn;     /* fair turns between processes (turnstile.c); NULL: none */
     int in_turn;
@@ -274,7 +275,7 @@ static iotsafe_rc pcsc_transmit(iotsafe_transport *t, const uint8_t *cmd, size_t
     pcsc_impl *p = t->impl;
     if (!p->have_h)
         return iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0,
-                                  "not connected to reader '%s'", p->reader);
+                                  "not connected to reader '%s'", p->reader_msg);
     const SCARD_IO_REQUEST *pci = p->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
     DWORD rlen = (DWORD)*resp_len;
     wd_arm(p, t->timeout_ms);
@@ -283,12 +284,12 @@ static iotsafe_rc pcsc_transmit(iotsafe_transport *t, const uint8_t *cmd, size_t
         *resp_len = 0;
         drop_handles(p);
         return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0,
-                                  "no answer from the card in reader '%s' after %lu ms", p->reader,
-                                  t->timeout_ms);
+                                  "no answer from the card in reader '%s' after %lu ms",
+                                  p->reader_msg, t->timeout_ms);
     }
     if (r != SCARD_S_SUCCESS) {
         *resp_len = 0;
-        return scard_err(st, map_handle_err(r), "SCardTransmit", p->reader, r);
+        return scard_err(st, map_handle_err(r), "SCardTransmit", p->reader_msg, r);
     }
     *resp_len = rlen;
     /*
@@ -300,7 +301,7 @@ static iotsafe_rc pcsc_transmit(iotsafe_transport *t, const uint8_t *cmd, size_t
     if (rlen == 0)
         return iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0,
                                   "reader '%s' returned an empty answer: card removed during the command",
-                                  p->reader);
+                                  p->reader_msg);
     return IOTSAFE_OK;
 }
 
@@ -317,14 +318,14 @@ static iotsafe_rc pcsc_begin(iotsafe_transport *t, iotsafe_status *st)
     pcsc_impl *p = t->impl;
     if (!p->have_h)
         return iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0,
-                                  "not connected to reader '%s'", p->reader);
+                                  "not connected to reader '%s'", p->reader_msg);
     long start = now_ms();
     if (p->turn == NULL)
         p->turn = turnstile_open(t); /* without it (no runtime dir) pcscd's queue still works */
     if (p->turn != NULL && !p->in_turn) {
         if (turnstile_enter(p->turn, t->timeout_ms) != 0)
             return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0, "reader '%s' busy for %lu ms",
-                                      p->reader, t->timeout_ms);
+                                      p->reader_msg, t->timeout_ms);
         p->in_turn = 1;
     }
     long left = t->timeout_ms != 0 ? (long)t->timeout_ms - (now_ms() - start) : 0;
@@ -334,11 +335,11 @@ static iotsafe_rc pcsc_begin(iotsafe_transport *t, iotsafe_status *st)
         drop_handles(p);
         leave_turn(p);
         return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0,
-                                  "reader '%s' busy for %lu ms", p->reader, t->timeout_ms);
+                                  "reader '%s' busy for %lu ms", p->reader_msg, t->timeout_ms);
     }
     if (r != SCARD_S_SUCCESS) {
         leave_turn(p);
-        return scard_err(st, map_handle_err(r), "SCardBeginTransaction", p->reader, r);
+        return scard_err(st, map_handle_err(r), "SCardBeginTransaction", p->reader_msg, r);
     }
     return IOTSAFE_OK;
 }
@@ -359,7 +360,7 @@ static iotsafe_rc pcsc_end(iotsafe_transport *t, iotsafe_status *st)
     }
     leave_turn(p);
     if (r != SCARD_S_SUCCESS)
-        return scard_err(st, map_handle_err(r), "SCardEndTransaction", p->reader, r);
+        return scard_err(st, map_handle_err(r), "SCardEndTransaction", p->reader_msg, r);
     return IOTSAFE_OK;
 }
 
@@ -426,7 +427,7 @@ static iotsafe_rc pcsc_reconnect(iotsafe_transport *t, iotsafe_status *st)
             return IOTSAFE_OK;
         if (r == SCARD_E_TIMEOUT)
             return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0,
-                                      "reader '%s' busy for %lu ms", p->reader, t->timeout_ms);
+                                      "reader '%s' busy for %lu ms", p->reader_msg, t->timeout_ms);
         if (r == SCARD_E_NO_SERVICE || r == SCARD_E_SERVICE_STOPPED || r == SCARD_E_INVALID_HANDLE)
             drop_handles(p); /* the daemon went away: the context is stale */
         if (now_ms() >= deadline)
@@ -438,7 +439,7 @@ static iotsafe_rc pcsc_reconnect(iotsafe_transport *t, iotsafe_status *st)
         rc = IOTSAFE_E_CARD_REMOVED;
     if (rc == IOTSAFE_E_NO_SERVICE)
         return scard_err(st, rc, "no PC/SC service (is pcscd running?)", NULL, r);
-    return scard_err(st, rc, "reconnecting after card reset/removal", p->reader, r);
+    return scard_err(st, rc, "reconnecting after card reset/removal", p->reader_msg, r);
 }
 
 static const char *pcsc_describe(const iotsafe_transport *t)
@@ -570,6 +571,7 @@ iotsafe_rc pcsc_open_deadline(const char *reader_name, unsigned long wait_ms,
         return iotsafe_status_set(st, IOTSAFE_E_NOMEM, 0, "PC/SC open: out of memory");
     }
     p->reader = name;
+    iotsafe_escape_str(name, p->reader_msg, sizeof p->reader_msg);
     p->sock = -1;
     pthread_mutex_init(&p->wd_mu, NULL);
     pthread_cond_init(&p->wd_cv, NULL);
@@ -582,14 +584,14 @@ iotsafe_rc pcsc_open_deadline(const char *reader_name, unsigned long wait_ms,
             rc = iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0,
                                     "waiting for the card in reader '%s': no turn after %.1f s "
                                     "(another process holds it, or the card does not answer)",
-                                    reader_name, (double)wait_ms / 1000.0);
+                                    p->reader_msg, (double)wait_ms / 1000.0);
         else if (rc == IOTSAFE_E_NO_CARD)
-            iotsafe_status_set(st, rc, 0, "no card in reader '%s' (%s)", reader_name,
+            iotsafe_status_set(st, rc, 0, "no card in reader '%s' (%s)", p->reader_msg,
                                pcsc_stringify_error(r));
         else if (rc == IOTSAFE_E_NO_SERVICE)
             scard_err(st, rc, "no PC/SC service (is pcscd running?)", NULL, r);
         else
-            scard_err(st, rc, "SCardConnect", reader_name, r);
+            scard_err(st, rc, "SCardConnect", p->reader_msg, r);
         pcsc_close(t);
         return rc;
     }

@@ -467,6 +467,12 @@ START_TEST(bad_devices)
     iotsafe_status st;
     ck_assert_int_eq(iotsafe_at_open("/nonexistent/ttyUSB9", NULL, &t, &st), IOTSAFE_E_NO_READER);
     ck_assert_ptr_nonnull(strstr(st.msg, "/nonexistent/ttyUSB9"));
+    /* the device path is the user's text: escaped in the message, controls and all */
+    ck_assert_int_eq(iotsafe_at_open("/nonexistent/\x1b[2Jtty\nforged", NULL, &t, &st),
+                     IOTSAFE_E_NO_READER);
+    ck_assert_ptr_nonnull(strstr(st.msg, "'/nonexistent/\\x1b[2Jtty\\x0aforged'"));
+    ck_assert_ptr_null(strchr(st.msg, '\x1b'));
+    ck_assert_ptr_null(strchr(st.msg, '\n'));
     ck_assert_int_eq(iotsafe_at_open("/dev/null", NULL, &t, &st), IOTSAFE_E_NO_READER);
     ck_assert_ptr_nonnull(strstr(st.msg, "not a serial device"));
     iotsafe_at_options o = {.baud = 12345};
