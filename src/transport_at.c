@@ -43,7 +43,8 @@ typedef struct at_impl {
     int fd;
     iotsafe_at_mode mode;
     speed_t speed;
-    long timeout_ms;
+    long timeout_ms;      /* per AT command, from iotsafe_at_options */
+    long next_timeout_ms; /* the card layer's deadline for the next APDU; 0: timeout_ms */
     int locked;
     int have_session;
     unsigned long session;
@@ -203,7 +204,11 @@ static iotsafe_rc at_command(at_impl *p, const char *cmd, size_t cmd_len, const 
     if (p->fd < 0)
         return iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0, "modem '%s' is not open",
                                   p->device_msg);
-    long deadline = now_ms() + p->timeout_ms;
+    /* An APDU gets the card layer's deadline for its instruction (`timeout`,
+     * per command class); modem housekeeping (ATE0, AT+CCHC) the modem's own. */
+    long wait_ms = p->next_timeout_ms > 0 ? p->next_timeout_ms : p->timeout_ms;
+    long deadline = now_ms() + wait_ms;
+    p->next_timeout_ms = 0;
     drain_input(p);
     p->buf_len = 0;
     p->timed_out = 0;
@@ -223,7 +228,7 @@ static iotsafe_rc at_command(at_impl *p, const char *cmd, size_t cmd_len, const 
             p->timed_out = 1;
             return iotsafe_status_set(st, IOTSAFE_E_TRANSPORT, 0,
                                       "modem '%s' did not answer %s within %ld ms", p->device_msg,
-                                      name, p->timeout_ms);
+                                      name, wait_ms);
         }
         struct pollfd pf = {.fd = p->fd, .events = POLLIN};
         int n = poll(&pf, 1, (int)left);
@@ -317,6 +322,7 @@ static iotsafe_rc at_transmit(iotsafe_transport *t, const uint8_t *cmd, size_t c
     line[len++] = '\r';
 
     at_answer a;
+    p->next_timeout_ms = (long)t->timeout_ms;
     iotsafe_rc rc = at_command(p, line, len, name, &a, st);
     if (rc != IOTSAFE_OK)
         return rc;
@@ -402,6 +408,7 @@ static iotsafe_rc at_select_applet(iotsafe_transport *t, const uint8_t *aid, siz
     char cmd[64];
     snprintf(cmd, sizeof cmd, "AT+CCHO=\"%s\"\r", aid_hex);
     at_answer a;
+    p->next_timeout_ms = (long)t->timeout_ms; /* the modem selects the applet: a SELECT */
     iotsafe_rc rc = at_command(p, cmd, strlen(cmd), "AT+CCHO", &a, st);
     if (rc != IOTSAFE_OK)
         return rc;

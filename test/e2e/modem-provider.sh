@@ -85,4 +85,15 @@ IOTSAFE_MODEM_MODE=cgla prov_round t0-cgla
 is "the provider closed every AT+CCHO session" "$(sim_log_count 'modem AT\+CCHC')" "$(sim_log_count 'modem AT\+CCHO$')"
 modem_down
 
+# `timeout` reaches the modem: an APDU waits the card layer's deadline for its
+# command, not the modem transport's fixed 10 s.
+modem_up --set latency-sign=1500
+ok "a 1.5 s signature within the default deadline (10 s)" \
+    openssl dgst -sha256 -sign "$key" -out /dev/null "$msg"
+fails "modem '.*' did not answer AT\\+CSIM within 500 ms" "timeout = 0.5: the signature times out" \
+    env IOTSAFE_TIMEOUT=0.5 openssl dgst -sha256 -sign "$key" -out /dev/null "$msg"
+ok "timeout = 3: the signature is in time" \
+    env IOTSAFE_TIMEOUT=3 openssl dgst -sha256 -sign "$key" -out /dev/null "$msg"
+modem_down
+
 done_testing
