@@ -47,10 +47,7 @@ stop_spawned "$server"
 
 # ---- socat as the TLS client
 tport=$(free_port)
-spawn "$WORK/s_server.out" "$WORK/s_server.err" \
-    openssl s_server -accept "127.0.0.1:$tport" -rev -verify_return_error -Verify 1 \
-    -CAfile "$CA_CERT" -cert "$WORK/server.pem" -key "$WORK/server.key"
-wait_port "$tport" || { echo "Bail out! s_server did not start"; exit 1; }
+start_s_server "$tport" "$WORK/s_server.out" "$WORK/s_server.err" -rev
 for v in TLS1.3 TLS1.2; do
     n=$(card_signatures)
     out=$(printf 'hello card\n' | timeout 20 "${FOREIGN[@]}" socat -t 2 - \

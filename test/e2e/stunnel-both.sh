@@ -77,10 +77,7 @@ is "stunnel accepted the client's certificate (twice)" \
 
 # ---- client side
 tport=$(free_port)
-spawn "$WORK/s_server.out" "$WORK/s_server.err" \
-    openssl s_server -accept "127.0.0.1:$tport" -rev -verify_return_error -Verify 1 \
-    -CAfile "$CA_CERT" -cert "$WORK/server.pem" -key "$WORK/server.key"
-wait_port "$tport" || { echo "Bail out! s_server did not start"; exit 1; }
+start_s_server "$tport" "$WORK/s_server.out" "$WORK/s_server.err" -rev
 cport=$(free_port)
 cat >"$WORK/client.conf" <<EOF2
 foreground = yes

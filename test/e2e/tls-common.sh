@@ -20,6 +20,11 @@
 #                             stdout to OUT, stderr to ERR), track its PID for
 #                             the harness's EXIT trap; sets SPAWNED_PID
 #   stop_spawned PID          stop one such process now
+#   start_s_server PORT OUT ERR ARG...
+#       spawn `openssl s_server` on 127.0.0.1:PORT with the software server
+#       certificate $WORK/server.{pem,key} (issue_cert server ...), requiring a
+#       client certificate from the test CA, plus ARG... (-www, -rev, ...);
+#       wait until it listens, else print OUT and ERR and bail out
 #   wait_log FILE REGEX [SEC] wait (default 10 s) until FILE matches REGEX
 #   count_lines FILE REGEX    number of lines of FILE matching REGEX (0 if none)
 #   apdus FILE                number of card APDUs in an IOTSAFE_TRACE=1 log
@@ -97,21 +102,23 @@ spawn() {
     track_pid "$SPAWNED_PID"
 }
 
+# The harness's own stop (TERM, bounded wait, KILL, reap); its EXIT trap tries
+# again at exit, which is harmless once the process is reaped.
 stop_spawned() {
-    # TERM, wait (bounded; a zombie counts as gone), KILL, reap. The harness
-    # trap tries it again at exit, which is harmless once it is reaped.
-    local pid=$1 i=0 st
-    kill "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-    while st=$(ps -o stat= -p "$pid" 2>/dev/null) && [ -n "$st" ] && [ "${st#Z}" = "$st" ]; do
-        i=$((i + 1))
-        if [ $i -gt 300 ]; then
-            kill -9 "$pid" 2>/dev/null
-            break
-        fi
-        sleep 0.01
-    done
-    wait "$pid" 2>/dev/null
-    return 0
+    _h_stop_pid "$1"
+}
+
+start_s_server() {
+    local port=$1 out=$2 err=$3
+    shift 3
+    spawn "$out" "$err" openssl s_server -accept "127.0.0.1:$port" "$@" \
+        -cert "$WORK/server.pem" -key "$WORK/server.key" \
+        -verify_return_error -Verify 1 -CAfile "$CA_CERT"
+    if ! wait_port "$port"; then
+        sed 's/^/# /' "$out" "$err"
+        echo "Bail out! s_server did not start"
+        exit 1
+    fi
 }
 
 wait_log() {
