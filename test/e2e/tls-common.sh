@@ -62,20 +62,27 @@ _tls_ext() {
     fi
 }
 
-# CSR signed by KEY (a file or an iotsafe: URI), certificate from the test CA.
-# The serial file lives in $WORK so that nothing is written to the source tree.
-_tls_issue() {
-    local name=$1 key=$2 cn=$3 kind=$4
-    _tls_ext "$kind" >"$WORK/$name.ext"
+# CSR signed by KEY (a file or an iotsafe: URI), certificate from the test CA
+# with the extensions in $WORK/NAME.ext (stack-common.sh's issue_card_cert_ext
+# uses it too). The serial file lives in $WORK so that nothing is written to
+# the source tree. Bails out naming WHAT when it fails.
+_tls_issue_ext() {
+    local name=$1 key=$2 cn=$3 what=$4
     openssl req -new -key "$key" -subj "/CN=$cn" \
         -out "$WORK/$name.csr" 2>>"$WORK/$name.err" &&
         openssl x509 -req -in "$WORK/$name.csr" -CA "$CA_CERT" -CAkey "$CA_KEY" \
             -CAserial "$WORK/ca.srl" -CAcreateserial -days 2 -sha256 \
             -extfile "$WORK/$name.ext" -out "$WORK/$name.pem" 2>>"$WORK/$name.err" || {
         sed 's/^/# /' "$WORK/$name.err"
-        echo "Bail out! cannot issue the $kind certificate $name"
+        echo "Bail out! cannot issue $what"
         exit 1
     }
+}
+
+_tls_issue() {
+    local name=$1 kind=$4
+    _tls_ext "$kind" >"$WORK/$name.ext"
+    _tls_issue_ext "$name" "$2" "$3" "the $kind certificate $name"
 }
 
 issue_cert() {
