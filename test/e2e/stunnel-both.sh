@@ -25,9 +25,8 @@ issue_cert server 127.0.0.1 server
 
 echo_port=$(free_port)
 # One line back, then the service closes the connection (so clients see the end).
-spawn "$WORK/echo.out" "$WORK/echo.err" "${FOREIGN[@]}" socat "TCP-LISTEN:$echo_port,bind=127.0.0.1,fork,reuseaddr" \
-    SYSTEM:'head -n 1'
-wait_port "$echo_port" || { echo "Bail out! echo service did not start"; exit 1; }
+spawn_listening "$echo_port" "echo service" "$WORK/echo.out" "$WORK/echo.err" \
+    "${FOREIGN[@]}" socat "TCP-LISTEN:$echo_port,bind=127.0.0.1,fork,reuseaddr" SYSTEM:'head -n 1'
 
 # start_stunnel NAME PORT: stunnel4 in the foreground on $WORK/NAME.conf; wait
 # until its log says it listens on PORT (a probe connection would count as a

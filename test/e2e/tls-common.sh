@@ -20,6 +20,9 @@
 #                             stdout to OUT, stderr to ERR), track its PID for
 #                             the harness's EXIT trap; sets SPAWNED_PID
 #   stop_spawned PID          stop one such process now
+#   spawn_listening PORT WHAT OUT ERR CMD...
+#       spawn CMD and wait until 127.0.0.1:PORT accepts connections; else
+#       print OUT and ERR and bail out with "WHAT did not start"
 #   start_s_server PORT OUT ERR ARG...
 #       spawn `openssl s_server` on 127.0.0.1:PORT with the software server
 #       certificate $WORK/server.{pem,key} (issue_cert server ...), requiring a
@@ -115,17 +118,22 @@ stop_spawned() {
     _h_stop_pid "$1"
 }
 
+spawn_listening() {
+    local port=$1 what=$2 out=$3 err=$4
+    shift 4
+    spawn "$out" "$err" "$@"
+    wait_port "$port" && return 0
+    sed 's/^/# /' "$out" "$err"
+    echo "Bail out! $what did not start"
+    exit 1
+}
+
 start_s_server() {
     local port=$1 out=$2 err=$3
     shift 3
-    spawn "$out" "$err" openssl s_server -accept "127.0.0.1:$port" "$@" \
+    spawn_listening "$port" s_server "$out" "$err" openssl s_server -accept "127.0.0.1:$port" "$@" \
         -cert "$WORK/server.pem" -key "$WORK/server.key" \
         -verify_return_error -Verify 1 -CAfile "$CA_CERT"
-    if ! wait_port "$port"; then
-        sed 's/^/# /' "$out" "$err"
-        echo "Bail out! s_server did not start"
-        exit 1
-    fi
 }
 
 wait_log() {
