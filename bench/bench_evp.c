@@ -8,52 +8,24 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/store.h>
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static EVP_PKEY *load_key(const char *uri)
-{
-    OSSL_STORE_CTX *sc = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL);
-    EVP_PKEY *pkey = NULL;
-    if (sc == NULL)
-        return NULL;
-    OSSL_STORE_expect(sc, OSSL_STORE_INFO_PKEY);
-    while (pkey == NULL && !OSSL_STORE_eof(sc)) {
-        OSSL_STORE_INFO *info = OSSL_STORE_load(sc);
-        if (info != NULL && OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY)
-            pkey = OSSL_STORE_INFO_get1_PKEY(info);
-        OSSL_STORE_INFO_free(info);
-    }
-    OSSL_STORE_close(sc);
-    return pkey;
-}
+#include "digest_sign.h"
+#include "now.h"
+#include "store_load.h"
 
 /* Seconds per signature over count signatures of a 1 KiB message. */
 static double time_signs(EVP_PKEY *pkey, int count)
 {
-    unsigned char msg[1024] = {0}, sig[128];
+    unsigned char msg[1024] = {0};
     double t0 = now_s();
     for (int i = 0; i < count; i++) {
-        EVP_MD_CTX *md = EVP_MD_CTX_new();
-        size_t siglen = sizeof(sig);
         msg[0] = (unsigned char)i;
-        if (md == NULL || EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, pkey, NULL) != 1
-            || EVP_DigestSign(md, sig, &siglen, msg, sizeof(msg)) != 1) {
-            EVP_MD_CTX_free(md);
+        if (!digest_sign(pkey, NULL, msg, sizeof(msg)))
             return -1;
-        }
-        EVP_MD_CTX_free(md);
     }
     return (now_s() - t0) / count;
 }
@@ -76,7 +48,7 @@ int main(int argc, char **argv)
         count = 1;
 
     double t0 = now_s();
-    EVP_PKEY *card = load_key(uri);
+    EVP_PKEY *card = store_load_pkey(uri);
     double first_load = now_s() - t0;
     if (card == NULL) {
         fprintf(stderr, "bench_evp: cannot load %s\n", uri);
@@ -84,7 +56,7 @@ int main(int argc, char **argv)
         return 1;
     }
     t0 = now_s();
-    EVP_PKEY *again = load_key(uri);
+    EVP_PKEY *again = store_load_pkey(uri);
     double second_load = now_s() - t0;
     EVP_PKEY_free(again);
 

@@ -14,13 +14,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/store.h>
 
+#include "digest_sign.h"
+#include "now.h"
 #include "store_load.h"
 
 #define MAX_PROCS 64
@@ -42,13 +43,6 @@ typedef struct worker {
     double stall;
 } worker;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *run(void *arg)
 {
     worker *w = arg;
@@ -56,13 +50,7 @@ static void *run(void *arg)
     static const unsigned char msg[] = "fairness";
     double last = sh->t0;
     while (now_s() < sh->until) {
-        unsigned char sig[160];
-        size_t len = sizeof sig;
-        EVP_MD_CTX *md = EVP_MD_CTX_new();
-        int ok = md != NULL &&
-                 EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, sh->key, NULL) == 1 &&
-                 EVP_DigestSign(md, sig, &len, msg, sizeof msg - 1) == 1;
-        EVP_MD_CTX_free(md);
+        int ok = digest_sign(sh->key, NULL, msg, sizeof msg - 1);
         double t = now_s();
         if (!ok) {
             w->errors++;

@@ -14,21 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <math.h>
 #include <unistd.h>
 
 #include "applet.h"
 #include "iotsafe/iotsafe.h"
+#include "now.h"
 
 #define BATCHES 20
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /*
  * Seconds per SCardTransmit of a GET RESPONSE with nothing pending (the card

@@ -10,17 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "iotsafe/iotsafe.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "now.h"
 
 /* Send one APDU on the raw transport, following 61xx once (T=0-style cards). */
 static int raw(iotsafe_transport *t, const uint8_t *cmd, size_t len, uint16_t *sw)

@@ -21,56 +21,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/store.h>
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "digest_sign.h"
+#include "now.h"
+#include "store_load.h"
 
 static int is_uri(const char *key)
 {
     return strchr(key, ':') != NULL && access(key, R_OK) != 0;
 }
 
-static EVP_PKEY *store_load(const char *uri)
-{
-    OSSL_STORE_CTX *sc = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL);
-    EVP_PKEY *pkey = NULL;
-    if (sc == NULL)
-        return NULL;
-    OSSL_STORE_expect(sc, OSSL_STORE_INFO_PKEY);
-    while (pkey == NULL && !OSSL_STORE_eof(sc)) {
-        OSSL_STORE_INFO *info = OSSL_STORE_load(sc);
-        if (info != NULL && OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY)
-            pkey = OSSL_STORE_INFO_get1_PKEY(info);
-        OSSL_STORE_INFO_free(info);
-    }
-    OSSL_STORE_close(sc);
-    return pkey;
-}
-
 /* A file is read the way SSL_CTX_use_PrivateKey_file reads it (PEM decoders, NULL propq). */
 static EVP_PKEY *load_key(const char *key)
 {
     if (is_uri(key))
-        return store_load(key);
+        return store_load_pkey(key);
     BIO *in = BIO_new_file(key, "r");
     EVP_PKEY *pkey = in != NULL ? PEM_read_bio_PrivateKey_ex(in, NULL, NULL, NULL, NULL, NULL)
                                 : NULL;
@@ -124,7 +95,7 @@ static int run_handshakes(int port, const char *cert, const char *key, const cha
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF); /* every handshake is a full one */
     if (is_uri(key)) {
-        EVP_PKEY *pkey = store_load(key);
+        EVP_PKEY *pkey = store_load_pkey(key);
         if (pkey == NULL || SSL_CTX_use_PrivateKey(ctx, pkey) != 1)
             return 0;
         EVP_PKEY_free(pkey);
@@ -144,25 +115,19 @@ static int run_handshakes(int port, const char *cert, const char *key, const cha
 
 static int run_signs(const char *key, int n)
 {
-    unsigned char msg[64] = {0}, sig[128];
+    unsigned char msg[64] = {0};
     EVP_PKEY *pkey = load_key(key);
     if (pkey == NULL)
         return 0;
     double t0 = 0, c0 = 0;
     for (int i = -1; i < n; i++) { /* i == -1: warm-up */
-        EVP_MD_CTX *md = EVP_MD_CTX_new();
-        size_t siglen = sizeof(sig);
         if (i == 0) {
             t0 = now_s();
             c0 = cpu_s();
         }
         msg[0] = (unsigned char)i;
-        if (md == NULL || EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, pkey, NULL) != 1 ||
-            EVP_DigestSign(md, sig, &siglen, msg, sizeof(msg)) != 1) {
-            EVP_MD_CTX_free(md);
+        if (!digest_sign(pkey, NULL, msg, sizeof(msg)))
             return 0;
-        }
-        EVP_MD_CTX_free(md);
     }
     printf("signatures %d %.6f %.6f\n", n, now_s() - t0, cpu_s() - c0);
     EVP_PKEY_free(pkey);

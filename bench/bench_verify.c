@@ -11,24 +11,19 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/provider.h>
-#include <openssl/store.h>
+
+#include "digest_sign.h"
+#include "now.h"
+#include "store_load.h"
 
 #ifndef PROVIDER_DIR
 #error "PROVIDER_DIR must name the directory of iotsafe.so"
 #endif
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 typedef struct arm {
     const char *name;
@@ -46,36 +41,19 @@ static int arm_up(arm *a, const char *uri)
         OSSL_PROVIDER_load(a->lib, "default") == NULL ||
         OSSL_PROVIDER_load(a->lib, "iotsafe") == NULL)
         return 0;
-    OSSL_STORE_CTX *sc = OSSL_STORE_open_ex(uri, a->lib, NULL, NULL, NULL, NULL, NULL, NULL);
-    if (sc == NULL)
-        return 0;
-    OSSL_STORE_expect(sc, OSSL_STORE_INFO_PKEY);
-    while (a->key == NULL && !OSSL_STORE_eof(sc)) {
-        OSSL_STORE_INFO *info = OSSL_STORE_load(sc);
-        if (info != NULL && OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY)
-            a->key = OSSL_STORE_INFO_get1_PKEY(info);
-        OSSL_STORE_INFO_free(info);
-    }
-    OSSL_STORE_close(sc);
+    a->key = store_load_pkey_ex(uri, a->lib);
     return a->key != NULL;
 }
 
 /* count signatures of a 1 KiB message; seconds, or -1 */
 static double signs(arm *a, int count)
 {
-    unsigned char msg[1024] = {0}, sig[128];
+    unsigned char msg[1024] = {0};
     double t0 = now_s();
     for (int i = 0; i < count; i++) {
-        EVP_MD_CTX *md = EVP_MD_CTX_new();
-        size_t siglen = sizeof(sig);
         msg[0] = (unsigned char)i;
-        if (md == NULL ||
-            EVP_DigestSignInit_ex(md, NULL, "SHA256", a->lib, NULL, a->key, NULL) != 1 ||
-            EVP_DigestSign(md, sig, &siglen, msg, sizeof(msg)) != 1) {
-            EVP_MD_CTX_free(md);
+        if (!digest_sign(a->key, a->lib, msg, sizeof(msg)))
             return -1;
-        }
-        EVP_MD_CTX_free(md);
     }
     return now_s() - t0;
 }

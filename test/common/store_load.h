@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The first private key OSSL_STORE finds at a URI (iotsafe: or file:), as
- * applications load the card key. Shared by the test helpers and the
- * benchmarks; header-only so each program stays a single source file.
+ * applications load the card key, in the default or a given library
+ * context. Shared by the test helpers and the benchmarks; header-only so
+ * each program stays a single source file.
  */
 #ifndef IOTSAFE_TEST_STORE_LOAD_H
 #define IOTSAFE_TEST_STORE_LOAD_H
@@ -10,9 +11,10 @@
 #include <openssl/evp.h>
 #include <openssl/store.h>
 
-static inline EVP_PKEY *store_load_pkey(const char *uri)
+/* lib NULL: the default library context. */
+static inline EVP_PKEY *store_load_pkey_ex(const char *uri, OSSL_LIB_CTX *lib)
 {
-    OSSL_STORE_CTX *s = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL);
+    OSSL_STORE_CTX *s = OSSL_STORE_open_ex(uri, lib, NULL, NULL, NULL, NULL, NULL, NULL);
     EVP_PKEY *k = NULL;
     if (s == NULL)
         return NULL;
@@ -27,6 +29,11 @@ static inline EVP_PKEY *store_load_pkey(const char *uri)
     }
     OSSL_STORE_close(s);
     return k;
+}
+
+static inline EVP_PKEY *store_load_pkey(const char *uri)
+{
+    return store_load_pkey_ex(uri, NULL);
 }
 
 #endif

@@ -67,10 +67,9 @@ ok "and verifies" ossl dgst -sha256 -verify bp2.pub -signature sig-new msg
 # ---- TLS 1.2, the card key on the server
 issue_card_cert bpsrv "$BP" 127.0.0.1 server
 port=$(free_port)
-spawn srv.out srv.err openssl s_server -accept "127.0.0.1:$port" -www \
+spawn_listening "$port" s_server srv.out srv.err openssl s_server -accept "127.0.0.1:$port" -www \
     -cert bpsrv.pem -key "$BP"
 srv=$SPAWNED_PID
-wait_port "$port" || { sed 's/^/# /' srv.err; echo "Bail out! s_server did not start"; exit 1; }
 ok "s_client TLS 1.2 offering brainpoolP256r1" \
     sh -c "echo Q | openssl s_client -connect 127.0.0.1:$port -CAfile '$CA_CERT' -verify_return_error -tls1_2 -curves brainpoolP256r1:P-256"
 like "ECDHE-ECDSA with the card's brainpool signature" "$LAST_OUT" 'Cipher is ECDHE-ECDSA'
@@ -101,11 +100,8 @@ issue_cert server 127.0.0.1 server
 issue_card_cert bpcli "$BP" bp-device client
 ok "key reference file for BPKEY" openssl pkey -in "$BP" -out bp-ref.pem
 port=$(free_port)
-spawn srv2.out srv2.err openssl s_server -accept "127.0.0.1:$port" -www \
-    -cert server.pem -key server.key -verify_return_error -Verify 1 -CAfile "$CA_CERT" \
-    -curves P-256:brainpoolP256r1
+start_s_server "$port" srv2.out srv2.err -www -curves P-256:brainpoolP256r1
 srv=$SPAWNED_PID
-wait_port "$port" || { sed 's/^/# /' srv2.err; echo "Bail out! s_server did not start"; exit 1; }
 ok "s_client TLS 1.2 with the brainpool card key" \
     sh -c "echo Q | openssl s_client -connect 127.0.0.1:$port -CAfile '$CA_CERT' -verify_return_error -tls1_2 -curves P-256:brainpoolP256r1 -cert bpcli.pem -key '$BP'"
 like "handshake done" "$LAST_OUT" 'Cipher is ECDHE-ECDSA'

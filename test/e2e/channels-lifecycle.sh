@@ -9,25 +9,13 @@
 # simulator's log ("channels open: ..."), i.e. from the card itself.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+. "$SOURCE_ROOT/test/e2e/channels-common.sh"
 line_program openssl "key_holder=$KEY_HOLDER" "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 card_up
 
-census() {
-    grep -a 'iotsafe-sim: channels open:' "$WORK/sim.log" | tail -n 1 |
-        sed -e 's/.*channels open: //' -e 's/ (.*//'
-}
-power_events() {
-    count_lines "$WORK/sim.log" 'channels open: none \((power|reset|disconnected)'
-}
-
-# A process that keeps the card in use (pcscd powers an idle card down, which
-# would close leaked channels and hide them) and holds channel 1.
-coproc HOLD { exec "$KEY_HOLDER" "$CARD_KEY_URI" hold 2>>"$WORK/hold.err"; }
-track_pid "$HOLD_PID"
-IFS= read -r -t 30 l1 <&"${HOLD[0]}"
-IFS= read -r -t 30 l2 <&"${HOLD[0]}"
-is "a long-running process holds the key" "$l1 $l2" "signed holding"
+hold_card
+is "a long-running process holds the key" "$HOLD_LINES" "signed holding"
 base=$(census)
 is "census: the holder's channel" "$base" "1"
 powered=$(power_events)
@@ -59,11 +47,7 @@ for i in 1 2 3; do
 done
 issue_cert server localhost server
 port=$(free_port)
-spawn "$WORK/server.out" "$WORK/server.log" \
-    openssl s_server -accept "127.0.0.1:$port" -rev \
-    -cert "$WORK/server.pem" -key "$WORK/server.key" \
-    -Verify 1 -verify_return_error -CAfile "$CA_CERT"
-wait_port "$port" || _h_bail "s_server did not start"
+start_s_server "$port" "$WORK/server.out" "$WORK/server.log" -rev
 for i in 1 2 3; do
     ok "openssl s_client with the card key for client authentication ($i)" \
         openssl s_client -connect "127.0.0.1:$port" -verify_return_error -CAfile "$CA_CERT" \

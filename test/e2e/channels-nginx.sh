@@ -7,6 +7,7 @@
 # the simulator's log) must be back where it began after each phase.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
+. "$SOURCE_ROOT/test/e2e/channels-common.sh"
 line_program nginx curl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -14,19 +15,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 card_up
 
-census() {
-    grep -a 'iotsafe-sim: channels open:' "$WORK/sim.log" | tail -n 1 |
-        sed -e 's/.*channels open: //' -e 's/ (.*//'
-}
-power_events() {
-    count_lines "$WORK/sim.log" 'channels open: none \((power|reset|disconnected)'
-}
-
-# keeps the card powered (an idle card is powered down by pcscd) and holds channel 1
-coproc HOLD { exec "$KEY_HOLDER" "$CARD_KEY_URI" hold 2>>"$WORK/hold.err"; }
-track_pid "$HOLD_PID"
-IFS= read -r -t 30 _ <&"${HOLD[0]}"
-IFS= read -r -t 30 _ <&"${HOLD[0]}"
+hold_card
 base=$(census)
 is "census before nginx" "$base" "1"
 powered=$(power_events)

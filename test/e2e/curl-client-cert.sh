@@ -21,16 +21,8 @@ like "the file is a key reference" "$(cat "$keyfile" 2>/dev/null)" '^-----BEGIN 
 
 port=$(free_port)
 # -www answers "GET /" with a status page that includes the peer certificate.
-spawn "$WORK/server.out" "$WORK/server.err" \
-    openssl s_server -accept "127.0.0.1:$port" -www \
-    -cert "$WORK/server.pem" -key "$WORK/server.key" \
-    -verify_return_error -Verify 1 -CAfile "$CA_CERT"
+start_s_server "$port" "$WORK/server.out" "$WORK/server.err" -www
 server=$SPAWNED_PID
-if ! wait_port "$port"; then
-    sed 's/^/# /' "$WORK/server.out" "$WORK/server.err"
-    echo "Bail out! the HTTPS server did not start"
-    exit 1
-fi
 url=https://127.0.0.1:$port/
 
 https() {

@@ -25,12 +25,8 @@ issue_cert server 127.0.0.1 server
 export OPENSSL_MODULES=$BUILD_ROOT/provider
 
 port=$(free_port)
-spawn "$WORK/server.out" "$WORK/server.err" \
-    openssl s_server -accept "127.0.0.1:$port" -www \
-    -cert "$WORK/server.pem" -key "$WORK/server.key" \
-    -verify_return_error -Verify 1 -CAfile "$CA_CERT"
+start_s_server "$port" "$WORK/server.out" "$WORK/server.err" -www
 server=$SPAWNED_PID
-wait_port "$port" || { sed 's/^/# /' "$WORK/server.out" "$WORK/server.err"; echo "Bail out! s_server did not start"; exit 1; }
 url=https://127.0.0.1:$port/
 
 https() {

@@ -77,10 +77,8 @@ ok "the CA database records the issue" grep -q "CN=$CN" ca/index.txt
 # ---- 4. mutual TLS with curl and mosquitto
 issue_cert server 127.0.0.1 server
 port=$(free_port)
-spawn srv.out srv.err openssl s_server -accept "127.0.0.1:$port" -www \
-    -cert server.pem -key server.key -verify_return_error -Verify 1 -CAfile "$CA_CERT"
+start_s_server "$port" srv.out srv.err -www
 srv=$SPAWNED_PID
-wait_port "$port" || { sed 's/^/# /' srv.err; echo "Bail out! s_server did not start"; exit 1; }
 https() {
     curl -sS --max-time 20 --cacert "$CA_CERT" "$@" "https://127.0.0.1:$port/"
 }

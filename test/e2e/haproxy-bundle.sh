@@ -41,13 +41,9 @@ frontend tls
     http-request return status 200 content-type text/plain lf-string "verify=%[ssl_c_verify] dn=%[ssl_c_s_dn] proto=%[ssl_fc_protocol]\n"
 EOF2
 ok "haproxy -c accepts the bundle" "${FOREIGN[@]}" "$HAPROXY" -c -f "$WORK/haproxy.cfg"
-spawn "$WORK/haproxy.out" "$WORK/haproxy.err" "${FOREIGN[@]}" "$HAPROXY" -db -f "$WORK/haproxy.cfg"
+spawn_listening "$port" haproxy "$WORK/haproxy.out" "$WORK/haproxy.err" \
+    "${FOREIGN[@]}" "$HAPROXY" -db -f "$WORK/haproxy.cfg"
 hapid=$SPAWNED_PID
-if ! wait_port "$port"; then
-    sed 's/^/# /' "$WORK/haproxy.out" "$WORK/haproxy.err"
-    echo "Bail out! haproxy did not start"
-    exit 1
-fi
 
 for v in tls1_3 tls1_2 tls1_3 tls1_2; do
     n=$(card_signatures)

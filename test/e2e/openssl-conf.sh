@@ -51,9 +51,8 @@ done
 # TLS 1.3 with the card key as the server key, through conf/openssl.cnf.
 issue_card_cert srv "$CARD_KEY_URI" 127.0.0.1 server
 port=$(free_port)
-spawn srv.out srv.err env OPENSSL_CONF="$WORK/conf.cnf" IOTSAFE_TRACE=1 \
+spawn_listening "$port" s_server srv.out srv.err env OPENSSL_CONF="$WORK/conf.cnf" IOTSAFE_TRACE=1 \
     openssl s_server -accept "127.0.0.1:$port" -www -cert srv.pem -key "$CARD_KEY_URI"
-wait_port "$port" || { sed 's/^/# /' srv.err; echo "Bail out! s_server did not start"; exit 1; }
 base=$(apdus srv.err)
 ok "conf: TLS 1.3 handshake, server key on the card" \
     sh -c "echo Q | OPENSSL_CONF=/dev/null openssl s_client -connect 127.0.0.1:$port -CAfile '$CA_CERT' -verify_return_error -tls1_3"

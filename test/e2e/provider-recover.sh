@@ -67,15 +67,10 @@ like "the failures were reported with their cause" "$(cat "$SESSION_ERR")" \
 # ---- s_server with the card key survives a pcscd restart and a card reset
 issue_card_cert card-server "$CARD_KEY_URI" "$DEVICE_CN" server
 port=$(free_port)
-spawn "$WORK/server.out" "$WORK/server.err" \
+spawn_listening "$port" "s_server with the card key" "$WORK/server.out" "$WORK/server.err" \
     openssl s_server -accept "127.0.0.1:$port" -rev \
     -cert "$WORK/card-server.pem" -key "$CARD_KEY_URI"
 server=$SPAWNED_PID
-if ! wait_port "$port"; then
-    sed 's/^/# /' "$WORK/server.out" "$WORK/server.err"
-    echo "Bail out! s_server with the card key did not start"
-    exit 1
-fi
 
 client() {
     openssl s_client -connect "127.0.0.1:$port" -servername localhost \

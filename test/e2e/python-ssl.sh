@@ -20,11 +20,8 @@ issue_cert peer python-peer client
 
 # ---- Python client, card key; software s_server requires a client certificate
 port=$(free_port)
-spawn "$WORK/s_server.out" "$WORK/s_server.err" \
-    openssl s_server -accept "127.0.0.1:$port" -rev -verify_return_error -Verify 1 \
-    -CAfile "$CA_CERT" -cert "$WORK/server.pem" -key "$WORK/server.key"
+start_s_server "$port" "$WORK/s_server.out" "$WORK/s_server.err" -rev
 server=$SPAWNED_PID
-wait_port "$port" || { sed 's/^/# /' "$WORK/s_server.err"; echo "Bail out! s_server did not start"; exit 1; }
 for v in 1.3 1.2; do
     n=$(card_signatures)
     ok "python client with the card key file (TLS $v)" \

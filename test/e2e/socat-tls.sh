@@ -32,11 +32,7 @@ for _ in $(seq 500); do
 done
 for v in 1.3 1.2; do
     n=$(card_signatures)
-    ok "python client to socat's card-key server (TLS $v)" \
-        timeout 20 "${FOREIGN[@]}" "$PY" "$SOURCE_ROOT/test/e2e/helpers/py_tls.py" client "$port" "$CA_CERT" \
-        "$WORK/client.pem" "$WORK/client.key" "$v"
-    like "the client verified socat's card-key certificate (TLS $v)" "$LAST_OUT" '^peer 127\.0\.0\.1$'
-    like "TLSv$v negotiated" "$LAST_OUT" "^version TLSv$v\$"
+    py_tls_client "python client to socat's card-key server" socat "$port" "$v"
     like "socat verified the client and passed on its identity (TLS $v)" "$LAST_OUT" \
         '^echo peer .*CN ?= ?socat-client'
     card_signed "the card signed socat's server handshake (TLS $v)" "$n"
@@ -47,10 +43,7 @@ stop_spawned "$server"
 
 # ---- socat as the TLS client
 tport=$(free_port)
-spawn "$WORK/s_server.out" "$WORK/s_server.err" \
-    openssl s_server -accept "127.0.0.1:$tport" -rev -verify_return_error -Verify 1 \
-    -CAfile "$CA_CERT" -cert "$WORK/server.pem" -key "$WORK/server.key"
-wait_port "$tport" || { echo "Bail out! s_server did not start"; exit 1; }
+start_s_server "$tport" "$WORK/s_server.out" "$WORK/s_server.err" -rev
 for v in TLS1.3 TLS1.2; do
     n=$(card_signatures)
     out=$(printf 'hello card\n' | timeout 20 "${FOREIGN[@]}" socat -t 2 - \

@@ -16,10 +16,26 @@
 #                              certificate from the test CA for the card key,
 #                              with the extension lines EXT: $WORK/NAME.pem
 #   PY                         the distribution's python3 (never a shim)
+#   py_tls_client DESC SERVER PORT VERSION
+#                              TAP checks: helpers/py_tls.py connects to
+#                              127.0.0.1:PORT with TLS VERSION and the software
+#                              client certificate $WORK/client.{pem,key} (DESC),
+#                              verified SERVER's card-key certificate for
+#                              127.0.0.1 and negotiated VERSION; its output
+#                              stays in $LAST_OUT for the caller's own checks
 
 SIM_VERBOSE=1
 PY=/usr/bin/python3
 KEYFILE=$WORK/card-key.pem
+
+py_tls_client() {
+    local desc=$1 server=$2 port=$3 v=$4
+    ok "$desc (TLS $v)" \
+        timeout 20 "${FOREIGN[@]}" "$PY" "$SOURCE_ROOT/test/e2e/helpers/py_tls.py" client "$port" "$CA_CERT" \
+        "$WORK/client.pem" "$WORK/client.key" "$v"
+    like "the client verified $server's card-key certificate (TLS $v)" "$LAST_OUT" '^peer 127\.0\.0\.1$'
+    like "TLSv$v negotiated" "$LAST_OUT" "^version TLSv$v\$"
+}
 
 card_signatures() {
     count_lines "$WORK/sim.log" '^iotsafe-sim: > [0-9A-F]{2}2A00'
@@ -48,15 +64,7 @@ issue_card_cert_ext() {
     local name=$1 cn=$2
     shift 2
     printf '%s\n' "$@" >"$WORK/$name.ext"
-    openssl req -new -key "$CARD_KEY_URI" -subj "/CN=$cn" -out "$WORK/$name.csr" \
-        2>"$WORK/$name.err" &&
-        openssl x509 -req -in "$WORK/$name.csr" -CA "$CA_CERT" -CAkey "$CA_KEY" \
-            -CAserial "$WORK/ca.srl" -CAcreateserial -days 2 -sha256 \
-            -extfile "$WORK/$name.ext" -out "$WORK/$name.pem" 2>>"$WORK/$name.err" || {
-        sed 's/^/# /' "$WORK/$name.err"
-        echo "Bail out! cannot issue the certificate $name for the card key"
-        exit 1
-    }
+    _tls_issue_ext "$name" "$CARD_KEY_URI" "$cn" "the certificate $name for the card key"
 }
 
 # FOREIGN: the prefix for programs we did not build. In the sanitizer pass

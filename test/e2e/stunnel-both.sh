@@ -25,9 +25,8 @@ issue_cert server 127.0.0.1 server
 
 echo_port=$(free_port)
 # One line back, then the service closes the connection (so clients see the end).
-spawn "$WORK/echo.out" "$WORK/echo.err" "${FOREIGN[@]}" socat "TCP-LISTEN:$echo_port,bind=127.0.0.1,fork,reuseaddr" \
-    SYSTEM:'head -n 1'
-wait_port "$echo_port" || { echo "Bail out! echo service did not start"; exit 1; }
+spawn_listening "$echo_port" "echo service" "$WORK/echo.out" "$WORK/echo.err" \
+    "${FOREIGN[@]}" socat "TCP-LISTEN:$echo_port,bind=127.0.0.1,fork,reuseaddr" SYSTEM:'head -n 1'
 
 # start_stunnel NAME PORT: stunnel4 in the foreground on $WORK/NAME.conf; wait
 # until its log says it listens on PORT (a probe connection would count as a
@@ -63,11 +62,7 @@ start_stunnel server "$sport"
 # server, sends one line and prints what came back.
 for v in 1.3 1.2; do
     n=$(card_signatures)
-    ok "python client through stunnel's card-key server (TLS $v)" \
-        timeout 20 "${FOREIGN[@]}" "$PY" "$SOURCE_ROOT/test/e2e/helpers/py_tls.py" client "$sport" "$CA_CERT" \
-        "$WORK/client.pem" "$WORK/client.key" "$v"
-    like "the client verified stunnel's card-key certificate (TLS $v)" "$LAST_OUT" '^peer 127\.0\.0\.1$'
-    like "TLSv$v negotiated" "$LAST_OUT" "^version TLSv$v\$"
+    py_tls_client "python client through stunnel's card-key server" stunnel "$sport" "$v"
     like "data went through stunnel to the echo service (TLS $v)" "$LAST_OUT" '^echo hello from python$'
     card_signed "the card signed stunnel's server handshake (TLS $v)" "$n"
 done
@@ -77,10 +72,7 @@ is "stunnel accepted the client's certificate (twice)" \
 
 # ---- client side
 tport=$(free_port)
-spawn "$WORK/s_server.out" "$WORK/s_server.err" \
-    openssl s_server -accept "127.0.0.1:$tport" -rev -verify_return_error -Verify 1 \
-    -CAfile "$CA_CERT" -cert "$WORK/server.pem" -key "$WORK/server.key"
-wait_port "$tport" || { echo "Bail out! s_server did not start"; exit 1; }
+start_s_server "$tport" "$WORK/s_server.out" "$WORK/s_server.err" -rev
 cport=$(free_port)
 cat >"$WORK/client.conf" <<EOF2
 foreground = yes

@@ -25,16 +25,8 @@ is "the file holds no private key" "$(grep -c 'PRIVATE KEY' "$keyfile" 2>/dev/nu
 port=$(free_port)
 # s_server -rev prints its per-connection summary on stderr.
 srv_log=$WORK/server.log
-spawn "$WORK/server.out" "$srv_log" \
-    openssl s_server -accept "127.0.0.1:$port" -rev \
-    -cert "$WORK/server.pem" -key "$WORK/server.key" \
-    -verify_return_error -Verify 1 -CAfile "$CA_CERT"
+start_s_server "$port" "$WORK/server.out" "$srv_log" -rev
 server=$SPAWNED_PID
-if ! wait_port "$port"; then
-    sed 's/^/# /' "$WORK/server.out" "$srv_log"
-    echo "Bail out! s_server did not start"
-    exit 1
-fi
 
 client() {
     openssl s_client -connect "127.0.0.1:$port" -verify_return_error \

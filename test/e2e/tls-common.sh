@@ -20,6 +20,14 @@
 #                             stdout to OUT, stderr to ERR), track its PID for
 #                             the harness's EXIT trap; sets SPAWNED_PID
 #   stop_spawned PID          stop one such process now
+#   spawn_listening PORT WHAT OUT ERR CMD...
+#       spawn CMD and wait until 127.0.0.1:PORT accepts connections; else
+#       print OUT and ERR and bail out with "WHAT did not start"
+#   start_s_server PORT OUT ERR ARG...
+#       spawn `openssl s_server` on 127.0.0.1:PORT with the software server
+#       certificate $WORK/server.{pem,key} (issue_cert server ...), requiring a
+#       client certificate from the test CA, plus ARG... (-www, -rev, ...);
+#       wait until it listens, else print OUT and ERR and bail out
 #   wait_log FILE REGEX [SEC] wait (default 10 s) until FILE matches REGEX
 #   count_lines FILE REGEX    number of lines of FILE matching REGEX (0 if none)
 #   apdus FILE                number of card APDUs in an IOTSAFE_TRACE=1 log
@@ -57,20 +65,27 @@ _tls_ext() {
     fi
 }
 
-# CSR signed by KEY (a file or an iotsafe: URI), certificate from the test CA.
-# The serial file lives in $WORK so that nothing is written to the source tree.
-_tls_issue() {
-    local name=$1 key=$2 cn=$3 kind=$4
-    _tls_ext "$kind" >"$WORK/$name.ext"
+# CSR signed by KEY (a file or an iotsafe: URI), certificate from the test CA
+# with the extensions in $WORK/NAME.ext (stack-common.sh's issue_card_cert_ext
+# uses it too). The serial file lives in $WORK so that nothing is written to
+# the source tree. Bails out naming WHAT when it fails.
+_tls_issue_ext() {
+    local name=$1 key=$2 cn=$3 what=$4
     openssl req -new -key "$key" -subj "/CN=$cn" \
         -out "$WORK/$name.csr" 2>>"$WORK/$name.err" &&
         openssl x509 -req -in "$WORK/$name.csr" -CA "$CA_CERT" -CAkey "$CA_KEY" \
             -CAserial "$WORK/ca.srl" -CAcreateserial -days 2 -sha256 \
             -extfile "$WORK/$name.ext" -out "$WORK/$name.pem" 2>>"$WORK/$name.err" || {
         sed 's/^/# /' "$WORK/$name.err"
-        echo "Bail out! cannot issue the $kind certificate $name"
+        echo "Bail out! cannot issue $what"
         exit 1
     }
+}
+
+_tls_issue() {
+    local name=$1 kind=$4
+    _tls_ext "$kind" >"$WORK/$name.ext"
+    _tls_issue_ext "$name" "$2" "$3" "the $kind certificate $name"
 }
 
 issue_cert() {
@@ -97,21 +112,28 @@ spawn() {
     track_pid "$SPAWNED_PID"
 }
 
+# The harness's own stop (TERM, bounded wait, KILL, reap); its EXIT trap tries
+# again at exit, which is harmless once the process is reaped.
 stop_spawned() {
-    # TERM, wait (bounded; a zombie counts as gone), KILL, reap. The harness
-    # trap tries it again at exit, which is harmless once it is reaped.
-    local pid=$1 i=0 st
-    kill "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-    while st=$(ps -o stat= -p "$pid" 2>/dev/null) && [ -n "$st" ] && [ "${st#Z}" = "$st" ]; do
-        i=$((i + 1))
-        if [ $i -gt 300 ]; then
-            kill -9 "$pid" 2>/dev/null
-            break
-        fi
-        sleep 0.01
-    done
-    wait "$pid" 2>/dev/null
-    return 0
+    _h_stop_pid "$1"
+}
+
+spawn_listening() {
+    local port=$1 what=$2 out=$3 err=$4
+    shift 4
+    spawn "$out" "$err" "$@"
+    wait_port "$port" && return 0
+    sed 's/^/# /' "$out" "$err"
+    echo "Bail out! $what did not start"
+    exit 1
+}
+
+start_s_server() {
+    local port=$1 out=$2 err=$3
+    shift 3
+    spawn_listening "$port" s_server "$out" "$err" openssl s_server -accept "127.0.0.1:$port" "$@" \
+        -cert "$WORK/server.pem" -key "$WORK/server.key" \
+        -verify_return_error -Verify 1 -CAfile "$CA_CERT"
 }
 
 wait_log() {

@@ -28,15 +28,10 @@ srv_err=$WORK/server.err
 # line per APDU, which gives the cost of one handshake below. -rev (echo
 # server) never reads stdin, so s_server keeps running in the background; it
 # prints its per-connection summary to stderr too.
-spawn "$srv_out" "$srv_err" env IOTSAFE_TRACE=1 \
+spawn_listening "$port" "s_server with the card key" "$srv_out" "$srv_err" env IOTSAFE_TRACE=1 \
     openssl s_server -accept "127.0.0.1:$port" -rev \
     -cert "$servercert" -key "$CARD_KEY_URI"
 server=$SPAWNED_PID
-if ! wait_port "$port"; then
-    sed 's/^/# /' "$srv_out" "$srv_err"
-    echo "Bail out! s_server with the card key did not start"
-    exit 1
-fi
 ok "s_server loaded the card key and listens" kill -0 "$server"
 like "s_server's key load traced APDUs" "$(apdus "$srv_err")" '^[1-9][0-9]*$'
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "iotsafe/hex.h"
+#include "run_suite.h"
 
 START_TEST(digits)
 {
@@ -82,9 +83,5 @@ static Suite *hex_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(hex_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(hex_suite());
 }

@@ -6,6 +6,7 @@
 
 #include "iotsafe/keyref.h"
 #include "iotsafe/uri.h"
+#include "run_suite.h"
 
 static const char uri[] = "iotsafe:id=%01;type=private";
 
@@ -246,9 +247,5 @@ static Suite *keyref_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(keyref_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(keyref_suite());
 }

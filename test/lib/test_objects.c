@@ -204,14 +204,16 @@ START_TEST(list_errors)
 }
 END_TEST
 
+/* The file the READ FILE cases read: id 02. */
+static const uint8_t file_id = 2;
+static const iotsafe_ref file = {.id = &file_id, .id_len = 1};
+
 /* READ FILE stops on a broken object list; only "no list on this card" falls back. */
 START_TEST(read_file_list_errors_stop)
 {
     script *s = script_new();
     script_expect_open(s);
     iotsafe_card *c = script_card(s, NULL);
-    const uint8_t f2 = 2;
-    const iotsafe_ref file = {.id = &f2, .id_len = 1};
     uint8_t *data = NULL;
     size_t len = 0;
     iotsafe_status st;
@@ -245,8 +247,6 @@ START_TEST(read_file_without_list)
     script *s = script_new();
     script_expect_open(s);
     iotsafe_card *c = script_card(s, NULL);
-    const uint8_t f2 = 2;
-    const iotsafe_ref file = {.id = &f2, .id_len = 1};
     uint8_t *data = NULL;
     size_t len = 0;
     iotsafe_status st;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "iotsafe/uri.h"
+#include "run_suite.h"
 
 static int parse(const char *s, iotsafe_uri *u, char *err, size_t errlen)
 {
@@ -186,9 +187,5 @@ static Suite *uri_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(uri_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(uri_suite());
 }

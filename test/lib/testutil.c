@@ -140,12 +140,3 @@ void script_done(const script *s)
     ck_assert_msg(script_remaining(s) == 0, "%zu scripted APDUs were not sent",
                   script_remaining(s));
 }
-
-int run_suite(Suite *su)
-{
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
-}

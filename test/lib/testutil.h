@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "iotsafe/iotsafe.h"
+#include "run_suite.h"
 
 /* §13 fixture values */
 #define TV_HASH "AF2BDBE1AA9B6EC1E2ADE1D694F41FC71A831D0268E9891562113D8A62ADD1BF"
@@ -39,8 +40,5 @@ int script_fn(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp, size
 iotsafe_card *script_card(script *s, const iotsafe_config *cfg);
 /* ck_assert that every step ran and nothing mismatched. */
 void script_done(const script *s);
-
-/* Run one suite, TAP to stdout when CK_TAP_LOG_FILE_NAME=- is set. */
-int run_suite(Suite *s);
 
 #endif

@@ -23,8 +23,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/store.h>
-#include <openssl/x509.h>
 
+#include "digest_sign.h"
 #include "store_load.h"
 
 #define POINT_MAX 133
@@ -61,27 +61,10 @@ static int cmd_load(const char *spec, EVP_PKEY **key)
 static int cmd_sign(EVP_PKEY *key)
 {
     static const unsigned char msg[] = "card_session";
-    unsigned char sig[256], *spki = NULL;
-    const unsigned char *p;
-    size_t siglen = sizeof(sig);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    EVP_PKEY *pub = NULL;
-    int len, ok = 0;
-
-    if (key != NULL && md != NULL &&
-        EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, key, NULL) == 1 &&
-        EVP_DigestSign(md, sig, &siglen, msg, sizeof(msg)) == 1 &&
-        (len = i2d_PUBKEY(key, &spki)) > 0 && (p = spki, pub = d2i_PUBKEY(NULL, &p, len)) != NULL &&
-        EVP_MD_CTX_reset(md) == 1 &&
-        EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, "provider=default", pub, NULL) == 1 &&
-        EVP_DigestVerify(md, sig, siglen, msg, sizeof(msg)) == 1)
-        ok = 1;
+    int ok = digest_sign_verify(key, msg, sizeof(msg));
     if (!ok)
         ERR_print_errors_fp(stderr);
     printf("sign %s\n", ok ? "ok" : "FAILED");
-    OPENSSL_free(spki);
-    EVP_PKEY_free(pub);
-    EVP_MD_CTX_free(md);
     return ok;
 }
 

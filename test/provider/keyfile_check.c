@@ -29,32 +29,17 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
+
+#include "digest_sign.h"
 
 /* Sign with the card key, verify with a default-provider copy of the public key. */
 static int sign_and_verify(EVP_PKEY *key, const char *who)
 {
     static const unsigned char msg[] = "keyfile_check";
-    unsigned char sig[256], *spki = NULL;
-    const unsigned char *p;
-    size_t siglen = sizeof(sig);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    EVP_PKEY *pub = NULL;
-    int len, ok = 0;
-
-    if (md != NULL && EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, key, NULL) == 1 &&
-        EVP_DigestSign(md, sig, &siglen, msg, sizeof(msg)) == 1 &&
-        (len = i2d_PUBKEY(key, &spki)) > 0 && (p = spki, pub = d2i_PUBKEY(NULL, &p, len)) != NULL &&
-        EVP_MD_CTX_reset(md) == 1 &&
-        EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, "provider=default", pub, NULL) == 1 &&
-        EVP_DigestVerify(md, sig, siglen, msg, sizeof(msg)) == 1)
-        ok = 1;
+    int ok = digest_sign_verify(key, msg, sizeof(msg));
     printf("%s: signature %s\n", who, ok ? "ok" : "FAILED");
     if (!ok)
         ERR_print_errors_fp(stderr);
-    OPENSSL_free(spki);
-    EVP_PKEY_free(pub);
-    EVP_MD_CTX_free(md);
     return ok;
 }
 

@@ -25,6 +25,7 @@
 #include <openssl/x509.h>
 
 #include "iotsafe/escape.h"
+#include "run_suite.h"
 
 #ifndef PROVIDER_DIR
 #error "PROVIDER_DIR must point at the directory holding iotsafe.so"
@@ -407,9 +408,5 @@ static Suite *load_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(load_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(load_suite());
 }

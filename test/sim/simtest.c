@@ -195,12 +195,3 @@ size_t t_sw_at(sim_applet *a, const char *cmd, uint16_t sw, const char *file, in
     ck_assert_msg(got == sw, "%s:%d: %s: SW %04X, want %04X", file, line, cmd, got, sw);
     return n;
 }
-
-int t_run(Suite *s)
-{
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
-}

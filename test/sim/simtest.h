@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "applet.h"
+#include "run_suite.h"
 
 /* A test directory that is removed by t_cleanup(). */
 const char *t_dir(void);
@@ -36,8 +37,5 @@ size_t t_sw_at(sim_applet *a, const char *cmd, uint16_t sw, const char *file, in
 
 size_t t_unhex(const char *hex, uint8_t *out, size_t cap);
 void t_hex(const uint8_t *p, size_t n, char *out);
-
-/* Run the suite with TAP output for meson. */
-int t_run(Suite *s);
 
 #endif

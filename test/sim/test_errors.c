@@ -447,5 +447,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    return t_run(suite());
+    return run_suite(suite());
 }

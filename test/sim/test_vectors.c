@@ -231,5 +231,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    return t_run(suite());
+    return run_suite(suite());
 }

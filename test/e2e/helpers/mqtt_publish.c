@@ -20,9 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <mosquitto.h>
+
+#include "now.h"
 
 struct options {
     const char *host;
@@ -201,14 +202,6 @@ static void on_log(struct mosquitto *mosq, void *userdata, int level,
     (void)userdata;
     if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING))
         fprintf(stderr, "mqtt_publish: libmosquitto: %s\n", str);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int run(const struct options *opt)

@@ -23,6 +23,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "iotsafe/card.h"
+#include "iotsafe/hex.h"
+
 enum mode { MODE_READY, MODE_ABSENT, MODE_RESET };
 
 struct opts {
@@ -46,38 +49,11 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int parse_aid(const char *s, uint8_t *out, size_t cap, size_t *len)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n % 2 != 0 || n / 2 > cap)
-        return -1;
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    *len = n / 2;
-    return 0;
-}
-
 static int parse_args(int argc, char **argv, struct opts *o)
 {
     o->reader = "Virtual PCD 00 00";
-    static const uint8_t gsma[] = {0xA0, 0x00, 0x00, 0x05, 0x59, 0x00, 0x10};
-    memcpy(o->aid, gsma, sizeof gsma);
-    o->aid_len = sizeof gsma;
+    memcpy(o->aid, IOTSAFE_AID_GSMA, sizeof IOTSAFE_AID_GSMA);
+    o->aid_len = sizeof IOTSAFE_AID_GSMA;
     o->timeout_ms = 15000;
     o->mode = MODE_READY;
     for (int i = 1; i < argc; i++) {
@@ -87,7 +63,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->reader = v;
             i++;
         } else if (strcmp(a, "--aid") == 0 && v) {
-            if (parse_aid(v, o->aid, sizeof o->aid, &o->aid_len) != 0) {
+            if (iotsafe_hex_parse(v, NULL, o->aid, sizeof o->aid, &o->aid_len) != 0) {
                 fprintf(stderr, "pcsc_wait: bad AID '%s'\n", v);
                 return -1;
             }

@@ -17,26 +17,9 @@
 #include <openssl/opensslv.h>
 #include <openssl/store.h>
 
-#if OPENSSL_VERSION_NUMBER >= 0x30400000L
-static EVP_PKEY *load_key(const char *uri)
-{
-    EVP_PKEY *pkey = NULL;
-    OSSL_STORE_CTX *st = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL);
-    if (st == NULL)
-        return NULL;
-    OSSL_STORE_expect(st, OSSL_STORE_INFO_PKEY);
-    while (pkey == NULL && !OSSL_STORE_eof(st)) {
-        OSSL_STORE_INFO *info = OSSL_STORE_load(st);
-        if (info == NULL)
-            break;
-        if (OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY)
-            pkey = OSSL_STORE_INFO_get1_PKEY(info);
-        OSSL_STORE_INFO_free(info);
-    }
-    OSSL_STORE_close(st);
-    return pkey;
-}
+#include "store_load.h"
 
+#if OPENSSL_VERSION_NUMBER >= 0x30400000L
 static unsigned char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -68,7 +51,7 @@ int main(int argc, char **argv)
         return 2;
     }
     stream = strcmp(argv[4], "stream") == 0;
-    if ((pkey = load_key(argv[1])) == NULL || (msg = read_file(argv[5], &msglen)) == NULL ||
+    if ((pkey = store_load_pkey(argv[1])) == NULL || (msg = read_file(argv[5], &msglen)) == NULL ||
         (alg = EVP_SIGNATURE_fetch(NULL, argv[2], argv[3][0] != '\0' ? argv[3] : NULL)) == NULL ||
         (ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL ||
         EVP_PKEY_sign_message_init(ctx, alg, NULL) <= 0)
