@@ -6,8 +6,10 @@
  */
 #include "debug.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 void iprov_debug_line(const IPROV_CTX *ctx, const char *fmt, ...)
@@ -28,13 +30,13 @@ void iprov_debug_open(IPROV_CTX *ctx)
         return;
     /* appended, closed on exec; line-buffered so a fork never copies a half line */
     ctx->log = fopen(ctx->cfg.trace_file, "ae");
-    if (ctx->log != NULL)
+    if (ctx->log != NULL) {
         setvbuf(ctx->log, NULL, _IOLBF, 0);
-    else
-    {
+    } else {
+        /* whatever the level: the user asked for a file and gets stderr instead */
         char e[160];
-        IPROV_DEBUG(ctx, "cannot open the trace file '%s'; tracing to stderr",
-                    iotsafe_escape_str(ctx->cfg.trace_file, e, sizeof(e)));
+        fprintf(stderr, "iotsafe: cannot open the trace file '%s' (%s); tracing to stderr\n",
+                iotsafe_escape_str(ctx->cfg.trace_file, e, sizeof(e)), strerror(errno));
     }
 }
 

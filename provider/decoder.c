@@ -42,6 +42,8 @@
 #include "iotsafe/uri.h"
 
 /* Structure name of an unresolvable reference: no decoder takes it. */
+/* Decoder "structure" naming the key-reference DER between the two decoder stages. */
+#define IPROV_KEYREF_STRUCTURE "iotsafe-keyref"
 #define IPROV_KEYREF_DEAD_STRUCTURE "iotsafe-keyref-unresolvable"
 
 static OSSL_FUNC_decoder_newctx_fn dec_newctx;
@@ -230,7 +232,7 @@ static int pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBAC
         params[0] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_DATA, data, (size_t)len);
         params[1] = OSSL_PARAM_construct_utf8_string(
             OSSL_OBJECT_PARAM_DATA_STRUCTURE,
-            (char *)(resolves ? IOTSAFE_KEYREF_STRUCTURE : IPROV_KEYREF_DEAD_STRUCTURE), 0);
+            (char *)(resolves ? IPROV_KEYREF_STRUCTURE : IPROV_KEYREF_DEAD_STRUCTURE), 0);
         params[2] = OSSL_PARAM_construct_end();
         if (resolves) {
             memo = (struct iprov_keyref_memo){NULL, pthread_self(), data, (size_t)len, k};

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The opaque key object shared by keymgmt, signature, store, decoder,
- * encoder (and later keyexch/keygen). A card key carries the private key
+ * The opaque key object shared by keymgmt, signature, keyexch, keygen,
+ * store, decoder and encoder. A card key carries the private key
  * object's ID and attributes and its public point, read once at load; an
  * imported key (a peer or a certificate's key for match) has only a point.
  */

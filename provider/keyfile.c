@@ -43,12 +43,15 @@ int iprov_key_to_keyref_der(const IPROV_KEY *k, uint8_t *out, size_t cap, size_t
 static int uri_object(IPROV_CTX *ctx, const char *text, size_t len, iotsafe_uri_type want,
                       iotsafe_uri *u, iotsafe_object *o)
 {
-    char err[160];
+    char err[160], esc[IOTSAFE_ESCAPED_SIZE(200)];
+    err[0] = '\0';
     if (iotsafe_uri_parse(text, len, u, err, sizeof(err)) < 0 || !u->has_id || u->type != want) {
+        /* the file's bytes, escaped: a key file is user input */
         IPROV_ERR(ctx, IPROV_R_BAD_KEYREF,
-                  "v2 key reference holds a %s URI that is malformed or has no id: '%.*s'",
+                  "v2 key reference holds a %s URI that is malformed or has no id: '%s'%s%s",
                   want == IOTSAFE_URI_TYPE_PRIVATE ? "private key" : "public key",
-                  (int)(len > 200 ? 200 : len), text);
+                  iotsafe_escape(text, len > 200 ? 200 : len, esc, sizeof(esc)),
+                  err[0] != '\0' ? ": " : "", err);
         return 0;
     }
     memset(o, 0, sizeof(*o));

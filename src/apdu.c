@@ -404,6 +404,7 @@ static iotsafe_rc open_logical(iotsafe_card *c, uint16_t *sw, iotsafe_status *st
 /* The transport opens the channel and selects (AT+CCHO); CLA channel bits stay 0. */
 static iotsafe_rc select_by_transport(iotsafe_card *c, iotsafe_status *st)
 {
+    c->t->timeout_ms = card_ins_timeout_ms(c, 0xA4); /* the transport's SELECT: SELECT's deadline */
     iotsafe_rc rc = c->t->ops->select_applet(c->t, c->aid, c->aid_len, st);
     if (rc != IOTSAFE_OK)
         return rc;

@@ -10,21 +10,6 @@
 
 #include "iotsafe/uri.h"
 
-const char *iotsafe_obj_type_words(iotsafe_obj_type t)
-{
-    switch (t) {
-    case IOTSAFE_OBJ_PRIVATE_KEY:
-        return "private key";
-    case IOTSAFE_OBJ_PUBLIC_KEY:
-        return "public key";
-    case IOTSAFE_OBJ_FILE:
-        return "file";
-    case IOTSAFE_OBJ_SECRET_KEY:
-        return "secret key";
-    }
-    return "object";
-}
-
 /* "private key", "private key or public key", "a, b or c" */
 static void kinds_words(const iotsafe_obj_type *types, size_t n, char *buf, size_t len)
 {

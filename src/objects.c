@@ -271,17 +271,6 @@ static const iotsafe_object *objects_lookup(const iotsafe_card *c, iotsafe_obj_t
     return NULL;
 }
 
-static const char *type_word(iotsafe_obj_type type)
-{
-    switch (type) {
-    case IOTSAFE_OBJ_PRIVATE_KEY: return "private key";
-    case IOTSAFE_OBJ_PUBLIC_KEY: return "public key";
-    case IOTSAFE_OBJ_FILE: return "file";
-    case IOTSAFE_OBJ_SECRET_KEY: return "secret key";
-    }
-    return "object";
-}
-
 const char *card_obj_desc(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
                           char *buf, size_t len)
 {
@@ -291,9 +280,9 @@ const char *card_obj_desc(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_
     const iotsafe_object *o = ref->id != NULL && c != NULL ? objects_lookup(c, type, ref) : NULL;
     if (o != NULL && o->label_len != 0) {
         iotsafe_escape(o->label, o->label_len, lab, sizeof lab);
-        snprintf(buf, len, "%s %s (%s)", type_word(type), rs, lab);
+        snprintf(buf, len, "%s %s (%s)", iotsafe_obj_type_words(type), rs, lab);
     } else {
-        snprintf(buf, len, "%s %s", type_word(type), rs);
+        snprintf(buf, len, "%s %s", iotsafe_obj_type_words(type), rs);
     }
     if (c != NULL) /* the operation's object, for deadline and connection-loss messages */
         snprintf(c->cur_obj, sizeof c->cur_obj, "%s", buf);

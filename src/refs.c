@@ -61,3 +61,18 @@ int ref_equal_bytes(const iotsafe_ref *ref, const uint8_t *id, size_t id_len, co
         return id_len == ref->id_len && memcmp(id, ref->id, id_len) == 0;
     return label_len != 0 && label_len == ref->label_len && memcmp(label, ref->label, label_len) == 0;
 }
+
+const char *iotsafe_obj_type_words(iotsafe_obj_type t)
+{
+    switch (t) {
+    case IOTSAFE_OBJ_PRIVATE_KEY:
+        return "private key";
+    case IOTSAFE_OBJ_PUBLIC_KEY:
+        return "public key";
+    case IOTSAFE_OBJ_FILE:
+        return "file";
+    case IOTSAFE_OBJ_SECRET_KEY:
+        return "secret key";
+    }
+    return "object";
+}

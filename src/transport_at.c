@@ -45,6 +45,7 @@ typedef struct at_impl {
     speed_t speed;
     long timeout_ms;      /* per AT command, from iotsafe_at_options */
     long next_timeout_ms; /* the card layer's deadline for the next APDU; 0: timeout_ms */
+    long wait_ms;         /* the deadline of the command under way, for messages */
     int locked;
     int have_session;
     unsigned long session;
@@ -187,7 +188,7 @@ static iotsafe_rc write_all(at_impl *p, const char *s, size_t n, long deadline, 
         if (left <= 0)
             return iotsafe_status_set(st, IOTSAFE_E_TRANSPORT, 0,
                                       "modem '%s' does not accept %s (output blocked for %ld ms)",
-                                      p->device_msg, name, p->timeout_ms);
+                                      p->device_msg, name, p->wait_ms);
         struct pollfd pf = {.fd = p->fd, .events = POLLOUT};
         (void)poll(&pf, 1, (int)left);
     }
@@ -201,14 +202,17 @@ static iotsafe_rc write_all(at_impl *p, const char *s, size_t n, long deadline, 
 static iotsafe_rc at_command(at_impl *p, const char *cmd, size_t cmd_len, const char *name,
                              at_answer *a, iotsafe_status *st)
 {
+    /* An APDU gets the card layer's deadline for its instruction (`timeout`,
+     * per command class), and its expiry is the card layer's IOTSAFE_E_TIMEOUT;
+     * modem housekeeping (ATE0, AT+CCHC) gets the modem's own. */
+    int card_deadline = p->next_timeout_ms > 0;
+    long wait_ms = card_deadline ? p->next_timeout_ms : p->timeout_ms;
+    p->next_timeout_ms = 0;
+    p->wait_ms = wait_ms;
     if (p->fd < 0)
         return iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0, "modem '%s' is not open",
                                   p->device_msg);
-    /* An APDU gets the card layer's deadline for its instruction (`timeout`,
-     * per command class); modem housekeeping (ATE0, AT+CCHC) the modem's own. */
-    long wait_ms = p->next_timeout_ms > 0 ? p->next_timeout_ms : p->timeout_ms;
     long deadline = now_ms() + wait_ms;
-    p->next_timeout_ms = 0;
     drain_input(p);
     p->buf_len = 0;
     p->timed_out = 0;
@@ -226,7 +230,7 @@ static iotsafe_rc at_command(at_impl *p, const char *cmd, size_t cmd_len, const 
         long left = deadline - now_ms();
         if (left <= 0) {
             p->timed_out = 1;
-            return iotsafe_status_set(st, IOTSAFE_E_TRANSPORT, 0,
+            return iotsafe_status_set(st, card_deadline ? IOTSAFE_E_TIMEOUT : IOTSAFE_E_TRANSPORT, 0,
                                       "modem '%s' did not answer %s within %ld ms", p->device_msg,
                                       name, wait_ms);
         }

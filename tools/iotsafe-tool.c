@@ -75,12 +75,14 @@ static int bad_args(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int bad_args(const char *fmt, ...)
 {
+    char msg[512], esc[IOTSAFE_ESCAPED_SIZE(512)];
     va_list ap;
-    fputs("iotsafe-tool: invalid argument: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputs(" (see iotsafe-tool --help)\n", stderr);
+    /* the message quotes the user's words: escaped, like every message */
+    fprintf(stderr, "iotsafe-tool: invalid argument: %s (see iotsafe-tool --help)\n",
+            iotsafe_escape_str(msg, esc, sizeof esc));
     return EXIT_BAD_ARGS;
 }
 
@@ -236,10 +238,9 @@ static int set_sig(tool_opts *o, const char *v)
 
 static int set_hash(tool_opts *o, const char *v)
 {
-    /* lower case only, as documented */
-    if (strcmp(v, "sha256") != 0 && strcmp(v, "sha384") != 0 && strcmp(v, "sha512") != 0)
+    if (iotsafe_hash_from_name(v, &o->hash) != 0)
         return bad_args("--hash '%s' must be sha256, sha384 or sha512", v);
-    return iotsafe_hash_from_name(v, &o->hash) == 0 ? EXIT_OK : EXIT_BAD_ARGS;
+    return EXIT_OK;
 }
 
 static int set_repeat(tool_opts *o, const char *v)

@@ -91,6 +91,9 @@ typedef struct iotsafe_ref {
     size_t label_len;
 } iotsafe_ref;
 
+/* "private key", "public key", "file", "secret key": an object's kind in messages. */
+const char *iotsafe_obj_type_words(iotsafe_obj_type t);
+
 /* "id=01" or "label=DEVKEY" for messages (buf >= 2*IOTSAFE_LABEL_MAX + 16). */
 const char *iotsafe_ref_str(const iotsafe_ref *ref, char *buf, size_t buflen);
 

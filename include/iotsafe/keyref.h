@@ -29,8 +29,6 @@ extern "C" {
 #define IOTSAFE_KEYREF_PEM_LABEL "IOTSAFE KEY REFERENCE"
 #define IOTSAFE_KEYREF_MAGIC "IoT SAFE key reference v1"
 #define IOTSAFE_KEYREF_MAGIC_V2 "IoT SAFE key reference v2"
-/* Decoder "structure" naming this DER form between the two decoder stages. */
-#define IOTSAFE_KEYREF_STRUCTURE "iotsafe-keyref"
 /* Packed private key attributes (see iotsafe_keyref_attrs_pack). */
 #define IOTSAFE_KEYREF_ATTRS_LEN 12
 #define IOTSAFE_KEYREF_POINT_MAX IOTSAFE_POINT_MAX

@@ -77,8 +77,6 @@ int iotsafe_uri_matches(const iotsafe_uri *uri, const iotsafe_object *obj);
 iotsafe_rc iotsafe_uri_find(iotsafe_card *card, const iotsafe_uri *uri,
                             const iotsafe_obj_type *types, size_t ntypes, iotsafe_object *out,
                             iotsafe_status *st);
-/* "private key", "public key", "file", "secret key" */
-const char *iotsafe_obj_type_words(iotsafe_obj_type t);
 
 #ifdef __cplusplus
 }

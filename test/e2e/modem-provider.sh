@@ -90,7 +90,8 @@ modem_down
 modem_up --set latency-sign=1500
 ok "a 1.5 s signature within the default deadline (10 s)" \
     openssl dgst -sha256 -sign "$key" -out /dev/null "$msg"
-fails "modem '.*' did not answer AT\\+CSIM within 500 ms" "timeout = 0.5: the signature times out" \
+fails "COMPUTE SIGNATURE UPDATE on private key id=01 \\(DEVKEY\\): no answer from the card in reader 'modem .*' after 0\\.5 s; not sent again" \
+    "timeout = 0.5: the signature times out, as over PC/SC" \
     env IOTSAFE_TIMEOUT=0.5 openssl dgst -sha256 -sign "$key" -out /dev/null "$msg"
 ok "timeout = 3: the signature is in time" \
     env IOTSAFE_TIMEOUT=3 openssl dgst -sha256 -sign "$key" -out /dev/null "$msg"
