@@ -74,7 +74,8 @@ int main(int argc, char **argv)
            first_load * 1e3, second_load * 1e3);
     printf("%-40s %12s %10s\n", "EVP_DigestSign (SHA-256, 1 KiB)", "ms/sig", "sig/s");
     printf("%-40s %12.3f %10.1f\n", "card key (iotsafe provider)", t_card * 1e3, 1.0 / t_card);
-    printf("%-40s %12.3f %10.1f\n", "software P-256 (default provider)", t_soft * 1e3, 1.0 / t_soft);
+    printf("%-40s %12.3f %10.1f\n", "software P-256 (default provider)", t_soft * 1e3,
+           1.0 / t_soft);
     printf("card / software time ratio: %.1fx\n", t_card / t_soft);
     EVP_PKEY_free(card);
     EVP_PKEY_free(soft);

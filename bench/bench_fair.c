@@ -112,10 +112,18 @@ int main(int argc, char **argv)
     const char *uri = "iotsafe:label=DEVKEY;type=private";
     while ((o = getopt(argc, argv, "p:t:d:k:")) != -1) {
         switch (o) {
-        case 'p': procs = atoi(optarg); break;
-        case 't': threads = atoi(optarg); break;
-        case 'd': secs = atof(optarg); break;
-        case 'k': uri = optarg; break;
+        case 'p':
+            procs = atoi(optarg);
+            break;
+        case 't':
+            threads = atoi(optarg);
+            break;
+        case 'd':
+            secs = atof(optarg);
+            break;
+        case 'k':
+            uri = optarg;
+            break;
         default:
             fprintf(stderr, "usage: bench_fair [-p PROCS] [-t THREADS] [-d SECONDS] [-k URI]\n");
             return 2;

@@ -26,7 +26,8 @@ static SSL_CTX *make_ctx(const char *dir, const char *who, int server, int versi
     if (ctx == NULL || SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1 ||
-        !SSL_CTX_set_min_proto_version(ctx, version) || !SSL_CTX_set_max_proto_version(ctx, version)) {
+        !SSL_CTX_set_min_proto_version(ctx, version) ||
+        !SSL_CTX_set_max_proto_version(ctx, version)) {
         SSL_CTX_free(ctx);
         return NULL;
     }

@@ -52,24 +52,30 @@ static int naive_sign(iotsafe_transport *t, const uint8_t digest[32])
     uint8_t sel[12] = {ch, 0xA4, 0x04, 0x00, 0x07};
     memcpy(sel + 5, IOTSAFE_AID_GSMA, 7);
     uint8_t close_s[4] = {cla, 0x2A, 0x01, 0x01};
-    uint8_t init[18] = {cla, 0x2A, 0x00, 0x01, 0x0D, 0x84, 0x01, 0x01, 0xA1, 0x01, 0x03,
-                        0x91, 0x02, 0x00, 0x01, 0x92, 0x01, 0x04};
+    uint8_t init[18] = {cla,  0x2A, 0x00, 0x01, 0x0D, 0x84, 0x01, 0x01, 0xA1,
+                        0x01, 0x03, 0x91, 0x02, 0x00, 0x01, 0x92, 0x01, 0x04};
     uint8_t upd[5 + 34 + 1] = {cla, 0x2B, 0x80, 0x01, 0x22, 0x9E, 0x20};
     memcpy(upd + 7, digest, 32);
     upd[sizeof(upd) - 1] = 0x00;
     uint8_t close_ch[5] = {0x00, 0x70, 0x80, ch, 0x00};
 
-    if (raw(t, sel, sizeof(sel), &sw) || sw != 0x9000) return -1;
+    if (raw(t, sel, sizeof(sel), &sw) || sw != 0x9000)
+        return -1;
     n++;
-    if (raw(t, close_s, sizeof(close_s), &sw)) return -1;
+    if (raw(t, close_s, sizeof(close_s), &sw))
+        return -1;
     n++;
-    if (raw(t, init, sizeof(init), &sw) || sw != 0x9000) return -1;
+    if (raw(t, init, sizeof(init), &sw) || sw != 0x9000)
+        return -1;
     n++;
-    if (raw(t, upd, sizeof(upd), &sw) || sw != 0x9000) return -1;
+    if (raw(t, upd, sizeof(upd), &sw) || sw != 0x9000)
+        return -1;
     n++;
-    if (raw(t, close_s, sizeof(close_s), &sw)) return -1;
+    if (raw(t, close_s, sizeof(close_s), &sw))
+        return -1;
     n++;
-    if (raw(t, close_ch, sizeof(close_ch), &sw)) return -1;
+    if (raw(t, close_ch, sizeof(close_ch), &sw))
+        return -1;
     n++;
     return n;
 }
@@ -152,7 +158,8 @@ int main(int argc, char **argv)
 
     printf("signatures: %d per sequence, reader \"%s\"\n", count, name);
     printf("%-36s %10s %12s %10s\n", "sequence", "APDUs/sig", "ms/sig", "sig/s");
-    printf("%-36s %10.2f %12.3f %10.1f\n", "libiotsafe steady state", ours_apdus, ours * 1e3, 1.0 / ours);
+    printf("%-36s %10.2f %12.3f %10.1f\n", "libiotsafe steady state", ours_apdus, ours * 1e3,
+           1.0 / ours);
     printf("%-36s %10d %12.3f %10.1f\n", "per-operation channel+SELECT", naive_apdus, naive * 1e3,
            1.0 / naive);
     printf("speed-up: %.2fx\n", naive / ours);

@@ -167,13 +167,26 @@ int main(int argc, char **argv)
     optind = 2;
     while ((opt = getopt(argc, argv, "p:c:k:A:V:n:")) != -1) {
         switch (opt) {
-        case 'p': port = atoi(optarg); break;
-        case 'c': cert = optarg; break;
-        case 'k': key = optarg; break;
-        case 'A': ca = optarg; break;
-        case 'V': version = optarg; break;
-        case 'n': n = atoi(optarg); break;
-        default: return 2;
+        case 'p':
+            port = atoi(optarg);
+            break;
+        case 'c':
+            cert = optarg;
+            break;
+        case 'k':
+            key = optarg;
+            break;
+        case 'A':
+            ca = optarg;
+            break;
+        case 'V':
+            version = optarg;
+            break;
+        case 'n':
+            n = atoi(optarg);
+            break;
+        default:
+            return 2;
         }
     }
     if (key == NULL || n <= 0) {

@@ -104,8 +104,7 @@ int main(int argc, char **argv)
     const double n = (double)count * rounds;
     printf("%-32s %10s %10s\n", "EVP_DigestSign, card key", "ms/sig", "sig/s");
     for (int i = 0; i < 3; i++)
-        printf("%-32s %10.3f %10.1f\n", arms[i].name, arms[i].total / n * 1e3,
-               n / arms[i].total);
+        printf("%-32s %10.3f %10.1f\n", arms[i].name, arms[i].total / n * 1e3, n / arms[i].total);
     printf("A'/A (control, noise of this run): %.3f\n", arms[1].total / arms[0].total);
     printf("A/B (cost of verify-before-release): %.3f, %.1f us per signature\n",
            arms[0].total / arms[2].total, (arms[0].total - arms[2].total) / n * 1e6);

@@ -18,8 +18,7 @@ struct feed {
     size_t left;
 };
 
-static int fuzz_card(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
-                     size_t *resp_len)
+static int fuzz_card(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp, size_t *resp_len)
 {
     struct feed *f = ctx;
     (void)cmd;

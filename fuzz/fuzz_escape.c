@@ -34,8 +34,8 @@ static int clean_utf8(const unsigned char *s)
                 return 0;
             v = v << 6 | (s[i] & 0x3Fu);
         }
-        if ((v >= 0x80 && v <= 0x9F) || v == 0x2028 || v == 0x2029 || v == 0x200E ||
-            v == 0x200F || (v >= 0x202A && v <= 0x202E) || (v >= 0x2066 && v <= 0x2069))
+        if ((v >= 0x80 && v <= 0x9F) || v == 0x2028 || v == 0x2029 || v == 0x200E || v == 0x200F ||
+            (v >= 0x202A && v <= 0x202E) || (v >= 0x2066 && v <= 0x2069))
             return 0;
         s += k + 1;
     }

@@ -72,8 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         r.aid_len = sizeof(aid);
         if (iotsafe_keyref_encode_v2(&r, out, sizeof(out), &out_len) != 0 ||
             iotsafe_keyref_parse(out, out_len, &back) != 0 || back.version != 2 ||
-            back.uri_len != size || memcmp(back.uri, data, size) != 0 ||
-            back.pub_uri_len != size || memcmp(back.pub_uri, data, size) != 0)
+            back.uri_len != size || memcmp(back.uri, data, size) != 0 || back.pub_uri_len != size ||
+            memcmp(back.pub_uri, data, size) != 0)
             abort();
     }
     return 0;

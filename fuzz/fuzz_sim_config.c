@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sim_options_default(&opt);
     sim_store_init(&store);
     if (sim_provision_parse((const char *)data, size, "fuzz.conf", "/nonexistent-fuzz-dir", &opt,
-                            &store, err, sizeof err) != 0 && err[0] == '\0')
+                            &store, err, sizeof err) != 0 &&
+        err[0] == '\0')
         abort(); /* a failure always says why */
     sim_store_free(&store);
 

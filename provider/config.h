@@ -14,15 +14,15 @@
 
 /* Settings from the openssl.cnf section, overridden by environment variables. */
 typedef struct iprov_cfg {
-    char *reader;               /* NULL: first reader whose card has the applet */
+    char *reader; /* NULL: first reader whose card has the applet */
     uint8_t aid[IPROV_AID_MAX];
-    size_t aid_len;             /* 0: the GSMA AID */
+    size_t aid_len; /* 0: the GSMA AID */
     iotsafe_cla_style cla;
     int basic_channel;
-    iotsafe_trace_level trace;  /* `trace`: off, APDU trace, or that and the debug log */
-    char *trace_file;           /* NULL: stderr */
-    int rand;                   /* opt-in card RNG */
-    int verify_signatures;      /* ECDSA-verify each card signature before release (default 1) */
+    iotsafe_trace_level trace; /* `trace`: off, APDU trace, or that and the debug log */
+    char *trace_file;          /* NULL: stderr */
+    int rand;                  /* opt-in card RNG */
+    int verify_signatures;     /* ECDSA-verify each card signature before release (default 1) */
     uint8_t dh_peer_slot[IOTSAFE_ID_MAX];
     size_t dh_peer_slot_len;    /* 0: first public key with update access */
     char *modem;                /* AT modem device: used instead of PC/SC when set */

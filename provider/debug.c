@@ -45,8 +45,8 @@ void iprov_debug_settings(IPROV_CTX *ctx)
     int no = 0;
     if (!IPROV_DEBUG_ON(ctx) || !atomic_compare_exchange_strong(&ctx->settings_logged, &no, 1))
         return;
-    iprov_debug_line(ctx, "settings in force: %s", ctx->settings[0] != '\0' ? ctx->settings
-                                                                             : "all defaults");
+    iprov_debug_line(ctx, "settings in force: %s",
+                     ctx->settings[0] != '\0' ? ctx->settings : "all defaults");
 }
 
 void iprov_debug_close(IPROV_CTX *ctx)

@@ -12,9 +12,9 @@
 #include "provctx.h"
 
 #define IPROV_DEBUG_ON(ctx) ((ctx) != NULL && (ctx)->cfg.trace == IOTSAFE_TRACE_DEBUG)
-#define IPROV_DEBUG(ctx, ...)                   \
-    do {                                        \
-        if (IPROV_DEBUG_ON(ctx))                \
+#define IPROV_DEBUG(ctx, ...)                     \
+    do {                                          \
+        if (IPROV_DEBUG_ON(ctx))                  \
             iprov_debug_line((ctx), __VA_ARGS__); \
     } while (0)
 

@@ -179,8 +179,7 @@ static int decode_keyref(IPROV_CTX *pctx, const unsigned char *der, size_t len,
  * Stage 1 resolution of a PEM key reference body (see the top of the file):
  * the card key, else NULL with the reason raised.
  */
-static IPROV_KEY *keyref_resolve_pem(IPROV_CTX *pctx, const unsigned char *der,
-                                       size_t len)
+static IPROV_KEY *keyref_resolve_pem(IPROV_CTX *pctx, const unsigned char *der, size_t len)
 {
     iotsafe_keyref r;
 
@@ -284,9 +283,9 @@ static int keyref_export_object(void *ctx, const void *objref, size_t objref_sz,
     (void)ctx;
     if (!iprov_key_from_reference(objref, objref_sz, &k) || k->has_private)
         return 0;
-    return iprov_key_export_public(k, OSSL_KEYMGMT_SELECT_PUBLIC_KEY |
-                                            OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS,
-                                     export_cb, export_cbarg);
+    return iprov_key_export_public(
+        k, OSSL_KEYMGMT_SELECT_PUBLIC_KEY | OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS, export_cb,
+        export_cbarg);
 }
 
 const OSSL_DISPATCH iprov_pem_to_der_decoder_functions[] = {

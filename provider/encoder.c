@@ -100,7 +100,8 @@ static int keyref_encode(IPROV_CTX *pctx, OSSL_CORE_BIO *cout, const IPROV_KEY *
 /* SubjectPublicKeyInfo for a named curve (RFC 5480). */
 static int spki_build(const IPROV_KEY *k, uint8_t *out, size_t cap, size_t *out_len)
 {
-    static const uint8_t ec_public_key_oid[] = {0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01};
+    static const uint8_t ec_public_key_oid[] = {0x06, 0x07, 0x2A, 0x86, 0x48,
+                                                0xCE, 0x3D, 0x02, 0x01};
     const uint8_t *curve_oid;
     size_t curve_oid_len, alg_len, bits_len, pos = 0;
     const uint8_t zero = 0;
@@ -111,7 +112,8 @@ static int spki_build(const IPROV_KEY *k, uint8_t *out, size_t cap, size_t *out_
     alg_len = sizeof(ec_public_key_oid) + curve_oid_len;
     bits_len = 1 + k->point_len;
     if (iotsafe_der_put_hdr(out, cap, &pos, IOTSAFE_DER_SEQUENCE,
-                    iotsafe_der_hdr_size(alg_len) + alg_len + iotsafe_der_hdr_size(bits_len) + bits_len) < 0 ||
+                            iotsafe_der_hdr_size(alg_len) + alg_len +
+                                iotsafe_der_hdr_size(bits_len) + bits_len) < 0 ||
         iotsafe_der_put_hdr(out, cap, &pos, IOTSAFE_DER_SEQUENCE, alg_len) < 0 ||
         iotsafe_der_put_raw(out, cap, &pos, ec_public_key_oid, sizeof(ec_public_key_oid)) < 0 ||
         iotsafe_der_put_raw(out, cap, &pos, curve_oid, curve_oid_len) < 0 ||
@@ -140,16 +142,16 @@ static int spki_encode(IPROV_CTX *pctx, OSSL_CORE_BIO *cout, const IPROV_KEY *k,
  * label (NULL: DER). Key references and public keys need no passphrase, and
  * the selection was checked by does_selection.
  */
-#define ENCODE_ENTRY(name, fn, label)                                                           \
-    static int name(void *ctx, OSSL_CORE_BIO *cout, const void *obj_raw,                       \
+#define ENCODE_ENTRY(name, fn, label)                                                             \
+    static int name(void *ctx, OSSL_CORE_BIO *cout, const void *obj_raw,                          \
                     const OSSL_PARAM obj_abstract[], int selection, OSSL_PASSPHRASE_CALLBACK *cb, \
-                    void *cbarg)                                                                \
-    {                                                                                           \
-        (void)obj_abstract;                                                                     \
-        (void)selection;                                                                        \
-        (void)cb;                                                                               \
-        (void)cbarg;                                                                            \
-        return fn(ctx, cout, obj_raw, label);                                                   \
+                    void *cbarg)                                                                  \
+    {                                                                                             \
+        (void)obj_abstract;                                                                       \
+        (void)selection;                                                                          \
+        (void)cb;                                                                                 \
+        (void)cbarg;                                                                              \
+        return fn(ctx, cout, obj_raw, label);                                                     \
     }
 
 ENCODE_ENTRY(keyref_pem_encode, keyref_encode, IOTSAFE_KEYREF_PEM_LABEL)
@@ -158,8 +160,8 @@ ENCODE_ENTRY(spki_pem_encode, spki_encode, PEM_STRING_PUBLIC)
 ENCODE_ENTRY(spki_der_encode, spki_encode, NULL)
 
 static int text_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj_raw,
-                       const OSSL_PARAM obj_abstract[], int selection,
-                       OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg)
+                       const OSSL_PARAM obj_abstract[], int selection, OSSL_PASSPHRASE_CALLBACK *cb,
+                       void *cbarg)
 {
     IPROV_CTX *pctx = ctx;
     const IPROV_KEY *k = obj_raw;
@@ -200,17 +202,19 @@ static int text_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj_raw,
     return 1;
 }
 
-#define ENCODER_DISPATCH(name, does, enc)                                       \
-    const OSSL_DISPATCH name[] = {                                              \
-        {OSSL_FUNC_ENCODER_NEWCTX, (void (*)(void))enc_newctx},                 \
-        {OSSL_FUNC_ENCODER_FREECTX, (void (*)(void))enc_freectx},               \
-        {OSSL_FUNC_ENCODER_DOES_SELECTION, (void (*)(void))does},               \
-        {OSSL_FUNC_ENCODER_ENCODE, (void (*)(void))enc},                        \
-        {0, NULL},                                                              \
+#define ENCODER_DISPATCH(name, does, enc)                         \
+    const OSSL_DISPATCH name[] = {                                \
+        {OSSL_FUNC_ENCODER_NEWCTX, (void (*)(void))enc_newctx},   \
+        {OSSL_FUNC_ENCODER_FREECTX, (void (*)(void))enc_freectx}, \
+        {OSSL_FUNC_ENCODER_DOES_SELECTION, (void (*)(void))does}, \
+        {OSSL_FUNC_ENCODER_ENCODE, (void (*)(void))enc},          \
+        {0, NULL},                                                \
     }
 
-ENCODER_DISPATCH(iprov_ec_to_keyref_pem_encoder_functions, keyref_does_selection, keyref_pem_encode);
-ENCODER_DISPATCH(iprov_ec_to_keyref_der_encoder_functions, keyref_does_selection, keyref_der_encode);
+ENCODER_DISPATCH(iprov_ec_to_keyref_pem_encoder_functions, keyref_does_selection,
+                 keyref_pem_encode);
+ENCODER_DISPATCH(iprov_ec_to_keyref_der_encoder_functions, keyref_does_selection,
+                 keyref_der_encode);
 ENCODER_DISPATCH(iprov_ec_to_spki_pem_encoder_functions, spki_does_selection, spki_pem_encode);
 ENCODER_DISPATCH(iprov_ec_to_spki_der_encoder_functions, spki_does_selection, spki_der_encode);
 ENCODER_DISPATCH(iprov_ec_to_text_encoder_functions, text_does_selection, text_encode);

@@ -87,11 +87,11 @@ static const char *reason_text(int reason)
     return "unknown reason";
 }
 
-static void vraise(const IPROV_CTX *ctx, const char *file, int line, const char *func,
-                   int reason, const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+static void vraise(const IPROV_CTX *ctx, const char *file, int line, const char *func, int reason,
+                   const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 
-static void vraise(const IPROV_CTX *ctx, const char *file, int line, const char *func,
-                   int reason, const char *fmt, va_list ap)
+static void vraise(const IPROV_CTX *ctx, const char *file, int line, const char *func, int reason,
+                   const char *fmt, va_list ap)
 {
     if (IPROV_DEBUG_ON(ctx)) {
         /* every error raised, whether or not the application ever prints it */
@@ -111,8 +111,8 @@ static void vraise(const IPROV_CTX *ctx, const char *file, int line, const char 
     ctx->core_vset_error(ctx->handle, (uint32_t)reason, fmt, ap);
 }
 
-void iprov_raise(const IPROV_CTX *ctx, const char *file, int line, const char *func,
-                        int reason, const char *fmt, ...)
+void iprov_raise(const IPROV_CTX *ctx, const char *file, int line, const char *func, int reason,
+                 const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -120,13 +120,13 @@ void iprov_raise(const IPROV_CTX *ctx, const char *file, int line, const char *f
     va_end(ap);
 }
 
-void iprov_raise_status(const IPROV_CTX *ctx, const char *file, int line,
-                               const char *func, const iotsafe_status *st)
+void iprov_raise_status(const IPROV_CTX *ctx, const char *file, int line, const char *func,
+                        const iotsafe_status *st)
 {
     iotsafe_rc rc = st != NULL ? st->rc : IOTSAFE_E_TRANSPORT;
     const char *msg = (st != NULL && st->msg[0] != '\0') ? st->msg : iotsafe_rc_str(rc);
     /* iprov_card_run refuses to run with bad settings: say so */
     int reason = ctx != NULL && ctx->bad_config[0] != '\0' ? IPROV_R_BAD_CONFIG
-                                                            : iprov_reason_for_rc(rc);
+                                                           : iprov_reason_for_rc(rc);
     iprov_raise(ctx, file, line, func, reason, "%s", msg);
 }

@@ -5,7 +5,6 @@
 
 #include "provctx.h"
 
-
 enum iprov_reason {
     IPROV_R_INTERNAL = 1,
     IPROV_R_MALLOC,
@@ -37,11 +36,11 @@ enum iprov_reason {
 const OSSL_ITEM *iprov_reason_strings(void);
 
 /* Raise an error on the application's error queue through the core upcalls. */
-void iprov_raise(const IPROV_CTX *ctx, const char *file, int line, const char *func,
-                        int reason, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void iprov_raise(const IPROV_CTX *ctx, const char *file, int line, const char *func, int reason,
+                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Raise the error a libiotsafe call reported (its message names the object and the SW). */
-void iprov_raise_status(const IPROV_CTX *ctx, const char *file, int line,
-                               const char *func, const iotsafe_status *st);
+void iprov_raise_status(const IPROV_CTX *ctx, const char *file, int line, const char *func,
+                        const iotsafe_status *st);
 int iprov_reason_for_rc(iotsafe_rc rc);
 
 #define IPROV_ERR(ctx, reason, ...) \

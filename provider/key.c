@@ -79,7 +79,7 @@ int iprov_curve_nid(iotsafe_curve c)
 }
 
 int iprov_point_normalise(OSSL_LIB_CTX *libctx, iotsafe_curve curve, const uint8_t *in,
-                           size_t in_len, uint8_t *out, size_t *out_len)
+                          size_t in_len, uint8_t *out, size_t *out_len)
 {
     EC_GROUP *g = EC_GROUP_new_by_curve_name_ex(libctx, NULL, iprov_curve_nid(curve));
     EC_POINT *p = g != NULL ? EC_POINT_new(g) : NULL;
@@ -166,9 +166,9 @@ int iprov_key_to_uri(const IPROV_KEY *k, iotsafe_uri *u)
     const iotsafe_object *o = k->has_private ? &k->priv : k->has_pub_obj ? &k->pub : NULL;
     memset(u, 0, sizeof(*u));
     return k->on_card && o != NULL &&
-           iotsafe_uri_from_object(o, k->has_private ? IOTSAFE_URI_TYPE_PRIVATE
-                                                     : IOTSAFE_URI_TYPE_PUBLIC,
-                                   k->reader, u) == 0;
+           iotsafe_uri_from_object(
+               o, k->has_private ? IOTSAFE_URI_TYPE_PRIVATE : IOTSAFE_URI_TYPE_PUBLIC, k->reader,
+               u) == 0;
 }
 
 int iprov_key_export_public(const IPROV_KEY *k, int selection, OSSL_CALLBACK *cb, void *cbarg)
@@ -190,8 +190,8 @@ int iprov_key_export_public(const IPROV_KEY *k, int selection, OSSL_CALLBACK *cb
     if ((selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY) != 0) {
         if (k->point_len == 0)
             return 0;
-        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-                                                        (void *)k->point, k->point_len);
+        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)k->point,
+                                                        k->point_len);
     }
     params[n] = OSSL_PARAM_construct_end();
     return cb(params, cbarg);

@@ -19,15 +19,15 @@ typedef struct iprov_key {
     unsigned magic;
     atomic_int refs;
     IPROV_CTX *ctx;
-    int on_card;          /* 1: names objects on a card */
-    int has_private;      /* 1: priv is a private key object on the card */
-    char *reader;         /* reader= from the URI (NULL: configured/first reader) */
-    iotsafe_object priv;  /* valid when has_private */
+    int on_card;         /* 1: names objects on a card */
+    int has_private;     /* 1: priv is a private key object on the card */
+    char *reader;        /* reader= from the URI (NULL: configured/first reader) */
+    iotsafe_object priv; /* valid when has_private */
     int has_pub_obj;
-    iotsafe_object pub;   /* the public key object (paired, or named directly) */
-    iotsafe_curve curve;  /* NONE until known */
+    iotsafe_object pub;  /* the public key object (paired, or named directly) */
+    iotsafe_curve curve; /* NONE until known */
     uint8_t point[IOTSAFE_POINT_MAX];
-    size_t point_len;     /* 0: no public point (parameters-only key) */
+    size_t point_len; /* 0: no public point (parameters-only key) */
     /* verify.c: the point as a default-provider key, made on first use, never copied */
     _Atomic(EVP_PKEY *) verify_pkey;
 } IPROV_KEY;
@@ -42,7 +42,6 @@ IPROV_KEY *iprov_key_dup(const IPROV_KEY *k);
  * Returns 0 without raising whenever the selection includes the private key.
  */
 int iprov_key_export_public(const IPROV_KEY *k, int selection, OSSL_CALLBACK *cb, void *cbarg);
-
 
 /* The URI that names this card key (id, label, type, reader). 0 if not a card key. */
 int iprov_key_to_uri(const IPROV_KEY *k, iotsafe_uri *u);

@@ -28,14 +28,14 @@ static iotsafe_rc read_point(IPROV_CTX *ctx, iotsafe_card *card, IPROV_KEY *k,
         return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, 0,
                                   "public key %s on the card in reader '%s' is %zu bytes long; an "
                                   "uncompressed %s point has %zu",
-                                  iprov_obj_desc(pub, d, sizeof(d)),
-                                  iotsafe_card_reader(card), len, iotsafe_curve_name(k->curve),
+                                  iprov_obj_desc(pub, d, sizeof(d)), iotsafe_card_reader(card), len,
+                                  iotsafe_curve_name(k->curve),
                                   1 + 2 * iotsafe_curve_field_len(k->curve));
     if (!iprov_point_normalise(ctx->libctx, k->curve, point, len, k->point, &k->point_len))
         return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, 0,
                                   "public key %s on the card in reader '%s' is not a point on %s",
-                                  iprov_obj_desc(pub, d, sizeof(d)),
-                                  iotsafe_card_reader(card), iotsafe_curve_name(k->curve));
+                                  iprov_obj_desc(pub, d, sizeof(d)), iotsafe_card_reader(card),
+                                  iotsafe_curve_name(k->curve));
     return IOTSAFE_OK;
 }
 
@@ -100,8 +100,8 @@ static iotsafe_rc resolve_op(iotsafe_card *card, void *varg, iotsafe_status *st)
 {
     struct resolve_arg *a = varg;
     const iotsafe_uri *uri = a->uri;
-    const iotsafe_obj_type want =
-        uri->type == IOTSAFE_URI_TYPE_PUBLIC ? IOTSAFE_OBJ_PUBLIC_KEY : IOTSAFE_OBJ_PRIVATE_KEY;
+    const iotsafe_obj_type want = uri->type == IOTSAFE_URI_TYPE_PUBLIC ? IOTSAFE_OBJ_PUBLIC_KEY
+                                                                       : IOTSAFE_OBJ_PRIVATE_KEY;
     iotsafe_object obj;
 
     /*
@@ -152,8 +152,8 @@ static iotsafe_rc load_op(iotsafe_card *card, void *varg, iotsafe_status *st)
     return key_build(a->ctx, card, a->reader, a->obj, &a->key, st);
 }
 
-iotsafe_rc iprov_key_load_object(IPROV_CTX *ctx, const char *reader,
-                                   const iotsafe_object *obj, IPROV_KEY **out, iotsafe_status *st)
+iotsafe_rc iprov_key_load_object(IPROV_CTX *ctx, const char *reader, const iotsafe_object *obj,
+                                 IPROV_KEY **out, iotsafe_status *st)
 {
     struct load_arg a = {ctx, reader, obj, NULL};
     iotsafe_rc rc = iprov_card_run(ctx, reader, load_op, &a, st);

@@ -12,8 +12,8 @@
  * connection). Does not raise: the caller decides whether a failure is
  * worth reporting.
  */
-iotsafe_rc iprov_key_load_object(IPROV_CTX *ctx, const char *reader,
-                                   const iotsafe_object *obj, IPROV_KEY **out, iotsafe_status *st);
+iotsafe_rc iprov_key_load_object(IPROV_CTX *ctx, const char *reader, const iotsafe_object *obj,
+                                 IPROV_KEY **out, iotsafe_status *st);
 
 /*
  * Resolve a URI to one key (store and decoder share this): the first private

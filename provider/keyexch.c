@@ -36,12 +36,12 @@ typedef struct dh_ctx {
     IPROV_CTX *pctx;
     IPROV_KEY *key;
     IPROV_KEY *peer;
-    int kdf_x963;         /* 0: plain shared secret */
-    char kdf_md[64];      /* digest of the KDF */
+    int kdf_x963;    /* 0: plain shared secret */
+    char kdf_md[64]; /* digest of the KDF */
     size_t kdf_outlen;
-    unsigned char *ukm;   /* KDF shared info */
+    unsigned char *ukm; /* KDF shared info */
     size_t ukm_len;
-    int cofactor_mode;    /* -1 default; cofactor is 1 on every supported curve */
+    int cofactor_mode; /* -1 default; cofactor is 1 on every supported curve */
 } DH_CTX;
 
 static OSSL_FUNC_keyexch_newctx_fn dh_newctx;
@@ -361,8 +361,7 @@ static int dh_set_ctx_params(void *vctx, const OSSL_PARAM params[])
         } else if (strcasecmp(s, KDF_NAME_X963) == 0) {
             c->kdf_x963 = 1;
         } else {
-            IPROV_ERR(c->pctx, IPROV_R_BAD_ARGUMENT,
-                      "ECDH KDF '%s' is not supported (only %s)",
+            IPROV_ERR(c->pctx, IPROV_R_BAD_ARGUMENT, "ECDH KDF '%s' is not supported (only %s)",
                       iotsafe_escape_str(s, (char[64]){0}, 64), KDF_NAME_X963);
             return 0;
         }

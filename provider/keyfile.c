@@ -95,9 +95,8 @@ IPROV_KEY *iprov_key_from_keyref_v2(IPROV_CTX *ctx, const iotsafe_keyref *r)
     iotsafe_keyref_attrs_unpack(r->attrs, &priv);
     priv.type = IOTSAFE_OBJ_PRIVATE_KEY;
     if (iotsafe_key_type_curve(priv.key_type) != curve) {
-        IPROV_ERR(ctx, IPROV_R_BAD_KEYREF,
-                  "v2 key reference names curve %s but key type %02X", iotsafe_curve_name(curve),
-                  priv.key_type);
+        IPROV_ERR(ctx, IPROV_R_BAD_KEYREF, "v2 key reference names curve %s but key type %02X",
+                  iotsafe_curve_name(curve), priv.key_type);
         return NULL;
     }
     pub.key_type = priv.key_type;

@@ -29,7 +29,7 @@ typedef struct gen_ctx {
     int selection;
     iotsafe_curve group; /* NONE: whatever the container holds */
     int has_target;
-    iotsafe_uri target;  /* the container: id and/or label (+ reader) */
+    iotsafe_uri target; /* the container: id and/or label (+ reader) */
 } GEN_CTX;
 
 void *iprov_keygen_init(void *provctx, int selection, const OSSL_PARAM params[])
@@ -117,8 +117,7 @@ int iprov_keygen_set_params(void *genctx, const OSSL_PARAM params[])
         }
         if (!u.has_id && !u.has_label) {
             IPROV_ERR(g->pctx, IPROV_R_BAD_URI,
-                      "%s '%.200s' names no container: give id= or label=", IPROV_GEN_PARAM_URI,
-                      s);
+                      "%s '%.200s' names no container: give id= or label=", IPROV_GEN_PARAM_URI, s);
             return 0;
         }
         g->target = u;
@@ -127,8 +126,7 @@ int iprov_keygen_set_params(void *genctx, const OSSL_PARAM params[])
     if ((p = OSSL_PARAM_locate_const(params, IPROV_GEN_PARAM_ID)) != NULL) {
         if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
             return 0;
-        if (iotsafe_hex_parse(s, ":", g->target.id, sizeof(g->target.id), &g->target.id_len) <
-            0) {
+        if (iotsafe_hex_parse(s, ":", g->target.id, sizeof(g->target.id), &g->target.id_len) < 0) {
             IPROV_ERR(g->pctx, IPROV_R_BAD_ARGUMENT,
                       "%s '%.64s' is not a hex key ID of 1 to %d bytes", IPROV_GEN_PARAM_ID, s,
                       IOTSAFE_ID_MAX);
@@ -172,10 +170,10 @@ const OSSL_PARAM *iprov_keygen_settable_params(void *genctx, void *provctx)
 
 struct keygen_arg {
     const GEN_CTX *g;
-    int reason;          /* provider reason for refusals decided here, else 0 */
-    int sent;            /* GENERATE KEY PAIR went to the card: its contents may have changed */
-    int generated;       /* ... and the card answered with the new public key (res) */
-    iotsafe_object obj;  /* the container, as listed after generation */
+    int reason;         /* provider reason for refusals decided here, else 0 */
+    int sent;           /* GENERATE KEY PAIR went to the card: its contents may have changed */
+    int generated;      /* ... and the card answered with the new public key (res) */
+    iotsafe_object obj; /* the container, as listed after generation */
     iotsafe_keygen_result res;
 };
 

@@ -146,7 +146,8 @@ static const OSSL_PARAM key_types[] = {
 
 static const OSSL_PARAM *km_import_types(int selection)
 {
-    return (selection & (OSSL_KEYMGMT_SELECT_PUBLIC_KEY | OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS)) != 0
+    return (selection & (OSSL_KEYMGMT_SELECT_PUBLIC_KEY | OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS)) !=
+                   0
                ? key_types
                : NULL;
 }

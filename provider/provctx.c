@@ -193,12 +193,11 @@ void iprov_flush_caches(IPROV_CTX *ctx)
 static int is_connection_failure(iotsafe_rc rc)
 {
     return rc == IOTSAFE_E_NO_SERVICE || rc == IOTSAFE_E_NO_READER || rc == IOTSAFE_E_NO_CARD ||
-           rc == IOTSAFE_E_CARD_REMOVED || rc == IOTSAFE_E_CARD_RESET ||
-           rc == IOTSAFE_E_TRANSPORT;
+           rc == IOTSAFE_E_CARD_REMOVED || rc == IOTSAFE_E_CARD_RESET || rc == IOTSAFE_E_TRANSPORT;
 }
 
-iotsafe_rc iprov_card_run(IPROV_CTX *ctx, const char *reader,
-                                 iprov_card_op *op, void *arg, iotsafe_status *st)
+iotsafe_rc iprov_card_run(IPROV_CTX *ctx, const char *reader, iprov_card_op *op, void *arg,
+                          iotsafe_status *st)
 {
     /* every entry point checks first; this is the last line of defence */
     if (ctx->bad_config[0] != '\0')

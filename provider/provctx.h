@@ -23,9 +23,8 @@
 #define IPROV_NAME "IoT SAFE provider"
 #define IPROV_PROPS "provider=iotsafe"
 
-
-struct iprov_card;    /* one open handle, see provctx.c */
-struct iprov_keyref_memo;  /* a key-file load in progress, see decoder.c */
+struct iprov_card;        /* one open handle, see provctx.c */
+struct iprov_keyref_memo; /* a key-file load in progress, see decoder.c */
 
 /*
  * The provider context: the ONE place with mutable state. Everything else
@@ -53,9 +52,9 @@ typedef struct iprov_ctx {
     atomic_int settings_logged; /* the debug log has shown the settings (first card use) */
 
     pthread_mutex_t lock;
-    _Atomic pid_t pid;                /* owner of the handles below (checked before lock) */
-    struct iprov_card *cards;  /* open handles: live ones keyed by reader selector, */
-    size_t ncards;                    /* and failed ones still in use (freed by last user) */
+    _Atomic pid_t pid;                      /* owner of the handles below (checked before lock) */
+    struct iprov_card *cards;               /* open handles: live ones keyed by reader selector, */
+    size_t ncards;                          /* and failed ones still in use (freed by last user) */
     struct iprov_keyref_memo *keyref_memos; /* keys of PEM key files being decoded */
 } IPROV_CTX;
 
@@ -76,9 +75,8 @@ typedef iotsafe_rc iprov_card_op(iotsafe_card *card, void *arg, iotsafe_status *
  * re-runs a call after a reset or removal only when nothing that changes
  * the card went out).
  */
-iotsafe_rc iprov_card_run(IPROV_CTX *ctx, const char *reader,
-                                 iprov_card_op *op, void *arg, iotsafe_status *st);
-
+iotsafe_rc iprov_card_run(IPROV_CTX *ctx, const char *reader, iprov_card_op *op, void *arg,
+                          iotsafe_status *st);
 
 /*
  * Drop the cached object list and public keys of every open handle: after

@@ -63,8 +63,8 @@ static const OSSL_ALGORITHM store_algs[] = {
 static const OSSL_ALGORITHM decoder_algs[] = {
     {"DER", IPROV_PROPS ",input=pem", iprov_pem_to_der_decoder_functions,
      "IOTSAFE KEY REFERENCE PEM to DER"},
-    {EC_NAMES, IPROV_PROPS ",input=der,structure=iotsafe-keyref",
-     iprov_der_to_ec_decoder_functions, "IoT SAFE key reference to card key"},
+    {EC_NAMES, IPROV_PROPS ",input=der,structure=iotsafe-keyref", iprov_der_to_ec_decoder_functions,
+     "IoT SAFE key reference to card key"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -35,8 +35,8 @@
 
 typedef struct rand_ctx {
     IPROV_CTX *pctx;
-    int state; /* EVP_RAND_STATE_* */
-    int enabled; /* the provider's rand setting when this context was made */
+    int state;             /* EVP_RAND_STATE_* */
+    int enabled;           /* the provider's rand setting when this context was made */
     pthread_mutex_t *lock; /* set by enable_locking (libcrypto asks for parents/shared DRBGs) */
 } RAND_CTX;
 

@@ -48,11 +48,17 @@ static const struct {
     const char *label;
     uint8_t alg_id[12];
 } hashes[] = {
-    {IOTSAFE_HASH_SHA256, "SHA2-256", "SHA-256",
+    {IOTSAFE_HASH_SHA256,
+     "SHA2-256",
+     "SHA-256",
      {0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02}},
-    {IOTSAFE_HASH_SHA384, "SHA2-384", "SHA-384",
+    {IOTSAFE_HASH_SHA384,
+     "SHA2-384",
+     "SHA-384",
      {0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x03}},
-    {IOTSAFE_HASH_SHA512, "SHA2-512", "SHA-512",
+    {IOTSAFE_HASH_SHA512,
+     "SHA2-512",
+     "SHA-512",
      {0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x04}},
 };
 #define NHASHES (sizeof(hashes) / sizeof(hashes[0]))
@@ -293,11 +299,11 @@ static int card_sign(SIG_CTX *c, const uint8_t *digest, size_t dlen, unsigned ch
         iotsafe_ecdsa_rs_to_der(a.rs, a.rs_len, der, &der_len) != IOTSAFE_OK)
         der_len = 0;
     if (!iprov_check_signature(c->pctx, c->key, a.reader, digest, dlen, a.rs, a.rs_len, der,
-                                 der_len))
+                               der_len))
         return 0;
     if (der_len > sigsize) {
-        IPROV_ERR(c->pctx, IPROV_R_BUFFER_TOO_SMALL,
-                  "signature buffer of %zu bytes, need %zu", sigsize, der_len);
+        IPROV_ERR(c->pctx, IPROV_R_BUFFER_TOO_SMALL, "signature buffer of %zu bytes, need %zu",
+                  sigsize, der_len);
         return 0;
     }
     memcpy(sig, der, der_len);
@@ -505,7 +511,7 @@ static int sigalg_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t si
     return sig_sign(c, sig, siglen, sigsize, tbs, tbslen);
 }
 
-#define IPROV_ECDSA_SIGALG(bits)                                                               \
+#define IPROV_ECDSA_SIGALG(bits)                                                                 \
     static int ecdsa_sha##bits##_message_init(void *vctx, void *provkey,                         \
                                               const OSSL_PARAM params[])                         \
     {                                                                                            \
@@ -515,7 +521,7 @@ static int sigalg_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t si
     {                                                                                            \
         return sigalg_digest_init(vctx, provkey, params, "SHA2-" #bits);                         \
     }                                                                                            \
-    const OSSL_DISPATCH iprov_ecdsa_sha##bits##_signature_functions[] = {                      \
+    const OSSL_DISPATCH iprov_ecdsa_sha##bits##_signature_functions[] = {                        \
         {OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))sig_newctx},                                \
         {OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))sig_freectx},                              \
         {OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))sig_dupctx},                                \

@@ -23,9 +23,9 @@
 typedef struct store_ctx {
     IPROV_CTX *pctx;
     iotsafe_uri uri;
-    int expect;            /* OSSL_STORE_INFO_* or 0 */
-    char *alias;           /* search by alias = label */
-    X509_NAME *subject;    /* search by subject (certificates) */
+    int expect;         /* OSSL_STORE_INFO_* or 0 */
+    char *alias;        /* search by alias = label */
+    X509_NAME *subject; /* search by subject (certificates) */
     int listed;
     iotsafe_object *objs;
     size_t nobjs, next;
@@ -350,9 +350,9 @@ static int st_export_object(void *loaderctx, const void *reference, size_t refer
     (void)loaderctx;
     if (!iprov_key_from_reference(reference, reference_sz, &k) || k->has_private)
         return 0;
-    return iprov_key_export_public(k, OSSL_KEYMGMT_SELECT_PUBLIC_KEY |
-                                            OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS,
-                                     export_cb, export_cbarg);
+    return iprov_key_export_public(
+        k, OSSL_KEYMGMT_SELECT_PUBLIC_KEY | OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS, export_cb,
+        export_cbarg);
 }
 
 const OSSL_DISPATCH iprov_store_functions[] = {

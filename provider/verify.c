@@ -37,12 +37,13 @@ static const char *who(const IPROV_KEY *k, const char *reader, char *buf, size_t
     return buf;
 }
 
-#define BAD_SIG(ctx, k, reader, ...)                                                             \
-    do {                                                                                         \
-        char w_[320], m_[200];                                                                   \
-        snprintf(m_, sizeof(m_), __VA_ARGS__);                                                   \
-        IPROV_ERR((ctx), IPROV_R_INVALID_SIGNATURE, "card returned an invalid signature for %s: %s", \
-                  who((k), (reader), w_, sizeof(w_)), m_);                                       \
+#define BAD_SIG(ctx, k, reader, ...)                               \
+    do {                                                           \
+        char w_[320], m_[200];                                     \
+        snprintf(m_, sizeof(m_), __VA_ARGS__);                     \
+        IPROV_ERR((ctx), IPROV_R_INVALID_SIGNATURE,                \
+                  "card returned an invalid signature for %s: %s", \
+                  who((k), (reader), w_, sizeof(w_)), m_);         \
     } while (0)
 
 /* The group orders n (SEC 2, RFC 5639): r and s must lie in [1, n-1]. */
@@ -108,8 +109,8 @@ static EVP_PKEY *verify_key(IPROV_CTX *ctx, IPROV_KEY *k)
     return pkey;
 }
 
-static int ecdsa_verify(IPROV_CTX *ctx, IPROV_KEY *k, const uint8_t *digest,
-                        size_t dlen, const uint8_t *der, size_t der_len, int *valid)
+static int ecdsa_verify(IPROV_CTX *ctx, IPROV_KEY *k, const uint8_t *digest, size_t dlen,
+                        const uint8_t *der, size_t der_len, int *valid)
 {
     EVP_PKEY *pkey = verify_key(ctx, k);
     EVP_PKEY_CTX *vctx = NULL;
@@ -133,9 +134,9 @@ end:
     return ok;
 }
 
-int iprov_check_signature(IPROV_CTX *ctx, IPROV_KEY *k, const char *reader,
-                            const uint8_t *digest, size_t dlen, const uint8_t *rs, size_t rs_len,
-                            const uint8_t *der, size_t der_len)
+int iprov_check_signature(IPROV_CTX *ctx, IPROV_KEY *k, const char *reader, const uint8_t *digest,
+                          size_t dlen, const uint8_t *rs, size_t rs_len, const uint8_t *der,
+                          size_t der_len)
 {
     const size_t half = iotsafe_curve_field_len(k->curve);
     const uint8_t *order = curve_order(k->curve);
@@ -179,7 +180,7 @@ int iprov_check_signature(IPROV_CTX *ctx, IPROV_KEY *k, const char *reader,
 }
 
 int iprov_check_shared_secret(IPROV_CTX *ctx, const IPROV_KEY *k, const char *reader,
-                                const uint8_t *z, size_t z_len)
+                              const uint8_t *z, size_t z_len)
 {
     const size_t field = iotsafe_curve_field_len(k->curve);
     char w[320];
@@ -215,9 +216,8 @@ int iprov_check_shared_secret(IPROV_CTX *ctx, const IPROV_KEY *k, const char *re
         ERR_pop_to_mark();
     }
     if (why != NULL)
-        IPROV_ERR(ctx, IPROV_R_INVALID_SECRET,
-                  "card returned an invalid shared secret for %s: %s", who(k, reader, w, sizeof(w)),
-                  why);
+        IPROV_ERR(ctx, IPROV_R_INVALID_SECRET, "card returned an invalid shared secret for %s: %s",
+                  who(k, reader, w, sizeof(w)), why);
     ok = why == NULL;
 end:
     BN_clear_free(x);

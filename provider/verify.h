@@ -11,13 +11,13 @@
  * released, else 0 with IPROV_R_INVALID_SIGNATURE raised. Keeps the
  * verifying form of the key's point with k (made on first use).
  */
-int iprov_check_signature(IPROV_CTX *ctx, IPROV_KEY *k, const char *reader,
-                            const uint8_t *digest, size_t dlen, const uint8_t *rs, size_t rs_len,
-                            const uint8_t *der, size_t der_len);
+int iprov_check_signature(IPROV_CTX *ctx, IPROV_KEY *k, const char *reader, const uint8_t *digest,
+                          size_t dlen, const uint8_t *rs, size_t rs_len, const uint8_t *der,
+                          size_t der_len);
 
 /* A card's ECDH result for key k: 1 if usable, else 0 with IPROV_R_INVALID_SECRET raised. */
 int iprov_check_shared_secret(IPROV_CTX *ctx, const IPROV_KEY *k, const char *reader,
-                                const uint8_t *z, size_t z_len);
+                              const uint8_t *z, size_t z_len);
 
 /*
  * The point of k (role: "ECDH peer key", "card key") is an uncompressed

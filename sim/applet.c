@@ -12,7 +12,8 @@
 #include "internal.h"
 
 /* T=1 only, historical bytes "IoTSAFE". */
-static const uint8_t atr_bytes[] = {0x3B, 0x87, 0x80, 0x01, 'I', 'o', 'T', 'S', 'A', 'F', 'E', 0x00};
+static const uint8_t atr_bytes[] = {0x3B, 0x87, 0x80, 0x01, 'I', 'o',
+                                    'T',  'S',  'A',  'F',  'E', 0x00};
 
 /* Channels and sessions back to power-on state; volatile keys lose their value. */
 static void power_reset(sim_applet *a, int clear_volatile)
@@ -31,7 +32,8 @@ static void power_reset(sim_applet *a, int clear_volatile)
     }
 }
 
-static int apply_overrides(sim_options *o, const char *const *ov, size_t n, char *err, size_t errlen)
+static int apply_overrides(sim_options *o, const char *const *ov, size_t n, char *err,
+                           size_t errlen)
 {
     for (size_t i = 0; i < n; i++) {
         char key[64], msg[160];
@@ -142,7 +144,7 @@ uint16_t sim_persist(sim_applet *a)
     if (a->state_path == NULL)
         return SW_OK;
     return sim_state_save(&a->store, a->state_path, err, sizeof err) == 0 ? SW_OK
-                                                                            : SW_MEMORY_FAILURE;
+                                                                          : SW_MEMORY_FAILURE;
 }
 
 int sim_only_tags(const sim_tlv *t, size_t n, const uint8_t *allowed, size_t na)
@@ -248,9 +250,12 @@ static int decode_cla(uint8_t cla, int *proprietary)
 static int class_allowed(const sim_applet *a, int proprietary)
 {
     switch (a->opt.cla_mode) {
-    case SIM_CLA_PROPRIETARY: return proprietary;
-    case SIM_CLA_INTERINDUSTRY: return !proprietary;
-    default: return 1;
+    case SIM_CLA_PROPRIETARY:
+        return proprietary;
+    case SIM_CLA_INTERINDUSTRY:
+        return !proprietary;
+    default:
+        return 1;
     }
 }
 
@@ -386,8 +391,8 @@ static uint16_t dispatch(sim_applet *a, const uint8_t *cmd, size_t n, sim_resp *
         *latency = SIM_LAT_SELECT;
         if (proprietary) /* ISO commands use the interindustry class */
             return SW_CLA_NOT_SUPPORTED;
-        if (!ch->open && !(c.ins == 0xA4 && a->opt.implicit_channel &&
-                           (unsigned)c.channel <= a->opt.channels))
+        if (!ch->open &&
+            !(c.ins == 0xA4 && a->opt.implicit_channel && (unsigned)c.channel <= a->opt.channels))
             return SW_CHANNEL_NOT_SUPPORTED;
         return c.ins == 0xA4 ? cmd_select(a, &c) : cmd_manage_channel(a, &c, r);
     }
@@ -422,8 +427,8 @@ int sim_applet_process(void *applet, const uint8_t *cmd, size_t cmd_len, uint8_t
     const size_t cap = *resp_len;
     r.len = 0;
     uint16_t sw = dispatch(a, cmd, cmd_len, &r, &latency);
-    if ((sw & 0xFF00) == 0x6C00 || ((sw >> 8) != 0x90 && (sw >> 8) != 0x61 && sw != SW_MORE_DATA &&
-                                    (sw & 0xFF00) != 0x6200))
+    if ((sw & 0xFF00) == 0x6C00 ||
+        ((sw >> 8) != 0x90 && (sw >> 8) != 0x61 && sw != SW_MORE_DATA && (sw & 0xFF00) != 0x6200))
         r.len = 0; /* errors carry no data */
     /* T=0 style: case 4 answers go through GET RESPONSE, as modems pass 61xx on (TV-3) */
     if (a->opt.t0 && r.len > 0 && cmd[1] != 0xC0 && cmd_len > 5) {

@@ -21,8 +21,8 @@ typedef struct sim_applet sim_applet;
  * On failure returns NULL and writes a message naming the file and line into err.
  */
 sim_applet *sim_applet_new(const char *config_path, const char *state_path, int fresh,
-                           const char *const *overrides, size_t n_overrides,
-                           char *err, size_t errlen);
+                           const char *const *overrides, size_t n_overrides, char *err,
+                           size_t errlen);
 void sim_applet_free(sim_applet *a);
 
 /* Card power events from the reader: channels and sessions are lost, volatile keys cleared. */

@@ -28,7 +28,8 @@ uint16_t sim_cmd_generate(sim_applet *a, const sim_apdu *c, sim_resp *r)
     uint8_t d[SIM_EC_LEN], q[SIM_POINT_LEN];
     if (sim_ec_generate(priv->curve, d, q) != 0)
         return SW_UNKNOWN;
-    int bad = sim_object_set_value(priv, d, sizeof d) != 0 || sim_object_set_value(pub, q, sizeof q) != 0;
+    int bad = sim_object_set_value(priv, d, sizeof d) != 0 ||
+              sim_object_set_value(pub, q, sizeof q) != 0;
     OPENSSL_cleanse(d, sizeof d);
     if (bad) {
         sim_object_clear_value(priv);

@@ -35,7 +35,8 @@ static uint16_t init_common(sim_applet *a, const sim_apdu *c, int type)
     const sim_tlv *alg = sim_tlv_find(t, nt, 0x92);
     if (mode == NULL || mode->len != 1 || mode->v[0] < 0x01 || mode->v[0] > 0x03)
         return SW_WRONG_DATA;
-    if (hash == NULL || hash->len != 2 || sim_hash_len((uint16_t)(hash->v[0] << 8 | hash->v[1])) == 0)
+    if (hash == NULL || hash->len != 2 ||
+        sim_hash_len((uint16_t)(hash->v[0] << 8 | hash->v[1])) == 0)
         return SW_WRONG_DATA;
     if (alg != NULL && alg->len != 1)
         return SW_WRONG_DATA;
@@ -196,8 +197,8 @@ static uint16_t final_digest(sim_session *s, const upd *u, uint8_t *dig, size_t 
 }
 
 /* Common UPDATE front: session checks and block parsing; *done is set on the last block. */
-static uint16_t update_common(sim_applet *a, const sim_apdu *c, int type, sim_session **out,
-                              upd *u, uint8_t *dig, size_t *dlen)
+static uint16_t update_common(sim_applet *a, const sim_apdu *c, int type, sim_session **out, upd *u,
+                              uint8_t *dig, size_t *dlen)
 {
     if (c->p1 != 0x80 && c->p1 != 0x00)
         return SW_WRONG_P1P2;

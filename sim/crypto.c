@@ -23,29 +23,40 @@
 const EVP_MD *sim_hash_md(uint16_t hash)
 {
     switch (hash) {
-    case SIM_HASH_SHA256: return EVP_sha256();
-    case SIM_HASH_SHA384: return EVP_sha384();
-    case SIM_HASH_SHA512: return EVP_sha512();
-    default: return NULL;
+    case SIM_HASH_SHA256:
+        return EVP_sha256();
+    case SIM_HASH_SHA384:
+        return EVP_sha384();
+    case SIM_HASH_SHA512:
+        return EVP_sha512();
+    default:
+        return NULL;
     }
 }
 
 size_t sim_hash_len(uint16_t hash)
 {
     switch (hash) {
-    case SIM_HASH_SHA256: return 32;
-    case SIM_HASH_SHA384: return 48;
-    case SIM_HASH_SHA512: return 64;
-    default: return 0;
+    case SIM_HASH_SHA256:
+        return 32;
+    case SIM_HASH_SHA384:
+        return 48;
+    case SIM_HASH_SHA512:
+        return 64;
+    default:
+        return 0;
     }
 }
 
 static EC_GROUP *group_new(int curve)
 {
     switch (curve) {
-    case SIM_CURVE_P256: return EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
-    case SIM_CURVE_BP256: return EC_GROUP_new_by_curve_name(NID_brainpoolP256r1);
-    default: return NULL;
+    case SIM_CURVE_P256:
+        return EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+    case SIM_CURVE_BP256:
+        return EC_GROUP_new_by_curve_name(NID_brainpoolP256r1);
+    default:
+        return NULL;
     }
 }
 
@@ -123,8 +134,10 @@ int sim_ec_check_point(int curve, const uint8_t *p, size_t len)
 
 static int point_encode(const ec_ops *e, const EC_POINT *q, uint8_t out[SIM_POINT_LEN])
 {
-    return EC_POINT_point2oct(e->g, q, POINT_CONVERSION_UNCOMPRESSED, out, SIM_POINT_LEN,
-                              e->bn) == SIM_POINT_LEN ? 0 : -1;
+    return EC_POINT_point2oct(e->g, q, POINT_CONVERSION_UNCOMPRESSED, out, SIM_POINT_LEN, e->bn) ==
+                   SIM_POINT_LEN
+               ? 0
+               : -1;
 }
 
 static int pub_from_bn(const ec_ops *e, const BIGNUM *d, uint8_t q[SIM_POINT_LEN])
@@ -185,8 +198,7 @@ static int hmac(EVP_MAC *mac, const char *md, const uint8_t *key, size_t klen,
                 const uint8_t *const parts[], const size_t lens[], size_t nparts, uint8_t *out,
                 size_t outlen)
 {
-    OSSL_PARAM params[2] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                             (char *)md, 0),
+    OSSL_PARAM params[2] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)md, 0),
                             OSSL_PARAM_construct_end()};
     EVP_MAC_CTX *c = EVP_MAC_CTX_new(mac);
     size_t got = 0;
@@ -202,8 +214,9 @@ static int hmac(EVP_MAC *mac, const char *md, const uint8_t *key, size_t klen,
 static int rfc6979_k(const ec_ops *e, const BIGNUM *x, const uint8_t *dig, size_t dlen,
                      uint16_t hash, BIGNUM *k)
 {
-    const char *md = hash == SIM_HASH_SHA384 ? "SHA384"
-                     : hash == SIM_HASH_SHA512 ? "SHA512" : "SHA256";
+    const char *md = hash == SIM_HASH_SHA384   ? "SHA384"
+                     : hash == SIM_HASH_SHA512 ? "SHA512"
+                                               : "SHA256";
     size_t hl = sim_hash_len(hash) ? sim_hash_len(hash) : 32;
     uint8_t V[64], K[64], xo[SIM_EC_LEN], ho[SIM_EC_LEN], T[SIM_EC_LEN];
     static const uint8_t zero = 0x00, one = 0x01;
@@ -224,7 +237,8 @@ static int rfc6979_k(const ec_ops *e, const BIGNUM *x, const uint8_t *dig, size_
         const size_t l[4] = {hl, 1, SIM_EC_LEN, SIM_EC_LEN};
         const uint8_t *pv[1] = {V};
         const size_t lv[1] = {hl};
-        if (hmac(mac, md, K, hl, p, l, 4, K, hl) != 0 || hmac(mac, md, K, hl, pv, lv, 1, V, hl) != 0)
+        if (hmac(mac, md, K, hl, p, l, 4, K, hl) != 0 ||
+            hmac(mac, md, K, hl, pv, lv, 1, V, hl) != 0)
             goto out;
     }
     for (int tries = 0; tries < 64; tries++) {
@@ -248,7 +262,8 @@ static int rfc6979_k(const ec_ops *e, const BIGNUM *x, const uint8_t *dig, size_
         const size_t l[2] = {hl, 1};
         const uint8_t *pv[1] = {V};
         const size_t lv[1] = {hl};
-        if (hmac(mac, md, K, hl, p, l, 2, K, hl) != 0 || hmac(mac, md, K, hl, pv, lv, 1, V, hl) != 0)
+        if (hmac(mac, md, K, hl, p, l, 2, K, hl) != 0 ||
+            hmac(mac, md, K, hl, pv, lv, 1, V, hl) != 0)
             goto out;
     }
 out:
@@ -422,8 +437,9 @@ int sim_tls12_prf(const uint8_t *secret, size_t slen, const uint8_t *seed, size_
 int sim_hkdf_extract(uint16_t hash, const uint8_t *salt, size_t saltlen, const uint8_t *ikm,
                      size_t ikmlen, uint8_t *out, size_t *outlen)
 {
-    const char *md = hash == SIM_HASH_SHA384 ? "SHA384"
-                     : hash == SIM_HASH_SHA512 ? "SHA512" : "SHA256";
+    const char *md = hash == SIM_HASH_SHA384   ? "SHA384"
+                     : hash == SIM_HASH_SHA512 ? "SHA512"
+                                               : "SHA256";
     size_t hl = sim_hash_len(hash);
     uint8_t zeros[64] = {0};
     int mode = EVP_KDF_HKDF_MODE_EXTRACT_ONLY;
@@ -467,8 +483,8 @@ int sim_load_pem_key(const char *path, int curve, uint8_t d[SIM_EC_LEN], char *e
     BIGNUM *bd = NULL;
     int rc = -1;
     const char *want = curve == SIM_CURVE_BP256 ? "brainpoolP256r1" : "prime256v1";
-    if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                       NULL) != 1 ||
+    if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL) !=
+            1 ||
         strcmp(group, want) != 0) {
         snprintf(err, errlen, "%s: key is not on curve %s", path, want);
     } else if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_PRIV_KEY, &bd) != 1 ||

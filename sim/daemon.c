@@ -175,7 +175,9 @@ static int serve(sim_applet *a, int s, int sfd, int verbose)
                 census(a, &chans, msg[0] == 0 ? "power off" : msg[0] == 1 ? "power on" : "reset");
                 if (verbose)
                     fprintf(stderr, "iotsafe-sim: power %s\n",
-                            msg[0] == 0 ? "off" : msg[0] == 1 ? "on" : "reset");
+                            msg[0] == 0   ? "off"
+                            : msg[0] == 1 ? "on"
+                                          : "reset");
             } else {
                 fprintf(stderr, "iotsafe-sim: unknown vpcd control byte %02X\n", msg[0]);
             }
@@ -195,7 +197,8 @@ static int serve(sim_applet *a, int s, int sfd, int verbose)
         }
         census(a, &chans, "command");
         if (io == SIM_IO_DROP) {
-            fprintf(stderr, "iotsafe-sim: fault drop on INS %02X: executed, dropping the connection\n",
+            fprintf(stderr,
+                    "iotsafe-sim: fault drop on INS %02X: executed, dropping the connection\n",
                     msg[1]);
             return IO_CLOSED;
         }
@@ -225,7 +228,7 @@ static int connect_vpcd(int port)
 static int parse_args(int argc, char **argv, daemon_cfg *c)
 {
     static const struct option opts[] = {
-        {"port", required_argument, NULL, 'p'}, {"config", required_argument, NULL, 'c'},
+        {"port", required_argument, NULL, 'p'},  {"config", required_argument, NULL, 'c'},
         {"state", required_argument, NULL, 's'}, {"fresh", no_argument, NULL, 'f'},
         {"set", required_argument, NULL, 'S'},   {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},        {"modem", required_argument, NULL, 'm'},
@@ -245,14 +248,30 @@ static int parse_args(int argc, char **argv, daemon_cfg *c)
             c->port = (int)p;
             break;
         }
-        case 'c': c->config = optarg; break;
-        case 'm': c->modem = optarg; break;
-        case 'E': c->modem_opts.echo = 1; break;
-        case 'U': c->modem_opts.unquoted = 1; break;
-        case 'N': c->modem_opts.noise = 1; break;
-        case 's': c->state = optarg; break;
-        case 'f': c->fresh = 1; break;
-        case 'v': c->verbose = 1; break;
+        case 'c':
+            c->config = optarg;
+            break;
+        case 'm':
+            c->modem = optarg;
+            break;
+        case 'E':
+            c->modem_opts.echo = 1;
+            break;
+        case 'U':
+            c->modem_opts.unquoted = 1;
+            break;
+        case 'N':
+            c->modem_opts.noise = 1;
+            break;
+        case 's':
+            c->state = optarg;
+            break;
+        case 'f':
+            c->fresh = 1;
+            break;
+        case 'v':
+            c->verbose = 1;
+            break;
         case 'S':
             if (c->n_overrides == MAX_OVERRIDES) {
                 fprintf(stderr, "iotsafe-sim: too many --set options\n");
@@ -260,13 +279,17 @@ static int parse_args(int argc, char **argv, daemon_cfg *c)
             }
             c->overrides[c->n_overrides++] = optarg;
             break;
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return -1;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
         }
     }
     if (optind != argc || (c->port == 0) == (c->modem == NULL) || c->config == NULL ||
-        (c->modem == NULL && (c->modem_opts.echo || c->modem_opts.unquoted ||
-                              c->modem_opts.noise))) {
+        (c->modem == NULL &&
+         (c->modem_opts.echo || c->modem_opts.unquoted || c->modem_opts.noise))) {
         usage(stderr);
         return -1;
     }
@@ -290,8 +313,8 @@ int main(int argc, char **argv)
         perror("iotsafe-sim: signalfd");
         return 1;
     }
-    sim_applet *a = sim_applet_new(cfg.config, cfg.state, cfg.fresh, cfg.overrides,
-                                   cfg.n_overrides, err, sizeof err);
+    sim_applet *a = sim_applet_new(cfg.config, cfg.state, cfg.fresh, cfg.overrides, cfg.n_overrides,
+                                   err, sizeof err);
     if (a == NULL) {
         fprintf(stderr, "iotsafe-sim: %s\n", err);
         close(sfd);

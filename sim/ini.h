@@ -15,9 +15,9 @@ enum { SIM_INI_END = 0, SIM_INI_SECTION, SIM_INI_KEY, SIM_INI_ERROR };
 
 typedef struct sim_ini_item {
     unsigned line;
-    const char *type, *name;  /* SECTION: "[type name]" (name may be NULL) */
-    const char *key, *value;  /* KEY */
-    const char *error;        /* ERROR */
+    const char *type, *name; /* SECTION: "[type name]" (name may be NULL) */
+    const char *key, *value; /* KEY */
+    const char *error;       /* ERROR */
 } sim_ini_item;
 
 int sim_ini_open(sim_ini *r, const char *text, size_t len);

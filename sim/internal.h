@@ -98,8 +98,16 @@ typedef struct sim_store {
 
 enum sim_cla_mode { SIM_CLA_ANY = 0, SIM_CLA_PROPRIETARY = 1, SIM_CLA_INTERINDUSTRY = 2 };
 enum sim_latency {
-    SIM_LAT_SELECT = 0, SIM_LAT_SIGN, SIM_LAT_VERIFY, SIM_LAT_KEYGEN, SIM_LAT_DH,
-    SIM_LAT_RANDOM, SIM_LAT_READ, SIM_LAT_LIST, SIM_LAT_DEFAULT, SIM_LAT_COUNT
+    SIM_LAT_SELECT = 0,
+    SIM_LAT_SIGN,
+    SIM_LAT_VERIFY,
+    SIM_LAT_KEYGEN,
+    SIM_LAT_DH,
+    SIM_LAT_RANDOM,
+    SIM_LAT_READ,
+    SIM_LAT_LIST,
+    SIM_LAT_DEFAULT,
+    SIM_LAT_COUNT
 };
 
 /*
@@ -112,17 +120,17 @@ enum sim_fault {
     SIM_FAULT_BAD_SIGNATURE = 1 << 2,  /* signature TLV 33 length past the end */
     SIM_FAULT_SHORT_RANDOM = 1 << 3,   /* GET RANDOM answers fewer bytes than Le asked */
     /* a card that lies: well-formed answers with wrong values (faults.c) */
-    SIM_FAULT_SIG_R_ZERO = 1u << 12,     /* signature with r = 0 */
-    SIM_FAULT_SIG_S_ZERO = 1u << 13,     /* signature with s = 0 */
-    SIM_FAULT_SIG_R_ORDER = 1u << 14,    /* signature with r = n */
-    SIM_FAULT_SIG_RANDOM = 1u << 15,     /* random r||s */
-    SIM_FAULT_SIG_LONG = 1u << 16,       /* 200 random bytes as r||s */
-    SIM_FAULT_SIG_SHORT = 1u << 17,      /* r||s of 62 bytes */
-    SIM_FAULT_DH_ZERO = 1u << 18,        /* COMPUTE DH answers 32 zero bytes */
-    SIM_FAULT_DH_OFF_CURVE = 1u << 19,   /* COMPUTE DH answers an x of no point on the curve */
+    SIM_FAULT_SIG_R_ZERO = 1u << 12,       /* signature with r = 0 */
+    SIM_FAULT_SIG_S_ZERO = 1u << 13,       /* signature with s = 0 */
+    SIM_FAULT_SIG_R_ORDER = 1u << 14,      /* signature with r = n */
+    SIM_FAULT_SIG_RANDOM = 1u << 15,       /* random r||s */
+    SIM_FAULT_SIG_LONG = 1u << 16,         /* 200 random bytes as r||s */
+    SIM_FAULT_SIG_SHORT = 1u << 17,        /* r||s of 62 bytes */
+    SIM_FAULT_DH_ZERO = 1u << 18,          /* COMPUTE DH answers 32 zero bytes */
+    SIM_FAULT_DH_OFF_CURVE = 1u << 19,     /* COMPUTE DH answers an x of no point on the curve */
     SIM_FAULT_PUBKEY_OFF_CURVE = 1u << 20, /* READ PUBLIC KEY: a point off the curve */
-    SIM_FAULT_PUBKEY_SHORT = 1u << 21,   /* READ PUBLIC KEY: 04||X only (33 bytes) */
-#define SIM_FAULT_SIG_VALUES                                                                   \
+    SIM_FAULT_PUBKEY_SHORT = 1u << 21,     /* READ PUBLIC KEY: 04||X only (33 bytes) */
+#define SIM_FAULT_SIG_VALUES                                                                      \
     (SIM_FAULT_SIG_R_ZERO | SIM_FAULT_SIG_S_ZERO | SIM_FAULT_SIG_R_ORDER | SIM_FAULT_SIG_RANDOM | \
      SIM_FAULT_SIG_LONG | SIM_FAULT_SIG_SHORT)
     /* answers of a broken card or reader to COMPUTE SIGNATURE UPDATE (faults.c) */
@@ -131,8 +139,8 @@ enum sim_fault {
     SIM_FAULT_ANSWER_258 = 1u << 24,      /* 258 data bytes + 9000 */
     SIM_FAULT_ENDLESS_61XX = 1u << 25,    /* 6101, then every GET RESPONSE: 1 byte + 6101 */
     SIM_FAULT_ANSWER_OVER_1K = 1u << 26,  /* 6100, then every GET RESPONSE: 256 bytes + 6100 */
-    SIM_FAULT_HANG = 1 << 4,           /* stop answering (the vpcd connection stays up) */
-    SIM_FAULT_DROP = 1 << 5,           /* execute, then drop the vpcd connection unanswered */
+    SIM_FAULT_HANG = 1 << 4,              /* stop answering (the vpcd connection stays up) */
+    SIM_FAULT_DROP = 1 << 5,              /* execute, then drop the vpcd connection unanswered */
 };
 /* Which commands trigger hang/drop: fault-ins (any IoT SAFE command when unset), after
    fault-skip of them went through, fault-count times (0: every time). */
@@ -142,22 +150,22 @@ typedef struct sim_options {
     size_t aid_len[SIM_MAX_AIDS];
     size_t n_aids;
     int cla_mode;
-    int sig_len_bytes;    /* 2: 33 00 40; 1: 33 40 */
-    int sig_der;          /* signature value as DER instead of raw r||s */
-    int t0;               /* answer 61xx and wait for GET RESPONSE */
-    int strict_sessions;  /* INIT on an open session: 6985 instead of replacing it */
-    int read_pad;         /* READ FILE pads with zeros up to Ne */
+    int sig_len_bytes;   /* 2: 33 00 40; 1: 33 40 */
+    int sig_der;         /* signature value as DER instead of raw r||s */
+    int t0;              /* answer 61xx and wait for GET RESPONSE */
+    int strict_sessions; /* INIT on an open session: 6985 instead of replacing it */
+    int read_pad;        /* READ FILE pads with zeros up to Ne */
     uint16_t bad_offset_sw;
     size_t list_page;     /* max object-list bytes per answer */
     int implicit_channel; /* SELECT on a closed channel opens it */
     int deterministic;    /* RFC 6979 ECDSA */
     unsigned max_sessions;
     unsigned latency_ms[SIM_LAT_COUNT];
-    unsigned faults;      /* enum sim_fault bits */
-    int fault_ins;        /* -1: any IoT SAFE instruction */
+    unsigned faults; /* enum sim_fault bits */
+    int fault_ins;   /* -1: any IoT SAFE instruction */
     unsigned fault_skip, fault_count;
-    unsigned hang_ms;     /* 0: hang for good; else drop the connection after this long */
-    unsigned channels;    /* logical channels besides the basic one (a SIM has 3) */
+    unsigned hang_ms;  /* 0: hang for good; else drop the connection after this long */
+    unsigned channels; /* logical channels besides the basic one (a SIM has 3) */
     uint8_t version;
     uint8_t prop_id[SIM_PROP_ID_LEN];
     uint8_t max_count[SIM_KIND_COUNT]; /* B2 private, B3 public, B1 files, B4 secrets */
@@ -167,13 +175,13 @@ enum sim_sess_type { SIM_SESS_NONE = 0, SIM_SESS_SIGN, SIM_SESS_VERIFY, SIM_SESS
 
 typedef struct sim_session {
     int type;
-    size_t obj;        /* store index of the key */
-    uint8_t mode;      /* A1 */
-    uint16_t hash;     /* 91 */
-    EVP_MD_CTX *md;    /* mode 01: running hash of the message */
-    size_t msg_left;   /* mode 01: bytes of a 9B value still to come in later blocks */
-    int got_data;      /* some UPDATE data arrived since the last result */
-    uint8_t *buf;      /* PUT PUBLIC KEY: blocks collected so far */
+    size_t obj;      /* store index of the key */
+    uint8_t mode;    /* A1 */
+    uint16_t hash;   /* 91 */
+    EVP_MD_CTX *md;  /* mode 01: running hash of the message */
+    size_t msg_left; /* mode 01: bytes of a 9B value still to come in later blocks */
+    int got_data;    /* some UPDATE data arrived since the last result */
+    uint8_t *buf;    /* PUT PUBLIC KEY: blocks collected so far */
     size_t buf_len;
 } sim_session;
 
@@ -193,8 +201,8 @@ struct sim_applet {
     sim_store store;
     char *state_path;
     sim_channel ch[SIM_MAX_CHANNELS];
-    sim_session *sess; /* SIM_MAX_CHANNELS * (max_sessions + 1) */
-    int fault_chain;   /* a faulty 61xx chain is running (faults.c) */
+    sim_session *sess;               /* SIM_MAX_CHANNELS * (max_sessions + 1) */
+    int fault_chain;                 /* a faulty 61xx chain is running (faults.c) */
     unsigned fault_seen, fault_done; /* hang/drop bookkeeping */
 };
 
@@ -315,7 +323,8 @@ sim_session *sim_session_get(sim_applet *a, int channel, uint8_t p2);
 void sim_session_close(sim_session *s);
 void sim_sessions_clear_channel(sim_applet *a, int channel);
 int sim_sessions_use_object(const sim_applet *a, size_t obj);
-uint16_t sim_session_open(sim_applet *a, const sim_apdu *c, int type, size_t obj, sim_session **out);
+uint16_t sim_session_open(sim_applet *a, const sim_apdu *c, int type, size_t obj,
+                          sim_session **out);
 /* INIT with P1=01 on session P2 of the given type. */
 uint16_t sim_session_close_cmd(sim_applet *a, const sim_apdu *c, int type);
 /* Forget collected UPDATE data; the session stays open. */

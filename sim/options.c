@@ -96,9 +96,18 @@ static const opt_word fault_words[] = {
 };
 
 #define FIELD(m) offsetof(sim_options, m), sizeof(((sim_options *)NULL)->m)
-#define BOOL(name, m) {name, OPT_WORDS, FIELD(m), 0, 0, "", yesno_words, 0}
-#define UINT(name, m, lo, hi, unit) {name, OPT_UINT, FIELD(m), lo, hi, unit, NULL, 0}
-#define WORDS(name, m, w) {name, OPT_WORDS, FIELD(m), 0, 0, "", w, 0}
+#define BOOL(name, m)                                       \
+    {                                                       \
+        name, OPT_WORDS, FIELD(m), 0, 0, "", yesno_words, 0 \
+    }
+#define UINT(name, m, lo, hi, unit)                     \
+    {                                                   \
+        name, OPT_UINT, FIELD(m), lo, hi, unit, NULL, 0 \
+    }
+#define WORDS(name, m, w)                         \
+    {                                             \
+        name, OPT_WORDS, FIELD(m), 0, 0, "", w, 0 \
+    }
 #define LATENCY(cmd, i) UINT("latency-" cmd, latency_ms[i], 0, 600000, " ms")
 
 static const opt_def options[] = {
@@ -273,13 +282,21 @@ static void describe(const opt_def *d, char *out, size_t cap)
     const char *sep = d->kind == OPT_FLAGS ? ", " : "|";
     out[0] = '\0';
     switch (d->kind) {
-    case OPT_UINT: snprintf(out, cap, "%lu-%lu%s", d->lo, d->hi, d->unit); return;
-    case OPT_TEXT: snprintf(out, cap, "text of up to %zu bytes", d->size); return;
+    case OPT_UINT:
+        snprintf(out, cap, "%lu-%lu%s", d->lo, d->hi, d->unit);
+        return;
+    case OPT_TEXT:
+        snprintf(out, cap, "text of up to %zu bytes", d->size);
+        return;
     case OPT_AIDS:
         snprintf(out, cap, "up to %d hex AIDs of 5-16 bytes, separated by spaces", SIM_MAX_AIDS);
         return;
-    case OPT_FLAGS: used = (size_t)snprintf(out, cap, "none"); break;
-    case OPT_WORDS: case OPT_BYTE: break;
+    case OPT_FLAGS:
+        used = (size_t)snprintf(out, cap, "none");
+        break;
+    case OPT_WORDS:
+    case OPT_BYTE:
+        break;
     }
     for (const opt_word *w = d->words; w->word != NULL && used < cap; w++) {
         if (w != d->words && w[-1].value == w->value)

@@ -44,20 +44,24 @@ typedef struct flag {
     unsigned bit;
 } flag;
 
-static const flag functions_tab[] = {
-    {"sign", SIM_FN_SIGN}, {"keygen", SIM_FN_KEYGEN}, {"key-agreement", SIM_FN_KA},
-    {"key-derivation", SIM_FN_KD}, {NULL, 0}};
-static const flag hashes_tab[] = {
-    {"sha256", SIM_HASH_SHA256}, {"sha384", SIM_HASH_SHA384}, {"sha512", SIM_HASH_SHA512},
-    {NULL, 0}};
-static const flag access_tab[] = {{"read", SIM_ACC_READ}, {"update", SIM_ACC_UPDATE},
-                                  {"none", 0}, {NULL, 0}};
-static const flag derivations_tab[] = {{"prf", SIM_KD_PRF}, {"hkdf", SIM_KD_HKDF}, {NULL, 0}};
-static const flag key_usage_tab[] = {{"general", 0x01}, {"tls12", 0x02}, {"tls13", 0x03},
+static const flag functions_tab[] = {{"sign", SIM_FN_SIGN},
+                                     {"keygen", SIM_FN_KEYGEN},
+                                     {"key-agreement", SIM_FN_KA},
+                                     {"key-derivation", SIM_FN_KD},
                                      {NULL, 0}};
+static const flag hashes_tab[] = {{"sha256", SIM_HASH_SHA256},
+                                  {"sha384", SIM_HASH_SHA384},
+                                  {"sha512", SIM_HASH_SHA512},
+                                  {NULL, 0}};
+static const flag access_tab[] = {
+    {"read", SIM_ACC_READ}, {"update", SIM_ACC_UPDATE}, {"none", 0}, {NULL, 0}};
+static const flag derivations_tab[] = {{"prf", SIM_KD_PRF}, {"hkdf", SIM_KD_HKDF}, {NULL, 0}};
+static const flag key_usage_tab[] = {
+    {"general", 0x01}, {"tls12", 0x02}, {"tls13", 0x03}, {NULL, 0}};
 static const flag file_usage_tab[] = {{"general", 0x01}, {"x509", 0x02}, {NULL, 0}};
 
-static int fail(const ctx *c, unsigned line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(const ctx *c, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int fail(const ctx *c, unsigned line, const char *fmt, ...)
 {
     char msg[200];
@@ -210,7 +214,8 @@ static int do_keypair(const ctx *c, section *s)
     int curve, vol = 0;
     unsigned fn = SIM_FN_SIGN, hashes = 0, pacc = SIM_ACC_READ;
     uint8_t usage = 0x01, d[SIM_EC_LEN], q[SIM_POINT_LEN];
-    kv *kpriv = need(c, s, "private-id"), *kpub = need(c, s, "public-id"), *kkey = need(c, s, "key");
+    kv *kpriv = need(c, s, "private-id"), *kpub = need(c, s, "public-id"),
+       *kkey = need(c, s, "key");
     kv *k;
     if (!kpriv || !kpub || !kkey || parse_curve(c, s, &curve) != 0)
         return -1;
@@ -281,7 +286,8 @@ out:
 static int do_public_key(const ctx *c, section *s)
 {
     int curve;
-    unsigned fn = SIM_FN_SIGN | SIM_FN_KA, hashes = SIM_HASH_SHA256 | SIM_HASH_SHA384 | SIM_HASH_SHA512;
+    unsigned fn = SIM_FN_SIGN | SIM_FN_KA,
+             hashes = SIM_HASH_SHA256 | SIM_HASH_SHA384 | SIM_HASH_SHA512;
     unsigned acc = SIM_ACC_READ;
     uint8_t usage = 0x01, q[SIM_POINT_LEN];
     size_t qlen = 0;
@@ -299,7 +305,8 @@ static int do_public_key(const ctx *c, section *s)
     if ((k = get(s, "value")) && strcmp(k->value, "empty") != 0) {
         if (sim_hex_decode(k->value, q, sizeof q, &qlen) != 0 ||
             sim_ec_check_point(curve, q, qlen) != 0)
-            return fail(c, k->line, "value must be 'empty' or an uncompressed point 04||X||Y on the curve");
+            return fail(c, k->line,
+                        "value must be 'empty' or an uncompressed point 04||X||Y on the curve");
     }
     sim_object *o = sim_store_add(c->store, SIM_PUB);
     if (o == NULL)

@@ -45,14 +45,12 @@ static const uint64_t K512[80] = {
 
 static const uint32_t IV256[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-static const uint64_t IV384[8] = {0xcbbb9d5dc1059ed8ULL, 0x629a292a367cd507ULL,
-                                  0x9159015a3070dd17ULL, 0x152fecd8f70e5939ULL,
-                                  0x67332667ffc00b31ULL, 0x8eb44a8768581511ULL,
-                                  0xdb0c2e0d64f98fa7ULL, 0x47b5481dbefa4fa4ULL};
-static const uint64_t IV512[8] = {0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL,
-                                  0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
-                                  0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL,
-                                  0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
+static const uint64_t IV384[8] = {
+    0xcbbb9d5dc1059ed8ULL, 0x629a292a367cd507ULL, 0x9159015a3070dd17ULL, 0x152fecd8f70e5939ULL,
+    0x67332667ffc00b31ULL, 0x8eb44a8768581511ULL, 0xdb0c2e0d64f98fa7ULL, 0x47b5481dbefa4fa4ULL};
+static const uint64_t IV512[8] = {
+    0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
+    0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL, 0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
 
 #define ROR32(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 #define ROR64(x, n) (((x) >> (n)) | ((x) << (64 - (n))))
@@ -73,9 +71,23 @@ static void compress256(uint32_t h[8], const uint8_t blk[64])
         uint32_t t1 = k + (ROR32(e, 6) ^ ROR32(e, 11) ^ ROR32(e, 25)) + ((e & f) ^ (~e & g)) +
                       K256[i] + w[i];
         uint32_t t2 = (ROR32(a, 2) ^ ROR32(a, 13) ^ ROR32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-        k = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+        k = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
     }
-    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+    h[5] += f;
+    h[6] += g;
+    h[7] += k;
 }
 
 static void compress512(uint64_t h[8], const uint8_t blk[128])
@@ -96,15 +108,31 @@ static void compress512(uint64_t h[8], const uint8_t blk[128])
         uint64_t t1 = k + (ROR64(e, 14) ^ ROR64(e, 18) ^ ROR64(e, 41)) + ((e & f) ^ (~e & g)) +
                       K512[i] + w[i];
         uint64_t t2 = (ROR64(a, 28) ^ ROR64(a, 34) ^ ROR64(a, 39)) + ((a & b) ^ (a & c) ^ (b & c));
-        k = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+        k = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
     }
-    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+    h[5] += f;
+    h[6] += g;
+    h[7] += k;
 }
 
 /* Block size (64/128) and chaining-value size (32/64) of a hash; 0 if unknown. */
 static size_t block_size(uint16_t hash)
 {
-    return hash == SIM_HASH_SHA256 ? 64 : (hash == SIM_HASH_SHA384 || hash == SIM_HASH_SHA512) ? 128 : 0;
+    return hash == SIM_HASH_SHA256                                ? 64
+           : (hash == SIM_HASH_SHA384 || hash == SIM_HASH_SHA512) ? 128
+                                                                  : 0;
 }
 
 static size_t state_size(uint16_t hash)

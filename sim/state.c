@@ -183,16 +183,31 @@ typedef struct loading {
     unsigned seen; /* bit per field */
 } loading;
 
-enum { F_ID = 1, F_LABEL = 2, F_ACCESS = 4, F_STATE = 8, F_TYPE = 16, F_USAGE = 32,
-       F_FUNCS = 64, F_SIG = 128, F_HASH = 256, F_KA = 512, F_KD = 1024, F_VALUE = 2048 };
+enum {
+    F_ID = 1,
+    F_LABEL = 2,
+    F_ACCESS = 4,
+    F_STATE = 8,
+    F_TYPE = 16,
+    F_USAGE = 32,
+    F_FUNCS = 64,
+    F_SIG = 128,
+    F_HASH = 256,
+    F_KA = 512,
+    F_KD = 1024,
+    F_VALUE = 2048
+};
 
 static unsigned required_fields(int kind)
 {
     unsigned base = F_ID | F_ACCESS | F_STATE | F_VALUE;
     switch (kind) {
-    case SIM_FILE: return base | F_USAGE;
-    case SIM_SECRET: return base | F_TYPE | F_FUNCS | F_KD;
-    default: return base | F_TYPE | F_FUNCS | F_USAGE | F_SIG | F_HASH | F_KA;
+    case SIM_FILE:
+        return base | F_USAGE;
+    case SIM_SECRET:
+        return base | F_TYPE | F_FUNCS | F_KD;
+    default:
+        return base | F_TYPE | F_FUNCS | F_USAGE | F_SIG | F_HASH | F_KA;
     }
 }
 
@@ -233,10 +248,13 @@ static int set_field(loading *L, const char *key, const char *v)
                 return -1;
         }
     } else {
-        static const struct { const char *k; unsigned bit; size_t n; } t[] = {
-            {"access", F_ACCESS, 1}, {"state", F_STATE, 1}, {"type", F_TYPE, 1},
-            {"usage", F_USAGE, 1}, {"functions", F_FUNCS, 1}, {"sig-algs", F_SIG, 1},
-            {"hashes", F_HASH, 2}, {"ka-algs", F_KA, 1}, {"kd-algs", F_KD, 1}};
+        static const struct {
+            const char *k;
+            unsigned bit;
+            size_t n;
+        } t[] = {{"access", F_ACCESS, 1}, {"state", F_STATE, 1},     {"type", F_TYPE, 1},
+                 {"usage", F_USAGE, 1},   {"functions", F_FUNCS, 1}, {"sig-algs", F_SIG, 1},
+                 {"hashes", F_HASH, 2},   {"ka-algs", F_KA, 1},      {"kd-algs", F_KD, 1}};
         size_t i;
         for (i = 0; i < sizeof t / sizeof t[0]; i++)
             if (strcmp(key, t[i].k) == 0)
@@ -245,15 +263,33 @@ static int set_field(loading *L, const char *key, const char *v)
             return -1;
         bit = t[i].bit;
         switch (bit) {
-        case F_ACCESS: o->access = (uint8_t)x; break;
-        case F_STATE: o->state = (uint8_t)x; break;
-        case F_TYPE: o->key_type = (uint8_t)x; break;
-        case F_USAGE: o->usage = (uint8_t)x; break;
-        case F_FUNCS: o->functions = (uint8_t)x; break;
-        case F_SIG: o->sig_algs = (uint8_t)x; break;
-        case F_HASH: o->hashes = (uint16_t)x; break;
-        case F_KA: o->ka_algs = (uint8_t)x; break;
-        default: o->kd_algs = (uint8_t)x; break;
+        case F_ACCESS:
+            o->access = (uint8_t)x;
+            break;
+        case F_STATE:
+            o->state = (uint8_t)x;
+            break;
+        case F_TYPE:
+            o->key_type = (uint8_t)x;
+            break;
+        case F_USAGE:
+            o->usage = (uint8_t)x;
+            break;
+        case F_FUNCS:
+            o->functions = (uint8_t)x;
+            break;
+        case F_SIG:
+            o->sig_algs = (uint8_t)x;
+            break;
+        case F_HASH:
+            o->hashes = (uint16_t)x;
+            break;
+        case F_KA:
+            o->ka_algs = (uint8_t)x;
+            break;
+        default:
+            o->kd_algs = (uint8_t)x;
+            break;
         }
     }
     if (L->seen & bit)
@@ -278,7 +314,8 @@ static const char *check_object(const sim_store *s, const loading *L)
         if (o->value_len && o->kind == SIM_PRIV &&
             (o->value_len != SIM_EC_LEN || sim_ec_check_scalar(o->curve, o->value) != 0))
             return "bad private key value";
-        if (o->value_len && o->kind == SIM_PUB && sim_ec_check_point(o->curve, o->value, o->value_len) != 0)
+        if (o->value_len && o->kind == SIM_PUB &&
+            sim_ec_check_point(o->curve, o->value, o->value_len) != 0)
             return "bad public key value";
     } else if (o->kind == SIM_SECRET) {
         if (o->value_len == 0 || o->value_len > SIM_MAX_SECRET)
@@ -290,7 +327,8 @@ static const char *check_object(const sim_store *s, const loading *L)
             continue;
         if (p->id_len == o->id_len && memcmp(p->id, o->id, o->id_len) == 0)
             return "duplicate id";
-        if (o->label_len && p->label_len == o->label_len && !memcmp(p->label, o->label, o->label_len))
+        if (o->label_len && p->label_len == o->label_len &&
+            !memcmp(p->label, o->label, o->label_len))
             return "duplicate label";
     }
     return NULL;

@@ -111,11 +111,24 @@ uint8_t sim_key_type(int curve, int is_volatile)
 int sim_key_type_curve(uint8_t type, int *curve, int *is_volatile)
 {
     switch (type) {
-    case SIM_TYPE_P256: *curve = SIM_CURVE_P256; *is_volatile = 0; return 0;
-    case SIM_TYPE_P256_VOLATILE: *curve = SIM_CURVE_P256; *is_volatile = 1; return 0;
-    case SIM_TYPE_BP256: *curve = SIM_CURVE_BP256; *is_volatile = 0; return 0;
-    case SIM_TYPE_BP256_VOLATILE: *curve = SIM_CURVE_BP256; *is_volatile = 1; return 0;
-    default: return -1;
+    case SIM_TYPE_P256:
+        *curve = SIM_CURVE_P256;
+        *is_volatile = 0;
+        return 0;
+    case SIM_TYPE_P256_VOLATILE:
+        *curve = SIM_CURVE_P256;
+        *is_volatile = 1;
+        return 0;
+    case SIM_TYPE_BP256:
+        *curve = SIM_CURVE_BP256;
+        *is_volatile = 0;
+        return 0;
+    case SIM_TYPE_BP256_VOLATILE:
+        *curve = SIM_CURVE_BP256;
+        *is_volatile = 1;
+        return 0;
+    default:
+        return -1;
     }
 }
 

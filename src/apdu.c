@@ -144,15 +144,15 @@ unsigned long card_ins_timeout_ms(const iotsafe_card *c, uint8_t ins)
         return c->timeout_ms;
     const struct ins_info *i = ins_find(ins);
     int cls = i != NULL ? i->cls : 1;
-    return cls == 0 ? CARD_TIMEOUT_READ_MS : cls == 1 ? CARD_TIMEOUT_CRYPTO_MS
-                                                      : CARD_TIMEOUT_KEYGEN_MS;
+    return cls == 0   ? CARD_TIMEOUT_READ_MS
+           : cls == 1 ? CARD_TIMEOUT_CRYPTO_MS
+                      : CARD_TIMEOUT_KEYGEN_MS;
 }
 
 /* An answer the APDU layer refuses, named with the context of card_ctx. */
-static iotsafe_rc apdu_malformed(iotsafe_status *st, uint8_t ins, uint16_t sw, const char *fmt,
-                                 ...) __attribute__((format(printf, 4, 5)));
-static iotsafe_rc apdu_malformed(iotsafe_status *st, uint8_t ins, uint16_t sw, const char *fmt,
-                                 ...)
+static iotsafe_rc apdu_malformed(iotsafe_status *st, uint8_t ins, uint16_t sw, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static iotsafe_rc apdu_malformed(iotsafe_status *st, uint8_t ins, uint16_t sw, const char *fmt, ...)
 {
     char what[160], cmd[24];
     va_list ap;
@@ -456,8 +456,8 @@ iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st)
         }
     }
 
-    const card_apdu sel = {.ins = 0xA4, .p1 = 0x04, .p2 = 0x00, .data = c->aid, .lc = c->aid_len,
-                           .le = -1};
+    const card_apdu sel = {
+        .ins = 0xA4, .p1 = 0x04, .p2 = 0x00, .data = c->aid, .lc = c->aid_len, .le = -1};
     card_ctx(st, "SELECT", NULL);
     rc = card_exchange_iso(c, card_cla(1, c->channel), &sel, &r, st);
     if (rc != IOTSAFE_OK)

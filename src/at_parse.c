@@ -276,12 +276,18 @@ const char *at_cme_str(long code)
         long code;
         const char *text;
     } cme[] = {
-        {0, "phone failure"},        {3, "operation not allowed"},
-        {4, "operation not supported"}, {10, "SIM not inserted"},
-        {11, "SIM PIN required"},     {12, "SIM PUK required"},
-        {13, "SIM failure"},          {14, "SIM busy"},
-        {15, "SIM wrong"},            {21, "invalid index"},
-        {50, "incorrect parameters"}, {100, "unknown"},
+        {0, "phone failure"},
+        {3, "operation not allowed"},
+        {4, "operation not supported"},
+        {10, "SIM not inserted"},
+        {11, "SIM PIN required"},
+        {12, "SIM PUK required"},
+        {13, "SIM failure"},
+        {14, "SIM busy"},
+        {15, "SIM wrong"},
+        {21, "invalid index"},
+        {50, "incorrect parameters"},
+        {100, "unknown"},
     };
     for (size_t i = 0; i < sizeof cme / sizeof cme[0]; i++)
         if (cme[i].code == code)
@@ -302,8 +308,7 @@ static long cme_from_text(const char *text)
 iotsafe_rc at_final_error(const at_answer *a, const char *what, iotsafe_status *st)
 {
     if (a->final == AT_FINAL_ERROR)
-        return iotsafe_status_set(st, IOTSAFE_E_TRANSPORT, 0, "%s: the modem answered ERROR",
-                                  what);
+        return iotsafe_status_set(st, IOTSAFE_E_TRANSPORT, 0, "%s: the modem answered ERROR", what);
     if (a->final != AT_FINAL_CME && a->final != AT_FINAL_CMS)
         return iotsafe_status_set(st, IOTSAFE_E_TRANSPORT, 0, "%s: no final result from the modem",
                                   what);

@@ -16,16 +16,16 @@
 enum at_final {
     AT_FINAL_NONE = 0, /* no final result line yet */
     AT_FINAL_OK,
-    AT_FINAL_ERROR,    /* plain "ERROR" */
-    AT_FINAL_CME,      /* "+CME ERROR: <n or text>" */
-    AT_FINAL_CMS,      /* "+CMS ERROR: <n or text>" */
+    AT_FINAL_ERROR, /* plain "ERROR" */
+    AT_FINAL_CME,   /* "+CME ERROR: <n or text>" */
+    AT_FINAL_CMS,   /* "+CMS ERROR: <n or text>" */
 };
 
 typedef struct at_answer {
     enum at_final final;
-    long code;      /* numeric +CME/+CMS code; -1 when given as text or absent */
-    char text[48];  /* the text form of +CME/+CMS ERROR (printable ASCII), else "" */
-    size_t end;     /* length of buf up to and including the final result line */
+    long code;     /* numeric +CME/+CMS code; -1 when given as text or absent */
+    char text[48]; /* the text form of +CME/+CMS ERROR (printable ASCII), else "" */
+    size_t end;    /* length of buf up to and including the final result line */
 } at_answer;
 
 /*

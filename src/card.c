@@ -31,7 +31,8 @@ void card_flush_locked(iotsafe_card *c)
 static int pub_match(const card_pub_entry *e, const iotsafe_ref *ref)
 {
     if (ref->id != NULL)
-        return !e->is_label && e->ref_len == ref->id_len && memcmp(e->ref, ref->id, ref->id_len) == 0;
+        return !e->is_label && e->ref_len == ref->id_len &&
+               memcmp(e->ref, ref->id, ref->id_len) == 0;
     return e->is_label && e->ref_len == ref->label_len &&
            memcmp(e->ref, ref->label, ref->label_len) == 0;
 }

@@ -28,30 +28,30 @@ typedef struct card_pub_entry {
 } card_pub_entry;
 
 /* Deadlines (ms) when the `timeout` setting is not given; see doc/provider.md. */
-#define CARD_TIMEOUT_READ_MS 5000     /* SELECT, MANAGE CHANNEL, reads, INITs, GET RANDOM */
-#define CARD_TIMEOUT_CRYPTO_MS 10000  /* signature, verification, DH, PRF/HKDF, PUT PUBLIC KEY */
-#define CARD_TIMEOUT_KEYGEN_MS 60000  /* GENERATE KEY PAIR */
-#define CARD_TIMEOUT_WAIT_MS 30000    /* waiting for the reader (another process holds it) */
-#define CARD_EXIT_TIMEOUT_MS 2000     /* closing channels at exit */
+#define CARD_TIMEOUT_READ_MS 5000    /* SELECT, MANAGE CHANNEL, reads, INITs, GET RANDOM */
+#define CARD_TIMEOUT_CRYPTO_MS 10000 /* signature, verification, DH, PRF/HKDF, PUT PUBLIC KEY */
+#define CARD_TIMEOUT_KEYGEN_MS 60000 /* GENERATE KEY PAIR */
+#define CARD_TIMEOUT_WAIT_MS 30000   /* waiting for the reader (another process holds it) */
+#define CARD_EXIT_TIMEOUT_MS 2000    /* closing channels at exit */
 
 struct iotsafe_card {
-    pthread_mutex_t lock;   /* guards the ticket counters only (card_lock) */
+    pthread_mutex_t lock; /* guards the ticket counters only (card_lock) */
     pthread_cond_t turn;
     unsigned long next_ticket, serving;
     iotsafe_transport *t;
-    char reader[128];       /* escaped transport description, for messages */
+    char reader[128]; /* escaped transport description, for messages */
     uint8_t aid[CARD_AID_MAX];
     size_t aid_len;
     iotsafe_cla_style cla_style;
-    int cla_inter;          /* current IoT SAFE CLA is 0N (else 8N) */
-    int cla_resolved;       /* AUTO: the card has accepted one of the two */
-    int use_channel;        /* config: open a logical channel */
-    int channel_refused;    /* MANAGE CHANNEL failed once: stay on channel 0 */
+    int cla_inter;       /* current IoT SAFE CLA is 0N (else 8N) */
+    int cla_resolved;    /* AUTO: the card has accepted one of the two */
+    int use_channel;     /* config: open a logical channel */
+    int channel_refused; /* MANAGE CHANNEL failed once: stay on channel 0 */
     uint8_t channel;
-    int channel_opened;     /* we own an open logical channel */
+    int channel_opened; /* we own an open logical channel */
     int selected;
-    int strict_sessions;    /* card refuses INIT on an open session: close every time */
-    int sig33_one_byte;     /* the card answers "33 40": use that form for VERIFY */
+    int strict_sessions; /* card refuses INIT on an open session: close every time */
+    int sig33_one_byte;  /* the card answers "33 40": use that form for VERIFY */
     uint8_t sign_session;
     size_t read_chunk;
     int trace;
@@ -63,15 +63,15 @@ struct iotsafe_card {
     card_pub_entry pubs[CARD_PUBCACHE_MAX];
     size_t n_pubs;
     /* channel lifecycle (channels.c) */
-    iotsafe_card *reg_next;  /* registry of handles owning a channel */
-    pid_t owner_pid;         /* process that opened the channel */
-    int exiting;             /* atexit closed the channel: stay on what is left */
-    uint8_t stale_channel;   /* ours, but left open by a command that timed out: close first */
-    int basic_fallback;      /* card out of channels: sharing the basic channel, SELECT each time */
+    iotsafe_card *reg_next; /* registry of handles owning a channel */
+    pid_t owner_pid;        /* process that opened the channel */
+    int exiting;            /* atexit closed the channel: stay on what is left */
+    uint8_t stale_channel;  /* ours, but left open by a command that timed out: close first */
+    int basic_fallback;     /* card out of channels: sharing the basic channel, SELECT each time */
     iotsafe_channel_exhausted on_exhausted;
     unsigned long timeout_ms; /* 0: per command class */
     /* what the running operation is doing, for messages and the retry rule */
-    int unsafe_sent;         /* a command that changes the card went out in this attempt */
+    int unsafe_sent; /* a command that changes the card went out in this attempt */
     uint8_t last_ins;
     char cur_obj[CARD_DESC_MAX];
 };
@@ -80,8 +80,8 @@ typedef struct card_apdu {
     uint8_t ins, p1, p2;
     const uint8_t *data;
     size_t lc;
-    int le;           /* -1: none; 1..256 (256 is sent as 00) */
-    unsigned redact;  /* CARD_REDACT_* */
+    int le;          /* -1: none; 1..256 (256 is sent as 00) */
+    unsigned redact; /* CARD_REDACT_* */
 } card_apdu;
 
 typedef struct card_resp {
@@ -132,8 +132,8 @@ iotsafe_rc objects_load(iotsafe_card *c, iotsafe_status *st);
 iotsafe_rc objects_find_locked(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
                                iotsafe_object *out, iotsafe_status *st);
 /* "private key id=01 (DEVKEY)" using the cached list only. */
-const char *card_obj_desc(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
-                          char *buf, size_t len);
+const char *card_obj_desc(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref, char *buf,
+                          size_t len);
 
 /* refs.c */
 iotsafe_rc card_check_ref(const iotsafe_ref *ref, const char *what, iotsafe_status *st);
@@ -153,8 +153,8 @@ iotsafe_rc keys_parse_point(const uint8_t *buf, size_t len, uint8_t *point, size
 
 /* chanrec.c: the record of channel owners, per card */
 typedef struct chanrec_line {
-    unsigned ch;             /* logical channel 1..19 */
-    long pid;                /* owner */
+    unsigned ch;              /* logical channel 1..19 */
+    long pid;                 /* owner */
     unsigned long long start; /* owner's start time (clock ticks since boot), 0 if unknown */
 } chanrec_line;
 size_t chanrec_parse(const char *buf, size_t len, chanrec_line *l, size_t cap);

@@ -50,10 +50,14 @@ static void join_names(const char *names, char *out, size_t cap)
 static int rank(iotsafe_rc rc)
 {
     switch (rc) {
-    case IOTSAFE_E_NO_CARD: return 1;
-    case IOTSAFE_E_TRANSPORT: return 2;
-    case IOTSAFE_E_NO_APPLET: return 3;
-    default: return 4;
+    case IOTSAFE_E_NO_CARD:
+        return 1;
+    case IOTSAFE_E_TRANSPORT:
+        return 2;
+    case IOTSAFE_E_NO_APPLET:
+        return 3;
+    default:
+        return 4;
     }
 }
 
@@ -70,8 +74,8 @@ iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader, iots
     if (rc != IOTSAFE_OK)
         return rc;
     iotsafe_transport *t = NULL;
-    const unsigned long wait_ms =
-        cfg != NULL && cfg->timeout_ms != 0 ? cfg->timeout_ms : CARD_TIMEOUT_WAIT_MS;
+    const unsigned long wait_ms = cfg != NULL && cfg->timeout_ms != 0 ? cfg->timeout_ms
+                                                                      : CARD_TIMEOUT_WAIT_MS;
 
     if (reader != NULL && *reader != '\0') {
         const char *name = pick_reader(names, reader);
@@ -116,8 +120,7 @@ iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader, iots
     }
     free(names);
     if (best.rc == IOTSAFE_E_NO_CARD)
-        return iotsafe_status_set(st, IOTSAFE_E_NO_CARD, 0, "no card in any reader (%s)",
-                                  best.msg);
+        return iotsafe_status_set(st, IOTSAFE_E_NO_CARD, 0, "no card in any reader (%s)", best.msg);
     if (st != NULL)
         *st = best;
     return best.rc;

@@ -17,7 +17,7 @@
 
 #include "card_internal.h"
 
-#define REC_MAX 32         /* lines kept per card: channels 1..19, with room to spare */
+#define REC_MAX 32 /* lines kept per card: channels 1..19, with room to spare */
 #define REC_FILE_MAX 4096
 
 /* Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat); 0 if unknown. */
@@ -136,8 +136,8 @@ size_t chanrec_parse(const char *buf, size_t len, chanrec_line *l, size_t cap)
             line[n] = '\0';
             chanrec_line r;
             char tail;
-            if (sscanf(line, "%u %ld %llu%c", &r.ch, &r.pid, &r.start, &tail) == 3 &&
-                r.ch >= 1 && r.ch <= 19 && r.pid > 0)
+            if (sscanf(line, "%u %ld %llu%c", &r.ch, &r.pid, &r.start, &tail) == 3 && r.ch >= 1 &&
+                r.ch <= 19 && r.pid > 0)
                 l[k++] = r;
         }
         i = j + 1;
@@ -157,8 +157,7 @@ static void rec_write(int fd, const chanrec_line *l, size_t n)
     char buf[REC_FILE_MAX];
     size_t k = 0;
     for (size_t i = 0; i < n && k < sizeof buf; i++) {
-        int w = snprintf(buf + k, sizeof buf - k, "%u %ld %llu\n", l[i].ch, l[i].pid,
-                         l[i].start);
+        int w = snprintf(buf + k, sizeof buf - k, "%u %ld %llu\n", l[i].ch, l[i].pid, l[i].start);
         if (w < 0 || (size_t)w >= sizeof buf - k)
             break;
         k += (size_t)w;

@@ -22,16 +22,19 @@ iotsafe_curve iotsafe_key_type_curve(uint8_t key_type)
 const char *iotsafe_curve_name(iotsafe_curve c)
 {
     switch (c) {
-    case IOTSAFE_CURVE_P256: return "prime256v1";
-    case IOTSAFE_CURVE_BP256R1: return "brainpoolP256r1";
-    case IOTSAFE_CURVE_NONE: break;
+    case IOTSAFE_CURVE_P256:
+        return "prime256v1";
+    case IOTSAFE_CURVE_BP256R1:
+        return "brainpoolP256r1";
+    case IOTSAFE_CURVE_NONE:
+        break;
     }
     return "none";
 }
 
 static const uint8_t oid_p256[] = {0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
-static const uint8_t oid_bp256[] = {0x06, 0x09, 0x2B, 0x24, 0x03, 0x03, 0x02,
-                                    0x08, 0x01, 0x01, 0x07};
+static const uint8_t oid_bp256[] = {0x06, 0x09, 0x2B, 0x24, 0x03, 0x03,
+                                    0x02, 0x08, 0x01, 0x01, 0x07};
 
 int iotsafe_curve_bits(iotsafe_curve c)
 {

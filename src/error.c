@@ -9,24 +9,42 @@
 const char *iotsafe_rc_str(iotsafe_rc rc)
 {
     switch (rc) {
-    case IOTSAFE_OK: return "ok";
-    case IOTSAFE_E_INVALID_ARG: return "invalid argument";
-    case IOTSAFE_E_NOMEM: return "out of memory";
-    case IOTSAFE_E_BUFFER: return "buffer too small";
-    case IOTSAFE_E_NO_SERVICE: return "no PC/SC service";
-    case IOTSAFE_E_NO_READER: return "no reader";
-    case IOTSAFE_E_NO_CARD: return "no card";
-    case IOTSAFE_E_CARD_REMOVED: return "card removed";
-    case IOTSAFE_E_CARD_RESET: return "card reset";
-    case IOTSAFE_E_TRANSPORT: return "transport error";
-    case IOTSAFE_E_NO_APPLET: return "IoT SAFE applet not found";
-    case IOTSAFE_E_SW: return "card error";
-    case IOTSAFE_E_MALFORMED: return "malformed card answer";
-    case IOTSAFE_E_NOT_FOUND: return "object not found";
-    case IOTSAFE_E_USAGE: return "usage not allowed";
-    case IOTSAFE_E_SIG_MISMATCH: return "signature mismatch";
-    case IOTSAFE_E_UNSUPPORTED: return "unsupported";
-    case IOTSAFE_E_TIMEOUT: return "timeout";
+    case IOTSAFE_OK:
+        return "ok";
+    case IOTSAFE_E_INVALID_ARG:
+        return "invalid argument";
+    case IOTSAFE_E_NOMEM:
+        return "out of memory";
+    case IOTSAFE_E_BUFFER:
+        return "buffer too small";
+    case IOTSAFE_E_NO_SERVICE:
+        return "no PC/SC service";
+    case IOTSAFE_E_NO_READER:
+        return "no reader";
+    case IOTSAFE_E_NO_CARD:
+        return "no card";
+    case IOTSAFE_E_CARD_REMOVED:
+        return "card removed";
+    case IOTSAFE_E_CARD_RESET:
+        return "card reset";
+    case IOTSAFE_E_TRANSPORT:
+        return "transport error";
+    case IOTSAFE_E_NO_APPLET:
+        return "IoT SAFE applet not found";
+    case IOTSAFE_E_SW:
+        return "card error";
+    case IOTSAFE_E_MALFORMED:
+        return "malformed card answer";
+    case IOTSAFE_E_NOT_FOUND:
+        return "object not found";
+    case IOTSAFE_E_USAGE:
+        return "usage not allowed";
+    case IOTSAFE_E_SIG_MISMATCH:
+        return "signature mismatch";
+    case IOTSAFE_E_UNSUPPORTED:
+        return "unsupported";
+    case IOTSAFE_E_TIMEOUT:
+        return "timeout";
     }
     return "unknown error";
 }
@@ -71,23 +89,40 @@ const char *iotsafe_sw_str(uint16_t sw)
         if (sw_names[i].sw == sw)
             return sw_names[i].text;
     switch (sw >> 8) {
-    case 0x61: return "response bytes available (GET RESPONSE)";
-    case 0x6C: return "wrong Le (resend with the exact length)";
-    case 0x91: return "success, proactive command pending";
-    case 0x9F: return "response bytes available (GSM GET RESPONSE)";
-    case 0x62: return "warning, memory unchanged";
-    case 0x63: return "warning, memory changed";
-    case 0x64: return "execution error, memory unchanged";
-    case 0x65: return "execution error, memory changed";
-    case 0x67: return "wrong length";
-    case 0x68: return "function in CLA not supported";
-    case 0x69: return "command not allowed";
-    case 0x6A: return "wrong parameters";
-    case 0x6B: return "wrong parameters P1/P2";
-    case 0x6D: return "instruction not supported";
-    case 0x6E: return "class not supported";
-    case 0x6F: return "unknown error";
-    default: return "unknown status word";
+    case 0x61:
+        return "response bytes available (GET RESPONSE)";
+    case 0x6C:
+        return "wrong Le (resend with the exact length)";
+    case 0x91:
+        return "success, proactive command pending";
+    case 0x9F:
+        return "response bytes available (GSM GET RESPONSE)";
+    case 0x62:
+        return "warning, memory unchanged";
+    case 0x63:
+        return "warning, memory changed";
+    case 0x64:
+        return "execution error, memory unchanged";
+    case 0x65:
+        return "execution error, memory changed";
+    case 0x67:
+        return "wrong length";
+    case 0x68:
+        return "function in CLA not supported";
+    case 0x69:
+        return "command not allowed";
+    case 0x6A:
+        return "wrong parameters";
+    case 0x6B:
+        return "wrong parameters P1/P2";
+    case 0x6D:
+        return "instruction not supported";
+    case 0x6E:
+        return "class not supported";
+    case 0x6F:
+        return "unknown error";
+    default:
+        return "unknown status word";
     }
 }
 

@@ -99,8 +99,12 @@ static iotsafe_rc op_read_file(iotsafe_card *c, void *arg, iotsafe_status *st)
         } else if (off > 0xFFFF) {
             break;
         }
-        const card_apdu ap = {.ins = 0xB0, .p1 = (uint8_t)(off >> 8), .p2 = (uint8_t)off,
-                              .data = refbuf, .lc = w.len, .le = (int)want};
+        const card_apdu ap = {.ins = 0xB0,
+                              .p1 = (uint8_t)(off >> 8),
+                              .p2 = (uint8_t)off,
+                              .data = refbuf,
+                              .lc = w.len,
+                              .le = (int)want};
         rc = card_exchange(c, &ap, &r, st);
         if (rc != IOTSAFE_OK)
             goto fail;

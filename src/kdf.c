@@ -48,8 +48,12 @@ static iotsafe_rc op_prf(iotsafe_card *c, void *arg, iotsafe_status *st)
         return finish(iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0,
                                          "%s: inputs do not fit one APDU (255 bytes)", cmd),
                       data, sizeof data, &r);
-    const card_apdu ap = {.ins = 0x48, .p1 = a->ref != NULL ? 0x01 : 0x00, .p2 = 0x00,
-                          .data = data, .lc = w.len, .le = 256,
+    const card_apdu ap = {.ins = 0x48,
+                          .p1 = a->ref != NULL ? 0x01 : 0x00,
+                          .p2 = 0x00,
+                          .data = data,
+                          .lc = w.len,
+                          .le = 256,
                           .redact = CARD_REDACT_CMD | CARD_REDACT_RESP};
     iotsafe_rc rc = card_command(c, &ap, &r, cmd, desc, st);
     if (rc != IOTSAFE_OK)
@@ -76,8 +80,7 @@ iotsafe_rc iotsafe_compute_prf(iotsafe_card *c, const uint8_t *secret, size_t se
         if (rc != IOTSAFE_OK)
             return rc;
     }
-    if ((label_seed == NULL && label_seed_len != 0) || out == NULL || out_len == 0 ||
-        out_len > 255)
+    if ((label_seed == NULL && label_seed_len != 0) || out == NULL || out_len == 0 || out_len > 255)
         return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0,
                                   "COMPUTE PRF: output must be 1..255 bytes");
     struct prf_arg a = {secret, secret_len, secret_ref, label_seed, label_seed_len, out, out_len};
@@ -115,8 +118,13 @@ static iotsafe_rc op_hkdf(iotsafe_card *c, void *arg, iotsafe_status *st)
         return finish(iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0,
                                          "%s: inputs do not fit one APDU (255 bytes)", cmd),
                       data, sizeof data, &r);
-    const card_apdu ap = {.ins = 0x4A, .p1 = 0x00, .p2 = 0x00, .data = data, .lc = w.len,
-                          .le = 256, .redact = CARD_REDACT_CMD | CARD_REDACT_RESP};
+    const card_apdu ap = {.ins = 0x4A,
+                          .p1 = 0x00,
+                          .p2 = 0x00,
+                          .data = data,
+                          .lc = w.len,
+                          .le = 256,
+                          .redact = CARD_REDACT_CMD | CARD_REDACT_RESP};
     iotsafe_rc rc = card_command(c, &ap, &r, cmd, NULL, st);
     if (rc != IOTSAFE_OK)
         return finish(rc, data, sizeof data, &r);

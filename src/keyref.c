@@ -15,7 +15,8 @@ static int uri_ok(const char *uri, size_t len)
     return uri != NULL && len > 0 && len <= IOTSAFE_URI_MAX && memchr(uri, 0, len) == NULL;
 }
 
-int iotsafe_keyref_encode(const char *uri, size_t uri_len, uint8_t *out, size_t cap, size_t *out_len)
+int iotsafe_keyref_encode(const char *uri, size_t uri_len, uint8_t *out, size_t cap,
+                          size_t *out_len)
 {
     size_t pos = 0, inner;
 
@@ -62,10 +63,12 @@ int iotsafe_keyref_encode_v2(const iotsafe_keyref *r, uint8_t *out, size_t cap, 
 
     if (r == NULL || out == NULL || out_len == NULL || !v2_fields_ok(r))
         return -1;
-    inner = iotsafe_der_hdr_size(MAGIC_LEN) + MAGIC_LEN + iotsafe_der_hdr_size(r->uri_len) + r->uri_len +
-            iotsafe_der_hdr_size(r->curve_oid_len) + r->curve_oid_len + iotsafe_der_hdr_size(1 + r->point_len) +
-            1 + r->point_len + iotsafe_der_hdr_size(IOTSAFE_KEYREF_ATTRS_LEN) + IOTSAFE_KEYREF_ATTRS_LEN +
-            iotsafe_der_hdr_size(r->pub_uri_len) + r->pub_uri_len + iotsafe_der_hdr_size(r->aid_len) + r->aid_len;
+    inner = iotsafe_der_hdr_size(MAGIC_LEN) + MAGIC_LEN + iotsafe_der_hdr_size(r->uri_len) +
+            r->uri_len + iotsafe_der_hdr_size(r->curve_oid_len) + r->curve_oid_len +
+            iotsafe_der_hdr_size(1 + r->point_len) + 1 + r->point_len +
+            iotsafe_der_hdr_size(IOTSAFE_KEYREF_ATTRS_LEN) + IOTSAFE_KEYREF_ATTRS_LEN +
+            iotsafe_der_hdr_size(r->pub_uri_len) + r->pub_uri_len +
+            iotsafe_der_hdr_size(r->aid_len) + r->aid_len;
     if (iotsafe_der_put_hdr(out, cap, &pos, IOTSAFE_DER_SEQUENCE, inner) < 0 ||
         put(out, cap, &pos, IOTSAFE_DER_VISIBLESTRING, IOTSAFE_KEYREF_MAGIC_V2, MAGIC_LEN) < 0 ||
         put(out, cap, &pos, IOTSAFE_DER_UTF8STRING, r->uri, r->uri_len) < 0 ||
@@ -101,7 +104,8 @@ int iotsafe_keyref_parse(const uint8_t *der, size_t der_len, iotsafe_keyref *out
     if (der == NULL || out == NULL || der_len > IOTSAFE_KEYREF_DER_MAX)
         return -1;
     memset(&r, 0, sizeof(r));
-    if (iotsafe_der_get_hdr(der, der_len, &pos, IOTSAFE_DER_SEQUENCE, &seq_len) < 0 || pos + seq_len != der_len ||
+    if (iotsafe_der_get_hdr(der, der_len, &pos, IOTSAFE_DER_SEQUENCE, &seq_len) < 0 ||
+        pos + seq_len != der_len ||
         get(der, der_len, &pos, IOTSAFE_DER_VISIBLESTRING, &v, &l) < 0 || l != MAGIC_LEN)
         return -1;
     if (memcmp(v, IOTSAFE_KEYREF_MAGIC, MAGIC_LEN) == 0)
@@ -178,8 +182,8 @@ void iotsafe_keyref_attrs_unpack(const uint8_t in[IOTSAFE_KEYREF_ATTRS_LEN], iot
 }
 
 /* The text of the URI naming o; its length, or -1. */
-static int object_uri(const iotsafe_object *o, iotsafe_uri_type type, const char *reader,
-                      char *buf, size_t cap)
+static int object_uri(const iotsafe_object *o, iotsafe_uri_type type, const char *reader, char *buf,
+                      size_t cap)
 {
     iotsafe_uri u;
     if (iotsafe_uri_from_object(o, type, reader, &u) < 0)
@@ -187,10 +191,9 @@ static int object_uri(const iotsafe_object *o, iotsafe_uri_type type, const char
     return iotsafe_uri_format(&u, buf, cap);
 }
 
-int iotsafe_keyref_build(const iotsafe_object *priv, const char *reader,
-                         const iotsafe_object *pub, const uint8_t *point, size_t point_len,
-                         const uint8_t *aid, size_t aid_len, uint8_t *out, size_t cap,
-                         size_t *out_len)
+int iotsafe_keyref_build(const iotsafe_object *priv, const char *reader, const iotsafe_object *pub,
+                         const uint8_t *point, size_t point_len, const uint8_t *aid, size_t aid_len,
+                         uint8_t *out, size_t cap, size_t *out_len)
 {
     char uri[IOTSAFE_URI_MAX + 1], pub_uri[IOTSAFE_URI_MAX + 1];
     uint8_t attrs[IOTSAFE_KEYREF_ATTRS_LEN];

@@ -137,7 +137,8 @@ static iotsafe_rc op_keygen(iotsafe_card *c, void *arg, iotsafe_status *st)
     iotsafe_tlv_writer_init(&w, data, sizeof data);
     card_put_ref(&w, 0x84, 0x74, a->ref);
     card_obj_desc(c, IOTSAFE_OBJ_PRIVATE_KEY, a->ref, desc, sizeof desc);
-    const card_apdu ap = {.ins = 0xB9, .p1 = 0x00, .p2 = 0x00, .data = data, .lc = w.len, .le = 256};
+    const card_apdu ap = {
+        .ins = 0xB9, .p1 = 0x00, .p2 = 0x00, .data = data, .lc = w.len, .le = 256};
     card_resp r;
     card_ctx(st, cmd, desc);
     iotsafe_rc rc = card_exchange(c, &ap, &r, st);
@@ -257,8 +258,8 @@ iotsafe_rc keys_put_public_locked(iotsafe_card *c, const iotsafe_ref *pub, const
     iotsafe_tlv_put(&wm, 0x49, inner, wi.len);
     iotsafe_tlv_writer_init(&wb, body, sizeof body);
     iotsafe_tlv_put(&wb, 0x34, mid, wm.len);
-    const card_apdu up = {.ins = 0xD8, .p1 = 0x80, .p2 = PUT_KEY_SESSION, .data = body,
-                          .lc = wb.len, .le = -1};
+    const card_apdu up = {
+        .ins = 0xD8, .p1 = 0x80, .p2 = PUT_KEY_SESSION, .data = body, .lc = wb.len, .le = -1};
     card_resp r;
     rc = card_exchange(c, &up, &r, st);
     /* the slot content changes (or may have): forget what we knew */
@@ -329,8 +330,13 @@ static iotsafe_rc dh_locked(iotsafe_card *c, const struct dh_arg *a, iotsafe_sta
     iotsafe_tlv_writer_init(&w, data, sizeof data);
     card_put_ref(&w, 0x84, 0x74, a->priv);
     card_put_ref(&w, 0x85, 0x75, a->pub);
-    const card_apdu ap = {.ins = 0x46, .p1 = 0x00, .p2 = 0x00, .data = data, .lc = w.len,
-                          .le = 256, .redact = CARD_REDACT_RESP};
+    const card_apdu ap = {.ins = 0x46,
+                          .p1 = 0x00,
+                          .p2 = 0x00,
+                          .data = data,
+                          .lc = w.len,
+                          .le = 256,
+                          .redact = CARD_REDACT_RESP};
     card_resp r;
     card_ctx(st, cmd, desc);
     iotsafe_rc rc = card_exchange(c, &ap, &r, st);
@@ -345,8 +351,10 @@ static iotsafe_rc dh_locked(iotsafe_card *c, const struct dh_arg *a, iotsafe_sta
         goto out;
     }
     if (r.len > *a->secret_len) {
-        rc = iotsafe_status_set(st, IOTSAFE_E_BUFFER, 0, "%s: shared secret of %zu bytes does "
-                                "not fit a %zu-byte buffer", cmd, r.len, *a->secret_len);
+        rc = iotsafe_status_set(st, IOTSAFE_E_BUFFER, 0,
+                                "%s: shared secret of %zu bytes does "
+                                "not fit a %zu-byte buffer",
+                                cmd, r.len, *a->secret_len);
         goto out;
     }
     memcpy(a->secret, r.data, r.len);

@@ -16,7 +16,10 @@ static void kinds_words(const iotsafe_obj_type *types, size_t n, char *buf, size
     size_t w = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n && w < len; i++) {
-        int k = snprintf(buf + w, len - w, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+        int k = snprintf(buf + w, len - w, "%s%s",
+                         i == 0       ? ""
+                         : i + 1 == n ? " or "
+                                      : ", ",
                          iotsafe_obj_type_words(types[i]));
         if (k < 0)
             break;

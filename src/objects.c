@@ -62,8 +62,10 @@ static iotsafe_rc one_byte(const iotsafe_tlv *t, uint8_t *dst, iotsafe_status *s
 static iotsafe_rc set_attr(iotsafe_object *o, const iotsafe_tlv *t, iotsafe_status *st)
 {
     switch (t->tag) {
-    case 0x60: return one_byte(t, &o->access, st);
-    case 0x4A: return one_byte(t, &o->state, st);
+    case 0x60:
+        return one_byte(t, &o->access, st);
+    case 0x4A:
+        return one_byte(t, &o->state, st);
     case 0x4B:
         o->present |= IOTSAFE_HAS_KEY_TYPE;
         return one_byte(t, &o->key_type, st);
@@ -271,8 +273,8 @@ static const iotsafe_object *objects_lookup(const iotsafe_card *c, iotsafe_obj_t
     return NULL;
 }
 
-const char *card_obj_desc(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
-                          char *buf, size_t len)
+const char *card_obj_desc(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref, char *buf,
+                          size_t len)
 {
     char rs[72];
     char lab[64]; /* escaped and cut with a marker: bounded messages */
@@ -420,16 +422,36 @@ static iotsafe_rc parse_app_info(const uint8_t *buf, size_t len, iotsafe_app_inf
     while ((rc = iotsafe_tlv_next(&r, &t)) == IOTSAFE_OK) {
         uint8_t *one = NULL;
         switch (t.tag) {
-        case 0x10: one = &out->version; break;
-        case 0xB1: one = &out->max_files; break;
-        case 0xB2: one = &out->max_private_keys; break;
-        case 0xB3: one = &out->max_public_keys; break;
-        case 0xB4: one = &out->max_secret_keys; break;
-        case 0x90: one = &out->functions; break;
-        case 0x92: one = &out->sig_algs; break;
-        case 0x93: one = &out->key_agreement; break;
-        case 0x94: one = &out->kdf_algs; break;
-        case 0xB7: one = &out->max_sessions; break;
+        case 0x10:
+            one = &out->version;
+            break;
+        case 0xB1:
+            one = &out->max_files;
+            break;
+        case 0xB2:
+            one = &out->max_private_keys;
+            break;
+        case 0xB3:
+            one = &out->max_public_keys;
+            break;
+        case 0xB4:
+            one = &out->max_secret_keys;
+            break;
+        case 0x90:
+            one = &out->functions;
+            break;
+        case 0x92:
+            one = &out->sig_algs;
+            break;
+        case 0x93:
+            one = &out->key_agreement;
+            break;
+        case 0x94:
+            one = &out->kdf_algs;
+            break;
+        case 0xB7:
+            one = &out->max_sessions;
+            break;
         case 0x11:
             if (t.len > sizeof out->proprietary)
                 return card_malformed(st, 0, cmd, NULL, "tag 11 longer than 32 bytes");

@@ -20,8 +20,8 @@ static iotsafe_rc op_random(iotsafe_card *c, void *arg, iotsafe_status *st)
     while (off < a->len) {
         size_t n = a->len - off > 256 ? 256 : a->len - off;
         /* random bytes may become key material: keep them out of traces */
-        const card_apdu ap = {.ins = 0x84, .p1 = 0x00, .p2 = 0x00, .le = (int)n,
-                              .redact = CARD_REDACT_RESP};
+        const card_apdu ap = {
+            .ins = 0x84, .p1 = 0x00, .p2 = 0x00, .le = (int)n, .redact = CARD_REDACT_RESP};
         rc = card_exchange(c, &ap, &r, st);
         if (rc != IOTSAFE_OK)
             break;

@@ -38,8 +38,8 @@ iotsafe_rc card_check_ref(const iotsafe_ref *ref, const char *what, iotsafe_stat
         return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0,
                                   "%s: name the object by ID or by label (exactly one)", what);
     if (has_id && (ref->id_len == 0 || ref->id_len > IOTSAFE_ID_MAX))
-        return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0,
-                                  "%s: an object ID has 1..%d bytes", what, IOTSAFE_ID_MAX);
+        return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0, "%s: an object ID has 1..%d bytes",
+                                  what, IOTSAFE_ID_MAX);
     if (has_label && (ref->label_len == 0 || ref->label_len > IOTSAFE_LABEL_MAX))
         return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0,
                                   "%s: an object label has 1..%d bytes", what, IOTSAFE_LABEL_MAX);
@@ -59,7 +59,8 @@ int ref_equal_bytes(const iotsafe_ref *ref, const uint8_t *id, size_t id_len, co
 {
     if (ref->id != NULL)
         return id_len == ref->id_len && memcmp(id, ref->id, id_len) == 0;
-    return label_len != 0 && label_len == ref->label_len && memcmp(label, ref->label, label_len) == 0;
+    return label_len != 0 && label_len == ref->label_len &&
+           memcmp(label, ref->label, label_len) == 0;
 }
 
 const char *iotsafe_obj_type_words(iotsafe_obj_type t)

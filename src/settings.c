@@ -28,7 +28,7 @@ static int lookup(const word *w, size_t n, const char *s, int *value)
 
 int iotsafe_setting_bool(const char *s, int *out)
 {
-    static const word w[] = {{"yes", 1}, {"1", 1}, {"true", 1}, {"on", 1},
+    static const word w[] = {{"yes", 1}, {"1", 1}, {"true", 1},  {"on", 1},
                              {"no", 0},  {"0", 0}, {"false", 0}, {"off", 0}};
     return LOOKUP(w, s, out);
 }

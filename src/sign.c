@@ -11,8 +11,8 @@
 #include "card_internal.h"
 
 #define VERIFY_SESSION 2
-#define SIG_HALF 32          /* both supported curves are 256-bit */
-#define MSG_BLOCK 252        /* 9B 81 xx header + 252 bytes = 255 */
+#define SIG_HALF 32   /* both supported curves are 256-bit */
+#define MSG_BLOCK 252 /* 9B 81 xx header + 252 bytes = 255 */
 
 iotsafe_rc session_init(iotsafe_card *c, uint8_t ins, uint8_t session, const uint8_t *data,
                         size_t len, const char *cmd, const char *obj, iotsafe_status *st)
@@ -93,8 +93,8 @@ static iotsafe_rc parse_sig_answer(iotsafe_card *c, const uint8_t *buf, size_t l
         return IOTSAFE_OK;
     }
     if (*rs_len < 2 * SIG_HALF)
-        return iotsafe_status_set(st, IOTSAFE_E_BUFFER, 0,
-                                  "%s: signature needs a %d-byte buffer", cmd, 2 * SIG_HALF);
+        return iotsafe_status_set(st, IOTSAFE_E_BUFFER, 0, "%s: signature needs a %d-byte buffer",
+                                  cmd, 2 * SIG_HALF);
     iotsafe_rc rc = iotsafe_ecdsa_der_to_rs(t.value, t.len, SIG_HALF, rs, rs_len);
     if (rc != IOTSAFE_OK)
         return card_malformed(st, 0x9000, cmd, obj, "signature is neither raw r||s nor DER");
@@ -110,8 +110,8 @@ static iotsafe_rc parse_sig_answer(iotsafe_card *c, const uint8_t *buf, size_t l
  * public 85/75 tags), the mode, the hash and ECDSA.
  */
 static iotsafe_rc sig_init(iotsafe_card *c, uint8_t ins, uint8_t session, iotsafe_obj_type type,
-                           const iotsafe_ref *ref, uint8_t mode, iotsafe_hash hash,
-                           const char *cmd, char *desc, iotsafe_status *st)
+                           const iotsafe_ref *ref, uint8_t mode, iotsafe_hash hash, const char *cmd,
+                           char *desc, iotsafe_status *st)
 {
     card_obj_desc(c, type, ref, desc, CARD_DESC_MAX);
     const int priv = type == IOTSAFE_OBJ_PRIVATE_KEY;
@@ -128,7 +128,7 @@ static iotsafe_rc sig_init(iotsafe_card *c, uint8_t ins, uint8_t session, iotsaf
 struct sign_arg {
     const iotsafe_ref *ref;
     iotsafe_hash hash;
-    uint8_t mode;        /* 03 digest, 01 full text */
+    uint8_t mode; /* 03 digest, 01 full text */
     const uint8_t *in;
     size_t in_len;
     uint8_t *rs;
@@ -156,8 +156,12 @@ static iotsafe_rc op_sign(iotsafe_card *c, void *arg, iotsafe_status *st)
         const int last = off + n == a->in_len;
         iotsafe_tlv_writer_init(&w, data, sizeof data);
         iotsafe_tlv_put(&w, a->mode == 0x01 ? 0x9B : 0x9E, a->in + off, n);
-        const card_apdu up = {.ins = 0x2B, .p1 = last ? 0x80 : 0x00, .p2 = c->sign_session,
-                              .data = data, .lc = w.len, .le = last ? 256 : -1};
+        const card_apdu up = {.ins = 0x2B,
+                              .p1 = last ? 0x80 : 0x00,
+                              .p2 = c->sign_session,
+                              .data = data,
+                              .lc = w.len,
+                              .le = last ? 256 : -1};
         rc = card_exchange(c, &up, &r, st);
         if (rc != IOTSAFE_OK)
             return rc;
@@ -222,8 +226,8 @@ static iotsafe_rc op_verify(iotsafe_card *c, void *arg, iotsafe_status *st)
     static const char cmd[] = "VERIFY SIGNATURE";
     struct verify_arg *a = arg;
     char desc[CARD_DESC_MAX];
-    iotsafe_rc rc = sig_init(c, 0x2C, VERIFY_SESSION, IOTSAFE_OBJ_PUBLIC_KEY, a->ref, 0x03,
-                             a->hash, cmd, desc, st);
+    iotsafe_rc rc = sig_init(c, 0x2C, VERIFY_SESSION, IOTSAFE_OBJ_PUBLIC_KEY, a->ref, 0x03, a->hash,
+                             cmd, desc, st);
     if (rc != IOTSAFE_OK)
         return rc;
 
@@ -243,8 +247,8 @@ static iotsafe_rc op_verify(iotsafe_card *c, void *arg, iotsafe_status *st)
         session_close(c, 0x2C, VERIFY_SESSION);
         return iotsafe_status_set(st, IOTSAFE_E_INVALID_ARG, 0, "%s: signature too long", cmd);
     }
-    const card_apdu up = {.ins = 0x2D, .p1 = 0x80, .p2 = VERIFY_SESSION, .data = data,
-                          .lc = w.len, .le = -1};
+    const card_apdu up = {
+        .ins = 0x2D, .p1 = 0x80, .p2 = VERIFY_SESSION, .data = data, .lc = w.len, .le = -1};
     card_resp r;
     rc = card_exchange(c, &up, &r, st);
     if (rc != IOTSAFE_OK)

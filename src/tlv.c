@@ -65,7 +65,8 @@ iotsafe_rc iotsafe_tlv_find(const uint8_t *buf, size_t len, uint8_t tag, iotsafe
  * (one byte) or BER 81/82. When both the one- and two-byte readings fit, the
  * one that consumes the input exactly wins, then the one matching hint_len.
  */
-iotsafe_rc iotsafe_tlv_parse_sig33(const uint8_t *buf, size_t len, size_t hint_len, iotsafe_tlv *out)
+iotsafe_rc iotsafe_tlv_parse_sig33(const uint8_t *buf, size_t len, size_t hint_len,
+                                   iotsafe_tlv *out)
 {
     if (buf == NULL || len < 2 || buf[0] != 0x33)
         return IOTSAFE_E_MALFORMED;

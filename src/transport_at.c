@@ -38,7 +38,7 @@
 
 typedef struct at_impl {
     char *device;
-    char device_msg[128];  /* escaped, for messages */
+    char device_msg[128]; /* escaped, for messages */
     char *desc;
     int fd;
     iotsafe_at_mode mode;
@@ -60,8 +60,8 @@ static int baud_speed(unsigned long baud, speed_t *out)
         unsigned long baud;
         speed_t speed;
     } rates[] = {
-        {9600, B9600},     {19200, B19200},   {38400, B38400},     {57600, B57600},
-        {115200, B115200}, {230400, B230400}, {460800, B460800},   {921600, B921600},
+        {9600, B9600},       {19200, B19200},     {38400, B38400},     {57600, B57600},
+        {115200, B115200},   {230400, B230400},   {460800, B460800},   {921600, B921600},
         {1000000, B1000000}, {2000000, B2000000}, {3000000, B3000000}, {4000000, B4000000},
     };
     for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
@@ -87,10 +87,10 @@ static iotsafe_rc tty_open(at_impl *p, iotsafe_status *st)
     int fd = open(p->device, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        return iotsafe_status_set(st, e == ENOENT || e == ENODEV || e == ENXIO ? IOTSAFE_E_NO_READER
-                                                                              : IOTSAFE_E_TRANSPORT,
-                                  0, "cannot open modem device '%s': %s", p->device_msg,
-                                  strerror(e));
+        return iotsafe_status_set(
+            st,
+            e == ENOENT || e == ENODEV || e == ENXIO ? IOTSAFE_E_NO_READER : IOTSAFE_E_TRANSPORT, 0,
+            "cannot open modem device '%s': %s", p->device_msg, strerror(e));
     }
     struct termios tio;
     if (!isatty(fd) || tcgetattr(fd, &tio) != 0) {
@@ -230,9 +230,9 @@ static iotsafe_rc at_command(at_impl *p, const char *cmd, size_t cmd_len, const 
         long left = deadline - now_ms();
         if (left <= 0) {
             p->timed_out = 1;
-            return iotsafe_status_set(st, card_deadline ? IOTSAFE_E_TIMEOUT : IOTSAFE_E_TRANSPORT, 0,
-                                      "modem '%s' did not answer %s within %ld ms", p->device_msg,
-                                      name, wait_ms);
+            return iotsafe_status_set(st, card_deadline ? IOTSAFE_E_TIMEOUT : IOTSAFE_E_TRANSPORT,
+                                      0, "modem '%s' did not answer %s within %ld ms",
+                                      p->device_msg, name, wait_ms);
         }
         struct pollfd pf = {.fd = p->fd, .events = POLLIN};
         int n = poll(&pf, 1, (int)left);
@@ -308,8 +308,8 @@ static iotsafe_rc at_transmit(iotsafe_transport *t, const uint8_t *cmd, size_t c
     const char *name, *prefix;
     if (p->mode == IOTSAFE_AT_CGLA) {
         if (!p->have_session)
-            return iotsafe_status_set(st, IOTSAFE_E_CARD_RESET, 0,
-                                      "no channel open on modem '%s'", p->device_msg);
+            return iotsafe_status_set(st, IOTSAFE_E_CARD_RESET, 0, "no channel open on modem '%s'",
+                                      p->device_msg);
         n = snprintf(line, sizeof line, "AT+CGLA=%lu,%zu,\"", p->session, 2 * cmd_len);
         name = "AT+CGLA";
         prefix = "+CGLA";
@@ -481,13 +481,13 @@ static void at_discard(iotsafe_transport *t)
 }
 
 /* The two modes differ only in who opens the channel and selects: +CGLA has the modem do it. */
-#define AT_OPS_COMMON                                                                            \
-    .transmit = at_transmit, .begin = at_begin, .end = at_end, .reconnect = at_reconnect,         \
+#define AT_OPS_COMMON                                                                     \
+    .transmit = at_transmit, .begin = at_begin, .end = at_end, .reconnect = at_reconnect, \
     .describe = at_describe, .close = at_close, .discard = at_discard
 
 static const iotsafe_transport_ops at_csim_ops = {.name = "at-csim", AT_OPS_COMMON};
-static const iotsafe_transport_ops at_cgla_ops = {.name = "at-cgla", AT_OPS_COMMON,
-                                                  .select_applet = at_select_applet};
+static const iotsafe_transport_ops at_cgla_ops = {
+    .name = "at-cgla", AT_OPS_COMMON, .select_applet = at_select_applet};
 
 iotsafe_rc iotsafe_at_open(const char *device, const iotsafe_at_options *opt,
                            iotsafe_transport **out, iotsafe_status *st)

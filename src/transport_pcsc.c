@@ -44,10 +44,10 @@ typedef struct pcsc_impl {
     SCARDHANDLE h;
     int have_h;
     DWORD proto;
-    char *reader;             /* as PC/SC names it, for SCardConnect */
-    char reader_msg[128];     /* escaped, for messages */
-    int sock;                 /* the context's socket to pcscd; -1: unknown */
-    card_turnstile *turn;     /* fair turns between processes (turnstile.c); NULL: none */
+    char *reader;         /* as PC/SC names it, for SCardConnect */
+    char reader_msg[128]; /* escaped, for messages */
+    int sock;             /* the context's socket to pcscd; -1: unknown */
+    card_turnstile *turn; /* fair turns between processes (turnstile.c); NULL: none */
     int in_turn;
     /* watchdog */
     pthread_mutex_t wd_mu;
@@ -274,8 +274,8 @@ static iotsafe_rc pcsc_transmit(iotsafe_transport *t, const uint8_t *cmd, size_t
 {
     pcsc_impl *p = t->impl;
     if (!p->have_h)
-        return iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0,
-                                  "not connected to reader '%s'", p->reader_msg);
+        return iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0, "not connected to reader '%s'",
+                                  p->reader_msg);
     const SCARD_IO_REQUEST *pci = p->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
     DWORD rlen = (DWORD)*resp_len;
     wd_arm(p, t->timeout_ms);
@@ -299,9 +299,9 @@ static iotsafe_rc pcsc_transmit(iotsafe_transport *t, const uint8_t *cmd, size_t
      * removal so the caller reconnects, not as a malformed answer.
      */
     if (rlen == 0)
-        return iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0,
-                                  "reader '%s' returned an empty answer: card removed during the command",
-                                  p->reader_msg);
+        return iotsafe_status_set(
+            st, IOTSAFE_E_CARD_REMOVED, 0,
+            "reader '%s' returned an empty answer: card removed during the command", p->reader_msg);
     return IOTSAFE_OK;
 }
 
@@ -312,13 +312,12 @@ static void leave_turn(pcsc_impl *p)
     p->in_turn = 0;
 }
 
-
 static iotsafe_rc pcsc_begin(iotsafe_transport *t, iotsafe_status *st)
 {
     pcsc_impl *p = t->impl;
     if (!p->have_h)
-        return iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0,
-                                  "not connected to reader '%s'", p->reader_msg);
+        return iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0, "not connected to reader '%s'",
+                                  p->reader_msg);
     long start = now_ms();
     if (p->turn == NULL)
         p->turn = turnstile_open(t); /* without it (no runtime dir) pcscd's queue still works */
@@ -334,8 +333,8 @@ static iotsafe_rc pcsc_begin(iotsafe_transport *t, iotsafe_status *st)
     if (wd_disarm(p)) {
         drop_handles(p);
         leave_turn(p);
-        return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0,
-                                  "reader '%s' busy for %lu ms", p->reader_msg, t->timeout_ms);
+        return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0, "reader '%s' busy for %lu ms",
+                                  p->reader_msg, t->timeout_ms);
     }
     if (r != SCARD_S_SUCCESS) {
         leave_turn(p);
@@ -426,8 +425,8 @@ static iotsafe_rc pcsc_reconnect(iotsafe_transport *t, iotsafe_status *st)
         if (r == SCARD_S_SUCCESS)
             return IOTSAFE_OK;
         if (r == SCARD_E_TIMEOUT)
-            return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0,
-                                      "reader '%s' busy for %lu ms", p->reader_msg, t->timeout_ms);
+            return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0, "reader '%s' busy for %lu ms",
+                                      p->reader_msg, t->timeout_ms);
         if (r == SCARD_E_NO_SERVICE || r == SCARD_E_SERVICE_STOPPED || r == SCARD_E_INVALID_HANDLE)
             drop_handles(p); /* the daemon went away: the context is stale */
         if (now_ms() >= deadline)

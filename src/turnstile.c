@@ -35,8 +35,8 @@
 #define TS_GAVE_UP (-1)
 
 typedef struct ts_slot {
-    _Atomic int32_t pid;      /* owner of the ticket; TS_GAVE_UP: left at its deadline */
-    _Atomic uint32_t ticket;  /* which ticket this slot describes now */
+    _Atomic int32_t pid;     /* owner of the ticket; TS_GAVE_UP: left at its deadline */
+    _Atomic uint32_t ticket; /* which ticket this slot describes now */
 } ts_slot;
 
 typedef struct ts_shared {

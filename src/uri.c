@@ -9,7 +9,8 @@
 #include "iotsafe/hex.h"
 #include "iotsafe/escape.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -335,8 +336,8 @@ int iotsafe_uri_matches(const iotsafe_uri *uri, const iotsafe_object *obj)
     }
     if (uri->has_id && (uri->id_len != obj->id_len || memcmp(uri->id, obj->id, obj->id_len) != 0))
         return 0;
-    if (uri->has_label && (uri->label_len != obj->label_len ||
-                           memcmp(uri->label, obj->label, obj->label_len) != 0))
+    if (uri->has_label &&
+        (uri->label_len != obj->label_len || memcmp(uri->label, obj->label, obj->label_len) != 0))
         return 0;
     return 1;
 }

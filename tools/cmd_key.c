@@ -87,8 +87,8 @@ int cmd_uri(const tool_opts *o)
 }
 
 /* The v2 key reference of a private key and its paired public key (doc/keyfile.md). */
-static int keyfile_v2(iotsafe_card *c, const tool_opts *o, const iotsafe_object *priv,
-                      uint8_t *der, size_t cap, size_t *der_len)
+static int keyfile_v2(iotsafe_card *c, const tool_opts *o, const iotsafe_object *priv, uint8_t *der,
+                      size_t cap, size_t *der_len)
 {
     iotsafe_object pub;
     iotsafe_status st;
@@ -108,8 +108,8 @@ static int keyfile_v2(iotsafe_card *c, const tool_opts *o, const iotsafe_object 
         return tool_fail(lrc, &st, "keyfile");
     const uint8_t *aid = o->aid_len > 0 ? o->aid : IOTSAFE_AID_GSMA;
     size_t aid_len = o->aid_len > 0 ? o->aid_len : sizeof IOTSAFE_AID_GSMA;
-    if (iotsafe_keyref_build(priv, NULL, &pub, point, point_len, aid, aid_len, der, cap,
-                             der_len) < 0) {
+    if (iotsafe_keyref_build(priv, NULL, &pub, point, point_len, aid, aid_len, der, cap, der_len) <
+        0) {
         tool_err("the card's public key (%zu bytes) cannot be written to a key reference",
                  point_len);
         return EXIT_FAILURE_OTHER;

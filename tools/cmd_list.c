@@ -49,8 +49,11 @@ static int utf8_ok(const uint8_t *b, size_t n)
     size_t i = 0;
     while (i < n) {
         uint8_t c = b[i];
-        size_t k = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
-                                : (c & 0xF8) == 0xF0 ? 3 : 99;
+        size_t k = c < 0x80             ? 0
+                   : (c & 0xE0) == 0xC0 ? 1
+                   : (c & 0xF0) == 0xE0 ? 2
+                   : (c & 0xF8) == 0xF0 ? 3
+                                        : 99;
         if (k == 99 || (k == 1 && c < 0xC2) || i + k >= n)
             return 0;
         for (size_t j = 1; j <= k; j++)
@@ -171,7 +174,8 @@ static void print_object_json(const iotsafe_object *ob)
         print_json_bits("hashes", ob->hashes, hn, 3);
     }
     if (ob->present & IOTSAFE_HAS_FILE_USAGE)
-        printf(", \"file_usage\": \"%s\"", ob->file_usage == IOTSAFE_FILE_X509 ? "x509" : "general");
+        printf(", \"file_usage\": \"%s\"",
+               ob->file_usage == IOTSAFE_FILE_X509 ? "x509" : "general");
     if (ob->present & IOTSAFE_HAS_FILE_SIZE)
         printf(", \"size\": %lu", (unsigned long)ob->file_size);
     print_json_bits("access", ob->access, ACCESS_NAMES, 2);
@@ -268,8 +272,8 @@ int cmd_info(const tool_opts *o)
         print_json_string((const uint8_t *)(reader ? reader : ""), reader ? strlen(reader) : 0);
         printf(", \"version\": %u, \"proprietary_id\": \"%s\", \"max_files\": %u, "
                "\"max_private_keys\": %u, \"max_public_keys\": %u, \"max_secret_keys\": %u",
-               ai.version, prop ? prop : "", ai.max_files, ai.max_private_keys,
-               ai.max_public_keys, ai.max_secret_keys);
+               ai.version, prop ? prop : "", ai.max_files, ai.max_private_keys, ai.max_public_keys,
+               ai.max_secret_keys);
         print_json_bits("functions", ai.functions, FN_NAMES, 4);
         static const char *const hn[] = {"SHA256", "SHA384", "SHA512"};
         print_json_bits("hashes", ai.hashes, hn, 3);

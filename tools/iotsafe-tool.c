@@ -64,8 +64,7 @@ static const command COMMANDS[] = {
      "verify OBJECT --in FILE --sig FILE [--hash sha256|sha384|sha512]",
      "Has the card verify a DER (or raw r||s) signature over FILE's digest.\n"
      "Prints \"signature OK\", or fails with exit code 10.\n"},
-    {"uri", cmd_uri, O_OBJ, 0, "uri OBJECT",
-     "Prints the object's iotsafe: URI.\n"},
+    {"uri", cmd_uri, O_OBJ, 0, "uri OBJECT", "Prints the object's iotsafe: URI.\n"},
     {"keyfile", cmd_keyfile, O_OBJ | O_OUT, 0, "keyfile OBJECT [--out FILE]",
      "Writes a PEM IOTSAFE KEY REFERENCE file for a private key: programs that\n"
      "only take a key file use the card key through the OpenSSL provider.\n"},
@@ -205,8 +204,11 @@ static int set_type(tool_opts *o, const char *v)
     static const struct {
         const char *name;
         enum obj_kind kind;
-    } kinds[] = {{"private", KIND_PRIVATE}, {"public", KIND_PUBLIC}, {"cert", KIND_FILE},
-                 {"file", KIND_FILE},       {"secret", KIND_SECRET}};
+    } kinds[] = {{"private", KIND_PRIVATE},
+                 {"public", KIND_PUBLIC},
+                 {"cert", KIND_FILE},
+                 {"file", KIND_FILE},
+                 {"secret", KIND_SECRET}};
     size_t i = 0;
     while (i < sizeof kinds / sizeof kinds[0] && strcmp(v, kinds[i].name) != 0)
         i++;
@@ -525,7 +527,8 @@ int main(int argc, char **argv)
     if (o.trace.level != IOTSAFE_TRACE_OFF && o.trace.file != NULL) {
         if ((o.trace_out = fopen(o.trace.file, "ae")) == NULL) {
             char e[160];
-            tool_err("cannot open the trace file '%s'", iotsafe_escape_str(o.trace.file, e, sizeof e));
+            tool_err("cannot open the trace file '%s'",
+                     iotsafe_escape_str(o.trace.file, e, sizeof e));
             return EXIT_IO;
         }
         setvbuf(o.trace_out, NULL, _IOLBF, 0);

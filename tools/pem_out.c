@@ -13,7 +13,6 @@
 #include "iotsafe/keyref.h"
 #include "tool.h"
 
-
 /* Drain a memory BIO to the output. */
 static int write_bio(const char *path, BIO *mem)
 {

@@ -57,8 +57,8 @@ typedef struct tool_opts {
     iotsafe_trace_setting trace; /* --trace, IOTSAFE_TRACE */
     FILE *trace_out;             /* IOTSAFE_TRACE=LEVEL:FILE opened by main; NULL: stderr */
     unsigned long timeout_ms;    /* --timeout, IOTSAFE_TIMEOUT; 0: per command class */
-    const char *modem;         /* --modem DEV: an AT modem instead of PC/SC */
-    iotsafe_at_mode at_mode;   /* --at-mode csim|cgla */
+    const char *modem;           /* --modem DEV: an AT modem instead of PC/SC */
+    iotsafe_at_mode at_mode;     /* --at-mode csim|cgla */
     int at_mode_given;
     /* object naming */
     obj_name obj;

@@ -65,8 +65,7 @@ static const char *category(int code, iotsafe_rc rc)
 {
     switch (code) {
     case EXIT_NO_READER:
-        return rc == IOTSAFE_E_NO_SERVICE ? "no PC/SC service (is pcscd running?)"
-                                          : "no reader";
+        return rc == IOTSAFE_E_NO_SERVICE ? "no PC/SC service (is pcscd running?)" : "no reader";
     case EXIT_NO_CARD:
         return "no card in the reader";
     case EXIT_NO_APPLET:

@@ -22,9 +22,9 @@ extern "C" {
 typedef struct iotsafe_card iotsafe_card;
 
 typedef enum iotsafe_cla_style {
-    IOTSAFE_CLA_AUTO = 0,        /* try 8N, fall back to 0N on 6E00 (and remember) */
-    IOTSAFE_CLA_PROPRIETARY,     /* 8N only */
-    IOTSAFE_CLA_INTERINDUSTRY,   /* 0N only */
+    IOTSAFE_CLA_AUTO = 0,      /* try 8N, fall back to 0N on 6E00 (and remember) */
+    IOTSAFE_CLA_PROPRIETARY,   /* 8N only */
+    IOTSAFE_CLA_INTERINDUSTRY, /* 0N only */
 } iotsafe_cla_style;
 
 /* GSMA standard AID A0 00 00 05 59 00 10 */
@@ -38,14 +38,14 @@ typedef enum iotsafe_channel_exhausted {
 } iotsafe_channel_exhausted;
 
 typedef struct iotsafe_config {
-    const uint8_t *aid;      /* NULL: IOTSAFE_AID_GSMA */
+    const uint8_t *aid; /* NULL: IOTSAFE_AID_GSMA */
     size_t aid_len;
     iotsafe_cla_style cla;
-    int basic_channel;       /* 1: stay on channel 0, no MANAGE CHANNEL */
-    uint8_t sign_session;    /* P2 used for signature sessions; 0 means default (1) */
-    size_t read_chunk;       /* READ FILE step in bytes, 1..256; 0 means 256 */
-    int trace;               /* non-zero: APDU trace (see iotsafe_setting_trace for the switch) */
-    FILE *trace_out;         /* where the trace goes, owned by the caller; NULL: stderr */
+    int basic_channel;    /* 1: stay on channel 0, no MANAGE CHANNEL */
+    uint8_t sign_session; /* P2 used for signature sessions; 0 means default (1) */
+    size_t read_chunk;    /* READ FILE step in bytes, 1..256; 0 means 256 */
+    int trace;            /* non-zero: APDU trace (see iotsafe_setting_trace for the switch) */
+    FILE *trace_out;      /* where the trace goes, owned by the caller; NULL: stderr */
     iotsafe_channel_exhausted on_exhausted;
     unsigned long timeout_ms; /* deadline of every command and reader wait; 0: per class */
 } iotsafe_config;
@@ -58,8 +58,8 @@ void iotsafe_config_init(iotsafe_config *cfg);
  * SELECT of the applet; else exact name, substring, or "#N". Opens the
  * channel and selects the applet before returning.
  */
-iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader,
-                             iotsafe_card **out, iotsafe_status *st);
+iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader, iotsafe_card **out,
+                             iotsafe_status *st);
 
 /*
  * Connect through an AT-command modem on a serial device (see
@@ -70,8 +70,8 @@ iotsafe_rc iotsafe_card_open_at(const iotsafe_config *cfg, const char *device,
                                 iotsafe_status *st);
 
 /* Same over any transport (takes ownership of t, also on failure). */
-iotsafe_rc iotsafe_card_attach(const iotsafe_config *cfg, iotsafe_transport *t,
-                               iotsafe_card **out, iotsafe_status *st);
+iotsafe_rc iotsafe_card_attach(const iotsafe_config *cfg, iotsafe_transport *t, iotsafe_card **out,
+                               iotsafe_status *st);
 
 /* Close the channel (best effort) and free. NULL is fine. */
 void iotsafe_card_free(iotsafe_card *c);

@@ -15,8 +15,8 @@ extern "C" {
 
 #define IOTSAFE_ID_MAX 20
 #define IOTSAFE_LABEL_MAX 60
-#define IOTSAFE_POINT_MAX 65   /* 04 || X || Y for 256-bit curves */
-#define IOTSAFE_RS_MAX 64      /* raw r || s for 256-bit curves */
+#define IOTSAFE_POINT_MAX 65 /* 04 || X || Y for 256-bit curves */
+#define IOTSAFE_RS_MAX 64    /* raw r || s for 256-bit curves */
 
 /* Object kinds; the values are the GET DATA structure tags. */
 typedef enum iotsafe_obj_type {
@@ -58,8 +58,8 @@ typedef enum iotsafe_hash {
     IOTSAFE_HASH_SHA512 = 0x0004,
 } iotsafe_hash;
 
-size_t iotsafe_hash_len(iotsafe_hash h);        /* 32/48/64, 0 if unknown */
-const char *iotsafe_hash_name(iotsafe_hash h);  /* "SHA256", ... */
+size_t iotsafe_hash_len(iotsafe_hash h);       /* 32/48/64, 0 if unknown */
+const char *iotsafe_hash_name(iotsafe_hash h); /* "SHA256", ... */
 /* "sha256" / "sha384" / "sha512" (either case) -> hash. 0, or -1 if unknown. */
 int iotsafe_hash_from_name(const char *name, iotsafe_hash *out);
 
@@ -70,7 +70,8 @@ typedef enum iotsafe_curve {
 } iotsafe_curve;
 
 iotsafe_curve iotsafe_key_type_curve(uint8_t key_type);
-const char *iotsafe_curve_name(iotsafe_curve c); /* "prime256v1" / "brainpoolP256r1" (OpenSSL group names) */
+const char *
+iotsafe_curve_name(iotsafe_curve c); /* "prime256v1" / "brainpoolP256r1" (OpenSSL group names) */
 /* Curve facts, no card I/O (src/curves.c). 0 / NULL / NONE for IOTSAFE_CURVE_NONE or unknown. */
 int iotsafe_curve_bits(iotsafe_curve c);           /* 256 */
 int iotsafe_curve_security_bits(iotsafe_curve c);  /* 128 */
@@ -141,16 +142,16 @@ iotsafe_rc iotsafe_parse_object_list(const uint8_t *buf, size_t len, iotsafe_obj
                                      size_t *n, iotsafe_status *st);
 
 typedef struct iotsafe_app_info {
-    uint8_t version;           /* 10 */
-    uint8_t proprietary[32];   /* 11 */
+    uint8_t version;         /* 10 */
+    uint8_t proprietary[32]; /* 11 */
     size_t proprietary_len;
     uint8_t max_files, max_private_keys, max_public_keys, max_secret_keys; /* B1..B4 */
-    uint8_t functions;         /* 90 */
-    uint16_t hashes;           /* 91 */
-    uint8_t sig_algs;          /* 92 */
-    uint8_t key_agreement;     /* 93 */
-    uint8_t kdf_algs;          /* 94 */
-    uint8_t max_sessions;      /* B7 */
+    uint8_t functions;                                                     /* 90 */
+    uint16_t hashes;                                                       /* 91 */
+    uint8_t sig_algs;                                                      /* 92 */
+    uint8_t key_agreement;                                                 /* 93 */
+    uint8_t kdf_algs;                                                      /* 94 */
+    uint8_t max_sessions;                                                  /* B7 */
 } iotsafe_app_info;
 
 /* GET DATA 00: applet capabilities (handles 6Cxx, short 91, short 11). */

@@ -39,16 +39,16 @@ extern "C" {
 
 /* A decoded key reference: pointers into the DER it was decoded from. */
 typedef struct iotsafe_keyref {
-    int version;             /* 1 or 2 */
-    const char *uri;         /* private key URI, not NUL-terminated */
+    int version;     /* 1 or 2 */
+    const char *uri; /* private key URI, not NUL-terminated */
     size_t uri_len;
     /* v2 only */
     const uint8_t *curve_oid; /* OID content bytes (no tag/length) */
     size_t curve_oid_len;
-    const uint8_t *point;    /* uncompressed point, starts with 04 */
+    const uint8_t *point; /* uncompressed point, starts with 04 */
     size_t point_len;
-    const uint8_t *attrs;    /* IOTSAFE_KEYREF_ATTRS_LEN bytes */
-    const char *pub_uri;     /* public key object URI, not NUL-terminated */
+    const uint8_t *attrs; /* IOTSAFE_KEYREF_ATTRS_LEN bytes */
+    const char *pub_uri;  /* public key object URI, not NUL-terminated */
     size_t pub_uri_len;
     const uint8_t *aid;
     size_t aid_len;
@@ -58,7 +58,8 @@ typedef struct iotsafe_keyref {
  * Encode a v1 reference to uri (uri_len bytes, 1..IOTSAFE_URI_MAX, no NUL)
  * into out. Returns 0 and sets *out_len, or -1 (bad input or out too small).
  */
-int iotsafe_keyref_encode(const char *uri, size_t uri_len, uint8_t *out, size_t cap, size_t *out_len);
+int iotsafe_keyref_encode(const char *uri, size_t uri_len, uint8_t *out, size_t cap,
+                          size_t *out_len);
 
 /*
  * Decode exactly der_len bytes of a v1 reference. On success returns 0 and
@@ -82,10 +83,9 @@ int iotsafe_keyref_parse(const uint8_t *der, size_t der_len, iotsafe_keyref *out
  * point and the applet AID; v1 when pub, the point, the AID or a curve the
  * key type names is missing. 0 with *out_len set, or -1.
  */
-int iotsafe_keyref_build(const iotsafe_object *priv, const char *reader,
-                         const iotsafe_object *pub, const uint8_t *point, size_t point_len,
-                         const uint8_t *aid, size_t aid_len, uint8_t *out, size_t cap,
-                         size_t *out_len);
+int iotsafe_keyref_build(const iotsafe_object *priv, const char *reader, const iotsafe_object *pub,
+                         const uint8_t *point, size_t point_len, const uint8_t *aid, size_t aid_len,
+                         uint8_t *out, size_t cap, size_t *out_len);
 
 /* Private key object attributes <-> IOTSAFE_KEYREF_ATTRS_LEN bytes (access, state, types, usage...). */
 void iotsafe_keyref_attrs_pack(const iotsafe_object *o, uint8_t out[IOTSAFE_KEYREF_ATTRS_LEN]);

@@ -47,7 +47,8 @@ iotsafe_rc iotsafe_tlv_find(const uint8_t *buf, size_t len, uint8_t tag, iotsafe
  * expects (e.g. 64 for P-256 r||s, 0 if unknown) and resolves the ambiguity
  * between "33 00 40 ..." (2-byte length) and a short length of 0.
  */
-iotsafe_rc iotsafe_tlv_parse_sig33(const uint8_t *buf, size_t len, size_t hint_len, iotsafe_tlv *out);
+iotsafe_rc iotsafe_tlv_parse_sig33(const uint8_t *buf, size_t len, size_t hint_len,
+                                   iotsafe_tlv *out);
 
 /* Writer into a caller buffer; errors are sticky so callers check once at the end. */
 typedef struct iotsafe_tlv_writer {

@@ -28,8 +28,8 @@ typedef struct iotsafe_transport_ops {
      * call (the APDU was not sent; the caller reselects and retries once),
      * IOTSAFE_E_CARD_REMOVED / IOTSAFE_E_NO_SERVICE / IOTSAFE_E_TRANSPORT otherwise.
      */
-    iotsafe_rc (*transmit)(iotsafe_transport *t, const uint8_t *cmd, size_t cmd_len,
-                           uint8_t *resp, size_t *resp_len, iotsafe_status *st);
+    iotsafe_rc (*transmit)(iotsafe_transport *t, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
+                           size_t *resp_len, iotsafe_status *st);
     /* Exclusive access across processes (SCardBeginTransaction). May report CARD_RESET. */
     iotsafe_rc (*begin)(iotsafe_transport *t, iotsafe_status *st);
     iotsafe_rc (*end)(iotsafe_transport *t, iotsafe_status *st);
@@ -109,8 +109,8 @@ iotsafe_rc iotsafe_at_open(const char *device, const iotsafe_at_options *opt,
  * tests with the simulator's applet core, and by fuzzers. The callback gets
  * one command APDU and writes the response (data||SW) into resp.
  */
-typedef int (*iotsafe_card_fn)(void *card_ctx, const uint8_t *cmd, size_t cmd_len,
-                               uint8_t *resp, size_t *resp_len);
+typedef int (*iotsafe_card_fn)(void *card_ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
+                               size_t *resp_len);
 iotsafe_rc iotsafe_func_transport_new(iotsafe_card_fn fn, void *card_ctx, iotsafe_transport **out);
 
 /* Free a transport from any implementation. NULL is fine. */

@@ -47,7 +47,8 @@ static inline int digest_sign_verify(EVP_PKEY *key, const unsigned char *msg, si
                 (n = i2d_PUBKEY(key, &spki)) > 0 &&
                 (p = spki, pub = d2i_PUBKEY(NULL, &p, n)) != NULL &&
                 (md = EVP_MD_CTX_new()) != NULL &&
-                EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, "provider=default", pub, NULL) == 1 &&
+                EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, "provider=default", pub, NULL) ==
+                    1 &&
                 EVP_DigestVerify(md, sig, siglen, msg, len) == 1;
     OPENSSL_free(spki);
     EVP_PKEY_free(pub);

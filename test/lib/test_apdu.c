@@ -114,7 +114,8 @@ START_TEST(answer_longer_than_le)
     strcpy(big + 2 * 257, "9000");
     script_expect(s, "81 84 00 00 00", big);
     ck_assert_int_eq(iotsafe_get_random(c, b, 256, &st), IOTSAFE_E_MALFORMED);
-    ck_assert_ptr_nonnull(strstr(st.msg, "card answer of 257 data bytes to a short APDU that allows 256"));
+    ck_assert_ptr_nonnull(
+        strstr(st.msg, "card answer of 257 data bytes to a short APDU that allows 256"));
     /* (an answer without status word is the in-process transport's error; through PC/SC
        see test/e2e/provider-malformed.sh) */
     script_done(s);
@@ -306,8 +307,12 @@ START_TEST(error_sw_mapping)
         iotsafe_rc rc = iotsafe_read_public_key(c, &ref, pt, &pl, &st);
         ck_assert_msg(rc == sw_map[i].rc, "SW %s gave %d (%s)", sw_map[i].sw, rc, st.msg);
         ck_assert_int_eq(st.rc, rc);
-        ck_assert_msg(strstr(st.msg, "READ PUBLIC KEY on public key id=01 in reader 'in-process card': card answered ") != NULL,
-                      "message: %s", st.msg);
+        ck_assert_msg(
+            strstr(
+                st.msg,
+                "READ PUBLIC KEY on public key id=01 in reader 'in-process card': card answered ") !=
+                NULL,
+            "message: %s", st.msg);
         ck_assert_msg(strstr(st.msg, sw_map[i].text) != NULL, "message: %s", st.msg);
         ck_assert_str_ne(iotsafe_sw_str(st.sw), "");
     }
@@ -378,9 +383,9 @@ START_TEST(trace_redacts_secrets)
     iotsafe_status st;
     ck_assert_int_eq(iotsafe_compute_dh(c, &priv, &pub, z, &zl, &st), IOTSAFE_OK);
     const uint8_t ikm[2] = {0x5A, 0x5A}, salt[2] = {0xA5, 0xA5};
-    ck_assert_int_eq(iotsafe_compute_hkdf_extract(c, IOTSAFE_HASH_SHA256, ikm, 2, salt, 2, prk,
-                                                  &pl, &st),
-                     IOTSAFE_OK);
+    ck_assert_int_eq(
+        iotsafe_compute_hkdf_extract(c, IOTSAFE_HASH_SHA256, ikm, 2, salt, 2, prk, &pl, &st),
+        IOTSAFE_OK);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);

@@ -205,7 +205,7 @@ END_TEST
 /* ---------------------------------------------------------------- scripted modem on a pty */
 
 #define MAX_STEPS 16
-#define ANSWER_NONE NULL          /* stay silent (timeout) */
+#define ANSWER_NONE NULL           /* stay silent (timeout) */
 #define ANSWER_HANGUP "\x01HANGUP" /* close the line */
 
 typedef struct step {

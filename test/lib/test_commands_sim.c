@@ -24,10 +24,12 @@
 #define TV6_Z "707F5ECC0FF09A6CB9AD42715A8BD5552E590165D99542E5F5A66D827F601AE1"
 #define TV7_PRK "7496380BEFB6780ED77C65067A77C92C0B3D0400D94C32CF0F9310336C71DDFE"
 #define TV9_SECRET "C0485B054863F6DFA458789768B9035C6CACB160DD1A01834811F5783309DB81"
-#define TV9_SEED "657874656E646564206D617374657220736563726574" /* "extended master secret" */ \
-                 "CE15B44D68440B652624244DB8D2FB7DD601C759E9EB627FB10529AB0DB76049"
-#define TV9_OUT "A1F02A766DA04C8FD83A40E358267528F8D815C48E3DC353D55FE3861C350622" \
-                "C78B48FE6F49F6E13E1B6B175CFE59FB"
+#define TV9_SEED                                                                  \
+    "657874656E646564206D617374657220736563726574" /* "extended master secret" */ \
+    "CE15B44D68440B652624244DB8D2FB7DD601C759E9EB627FB10529AB0DB76049"
+#define TV9_OUT                                                        \
+    "A1F02A766DA04C8FD83A40E358267528F8D815C48E3DC353D55FE3861C350622" \
+    "C78B48FE6F49F6E13E1B6B175CFE59FB"
 
 typedef struct simcard {
     sim_applet *applet;
@@ -115,9 +117,9 @@ START_TEST(tv2_sign_two_apdus_and_tv5_verify)
     for (size_t i = 0; i < sizeof msg; i++)
         msg[i] = (uint8_t)(i * 7);
     rl = sizeof rs;
-    ck_assert_int_eq(iotsafe_sign_message(s.card, &DEV, IOTSAFE_HASH_SHA256, msg, sizeof msg, rs,
-                                          &rl, &st),
-                     IOTSAFE_OK);
+    ck_assert_int_eq(
+        iotsafe_sign_message(s.card, &DEV, IOTSAFE_HASH_SHA256, msg, sizeof msg, rs, &rl, &st),
+        IOTSAFE_OK);
     uint8_t d[32];
     ck_assert_int_eq(EVP_Q_digest(NULL, "SHA256", NULL, msg, sizeof msg, d, NULL), 1);
     ck_assert_int_eq(iotsafe_verify_digest(s.card, &DEV, IOTSAFE_HASH_SHA256, d, 32, rs, 64, &st),
@@ -174,16 +176,16 @@ START_TEST(tv6_dh_and_tv7_hkdf)
     uint8_t salt[32] = {0}, prk[32], wprk[32];
     size_t pl = sizeof prk;
     hex2bin(TV7_PRK, wprk, sizeof wprk);
-    ck_assert_int_eq(iotsafe_compute_hkdf_extract(s.card, IOTSAFE_HASH_SHA256, z, 32, salt, 32,
-                                                  prk, &pl, &st),
-                     IOTSAFE_OK);
+    ck_assert_int_eq(
+        iotsafe_compute_hkdf_extract(s.card, IOTSAFE_HASH_SHA256, z, 32, salt, 32, prk, &pl, &st),
+        IOTSAFE_OK);
     ck_assert_uint_eq(pl, 32);
     ck_assert_mem_eq(prk, wprk, 32);
     /* no salt = HashLen zeros (RFC 5869) */
     pl = sizeof prk;
-    ck_assert_int_eq(iotsafe_compute_hkdf_extract(s.card, IOTSAFE_HASH_SHA256, z, 32, NULL, 0,
-                                                  prk, &pl, &st),
-                     IOTSAFE_OK);
+    ck_assert_int_eq(
+        iotsafe_compute_hkdf_extract(s.card, IOTSAFE_HASH_SHA256, z, 32, NULL, 0, prk, &pl, &st),
+        IOTSAFE_OK);
     ck_assert_mem_eq(prk, wprk, 32);
 
     /* a sign-only key cannot do key agreement */
@@ -399,8 +401,7 @@ START_TEST(tv9_prf)
     const iotsafe_ref pskref = {.id = &ID8, .id_len = 1};
     ck_assert_int_eq(iotsafe_compute_prf(s.card, NULL, 0, &pskref, seed, sl, o1, 40, &st),
                      IOTSAFE_OK);
-    ck_assert_int_eq(iotsafe_compute_prf(s.card, psk, 68, NULL, seed, sl, o0, 40, &st),
-                     IOTSAFE_OK);
+    ck_assert_int_eq(iotsafe_compute_prf(s.card, psk, 68, NULL, seed, sl, o0, 40, &st), IOTSAFE_OK);
     ck_assert_mem_eq(o1, o0, 40);
     ck_assert_int_eq(iotsafe_compute_prf(s.card, secret, 32, &pskref, seed, sl, o1, 40, &st),
                      IOTSAFE_E_INVALID_ARG);
@@ -532,15 +533,18 @@ START_TEST(usage_and_keygen)
                      IOTSAFE_OK);
     ck_assert_int_eq(iotsafe_sign_digest(s.card, &nosign, IOTSAFE_HASH_SHA256, h, 32, rs, &rl, &st),
                      IOTSAFE_E_USAGE);
-    ck_assert_msg(strstr(st.msg, "COMPUTE SIGNATURE on private key id=07 (NOSIGN) in reader 'in-process card': card answered "
-                                 "6985 (conditions of use not satisfied)") != NULL,
-                  "%s", st.msg);
+    ck_assert_msg(
+        strstr(
+            st.msg,
+            "COMPUTE SIGNATURE on private key id=07 (NOSIGN) in reader 'in-process card': card answered "
+            "6985 (conditions of use not satisfied)") != NULL,
+        "%s", st.msg);
     const uint8_t nope = 0x33;
     const iotsafe_ref missing = {.id = &nope, .id_len = 1};
     rl = sizeof rs;
-    ck_assert_int_eq(iotsafe_sign_digest(s.card, &missing, IOTSAFE_HASH_SHA256, h, 32, rs, &rl,
-                                         &st),
-                     IOTSAFE_E_NOT_FOUND);
+    ck_assert_int_eq(
+        iotsafe_sign_digest(s.card, &missing, IOTSAFE_HASH_SHA256, h, 32, rs, &rl, &st),
+        IOTSAFE_E_NOT_FOUND);
     /* the signing key still works after those refusals */
     tv2_sign_exact(s.card, &DEV, "after refusals");
 

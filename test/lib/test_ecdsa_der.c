@@ -23,8 +23,8 @@ END_TEST
 START_TEST(short_integers)
 {
     uint8_t rs[64] = {0}, der[80], back[64];
-    rs[31] = 0x01;              /* r = 1 */
-    rs[32 + 2] = 0x7F;          /* s with two leading zero bytes, top bit clear */
+    rs[31] = 0x01;     /* r = 1 */
+    rs[32 + 2] = 0x7F; /* s with two leading zero bytes, top bit clear */
     memset(rs + 35, 0x22, 29);
     size_t dl = sizeof der;
     ck_assert_int_eq(iotsafe_ecdsa_rs_to_der(rs, 64, der, &dl), IOTSAFE_OK);
@@ -48,14 +48,14 @@ static iotsafe_rc d2rs(const char *hex)
 START_TEST(der_malformed)
 {
     ck_assert_int_eq(d2rs(TV_DER), IOTSAFE_OK);
-    ck_assert_int_eq(d2rs(TV_DER "00"), IOTSAFE_E_MALFORMED);        /* trailing byte */
-    ck_assert_int_eq(d2rs("31 06 02 01 01 02 01 01"), IOTSAFE_E_MALFORMED); /* not a SEQUENCE */
-    ck_assert_int_eq(d2rs("30 07 02 01 01 02 01 01"), IOTSAFE_E_MALFORMED); /* length mismatch */
-    ck_assert_int_eq(d2rs("30 06 02 01 81 02 01 01"), IOTSAFE_E_MALFORMED); /* negative */
+    ck_assert_int_eq(d2rs(TV_DER "00"), IOTSAFE_E_MALFORMED);                  /* trailing byte */
+    ck_assert_int_eq(d2rs("31 06 02 01 01 02 01 01"), IOTSAFE_E_MALFORMED);    /* not a SEQUENCE */
+    ck_assert_int_eq(d2rs("30 07 02 01 01 02 01 01"), IOTSAFE_E_MALFORMED);    /* length mismatch */
+    ck_assert_int_eq(d2rs("30 06 02 01 81 02 01 01"), IOTSAFE_E_MALFORMED);    /* negative */
     ck_assert_int_eq(d2rs("30 07 02 02 00 01 02 01 01"), IOTSAFE_E_MALFORMED); /* not minimal */
-    ck_assert_int_eq(d2rs("30 06 02 00 02 02 01 01"), IOTSAFE_E_MALFORMED); /* empty int */
-    ck_assert_int_eq(d2rs("30 05 02 01 01 02 01"), IOTSAFE_E_MALFORMED);    /* truncated */
-    ck_assert_int_eq(d2rs("30 03 02 01 01"), IOTSAFE_E_MALFORMED);          /* one int */
+    ck_assert_int_eq(d2rs("30 06 02 00 02 02 01 01"), IOTSAFE_E_MALFORMED);    /* empty int */
+    ck_assert_int_eq(d2rs("30 05 02 01 01 02 01"), IOTSAFE_E_MALFORMED);       /* truncated */
+    ck_assert_int_eq(d2rs("30 03 02 01 01"), IOTSAFE_E_MALFORMED);             /* one int */
     ck_assert_int_eq(d2rs("30"), IOTSAFE_E_MALFORMED);
     /* r of 33 significant bytes does not fit a 32-byte half */
     ck_assert_int_eq(d2rs("30 26 02 21 01" TV_R "02 01 01"), IOTSAFE_E_MALFORMED);

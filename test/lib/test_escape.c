@@ -29,8 +29,12 @@ START_TEST(utf8)
     ck_assert_str_eq(ESC("Schl\xc3\xbcssel \xe2\x82\xac \xf0\x9f\x94\x91"),
                      "Schl\xc3\xbcssel \xe2\x82\xac \xf0\x9f\x94\x91");
     /* C1 CSI, bidi override, line separator: shown as bytes */
-    ck_assert_str_eq(ESC("\xc2\x9b" "2J"), "\\xc2\\x9b2J");
-    ck_assert_str_eq(ESC("a\xe2\x80\xae" "b"), "a\\xe2\\x80\\xaeb");
+    ck_assert_str_eq(ESC("\xc2\x9b"
+                         "2J"),
+                     "\\xc2\\x9b2J");
+    ck_assert_str_eq(ESC("a\xe2\x80\xae"
+                         "b"),
+                     "a\\xe2\\x80\\xaeb");
     ck_assert_str_eq(ESC("\xe2\x80\xa8"), "\\xe2\\x80\\xa8");
     /* malformed: lone continuation, overlong, surrogate, truncated, Latin-1 */
     ck_assert_str_eq(ESC("\x80"), "\\x80");

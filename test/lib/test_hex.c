@@ -46,11 +46,12 @@ START_TEST(parse_bad)
     uint8_t b[4] = {0};
     size_t n = 99;
     ck_assert_int_eq(iotsafe_hex_parse("", NULL, b, sizeof(b), &n), -1);
-    ck_assert_int_eq(iotsafe_hex_parse("::", ":", b, sizeof(b), &n), -1);  /* no byte */
-    ck_assert_int_eq(iotsafe_hex_parse("0", NULL, b, sizeof(b), &n), -1);   /* odd digit */
+    ck_assert_int_eq(iotsafe_hex_parse("::", ":", b, sizeof(b), &n), -1); /* no byte */
+    ck_assert_int_eq(iotsafe_hex_parse("0", NULL, b, sizeof(b), &n), -1); /* odd digit */
     ck_assert_int_eq(iotsafe_hex_parse("012", NULL, b, sizeof(b), &n), -1);
     ck_assert_int_eq(iotsafe_hex_parse("0g", NULL, b, sizeof(b), &n), -1);
-    ck_assert_int_eq(iotsafe_hex_parse("01 02", NULL, b, sizeof(b), &n), -1); /* space not allowed */
+    ck_assert_int_eq(iotsafe_hex_parse("01 02", NULL, b, sizeof(b), &n),
+                     -1); /* space not allowed */
     ck_assert_int_eq(iotsafe_hex_parse("0102030405", NULL, b, sizeof(b), &n), -1); /* > cap */
     ck_assert_int_eq(iotsafe_hex_parse(NULL, NULL, b, sizeof(b), &n), -1);
     ck_assert_uint_eq(n, 99); /* untouched on failure */

@@ -31,7 +31,8 @@ END_TEST
 START_TEST(round_trip_lengths)
 {
     /* Cross the short/long DER length boundaries (127/128, 255/256). */
-    static const size_t lens[] = {9, 90, 97, 98, 99, 100, 120, 127, 128, 200, 255, 256, 1000, IOTSAFE_URI_MAX};
+    static const size_t lens[] = {9,   90,  97,  98,  99,  100,  120,
+                                  127, 128, 200, 255, 256, 1000, IOTSAFE_URI_MAX};
     for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
         char text[IOTSAFE_URI_MAX + 1];
         uint8_t der[IOTSAFE_URI_MAX + 64];
@@ -72,7 +73,8 @@ static void mutate_expect_reject(size_t pos, uint8_t value)
     const char *out;
     ck_assert_int_eq(iotsafe_keyref_encode(uri, strlen(uri), der, sizeof(der), &len), 0);
     der[pos] = value;
-    ck_assert_msg(iotsafe_keyref_decode(der, len, &out, &ulen) == -1, "accepted mutation at %zu", pos);
+    ck_assert_msg(iotsafe_keyref_decode(der, len, &out, &ulen) == -1, "accepted mutation at %zu",
+                  pos);
 }
 
 START_TEST(decode_rejects)
@@ -81,13 +83,13 @@ START_TEST(decode_rejects)
     size_t len = 0, ulen;
     const char *out;
 
-    mutate_expect_reject(0, 0x31);          /* SET instead of SEQUENCE */
-    mutate_expect_reject(1, 0x80);          /* indefinite length */
-    mutate_expect_reject(2, 0x0C);          /* magic as UTF8String */
-    mutate_expect_reject(4, 'i');           /* wrong magic text */
-    mutate_expect_reject(28, '2');          /* "v2" */
-    mutate_expect_reject(29, 0x16);         /* URI as IA5String */
-    mutate_expect_reject(31 + 3, 0x00);     /* NUL inside the URI */
+    mutate_expect_reject(0, 0x31);      /* SET instead of SEQUENCE */
+    mutate_expect_reject(1, 0x80);      /* indefinite length */
+    mutate_expect_reject(2, 0x0C);      /* magic as UTF8String */
+    mutate_expect_reject(4, 'i');       /* wrong magic text */
+    mutate_expect_reject(28, '2');      /* "v2" */
+    mutate_expect_reject(29, 0x16);     /* URI as IA5String */
+    mutate_expect_reject(31 + 3, 0x00); /* NUL inside the URI */
 
     ck_assert_int_eq(iotsafe_keyref_encode(uri, strlen(uri), der, sizeof(der), &len), 0);
     /* trailing garbage after the SEQUENCE */
@@ -113,9 +115,9 @@ START_TEST(decode_rejects)
     }
     /* empty URI */
     {
-        static const uint8_t e[] = {0x30, 0x1D, 0x1A, 0x19, 'I', 'o', 'T', ' ', 'S', 'A', 'F', 'E', ' ',
-                                    'k', 'e', 'y', ' ', 'r', 'e', 'f', 'e', 'r', 'e', 'n', 'c', 'e',
-                                    ' ', 'v', '1', 0x0C, 0x00};
+        static const uint8_t e[] = {0x30, 0x1D, 0x1A, 0x19, 'I', 'o', 'T', ' ',  'S', 'A', 'F',
+                                    'E',  ' ',  'k',  'e',  'y', ' ', 'r', 'e',  'f', 'e', 'r',
+                                    'e',  'n',  'c',  'e',  ' ', 'v', '1', 0x0C, 0x00};
         ck_assert_int_eq(iotsafe_keyref_decode(e, sizeof(e), &out, &ulen), -1);
     }
     ck_assert_int_eq(iotsafe_keyref_decode(NULL, 0, &out, &ulen), -1);

@@ -5,8 +5,10 @@
 
 #include "testutil.h"
 
-#define TV8_C1 "C1 21 74 06 444556 4B4559 84 01 01 60 01 00 4A 01 01 4B 01 13 4E 01 01 61 01 01 92 01 04 91 02 00 01"
-#define TV8_C2 "C2 21 75 06 444556 4B4559 85 01 01 60 01 01 4A 01 01 4B 01 13 4E 01 01 61 01 01 92 01 04 91 02 00 01"
+#define TV8_C1 \
+    "C1 21 74 06 444556 4B4559 84 01 01 60 01 00 4A 01 01 4B 01 13 4E 01 01 61 01 01 92 01 04 91 02 00 01"
+#define TV8_C2 \
+    "C2 21 75 06 444556 4B4559 85 01 01 60 01 01 4A 01 01 4B 01 13 4E 01 01 61 01 01 92 01 04 91 02 00 01"
 #define TV8_C3 "C3 19 73 07 44455643455254 83 01 02 60 01 01 4A 01 01 21 01 02 20 02 02 58"
 
 static iotsafe_rc parse(const char *hex, iotsafe_object **objs, size_t *n, iotsafe_status *st)
@@ -66,12 +68,11 @@ START_TEST(any_order_and_several_per_structure)
     iotsafe_status st;
     /* files first; two private keys in one C1, the second with its ID before its label;
        a third without label; a secret key */
-    ck_assert_int_eq(parse(TV8_C3
-                           "C1 2A 74 02 4B31 84 01 01 60 01 00 4A 01 01 4B 01 13 61 01 01"
-                           "     84 01 02 74 02 4B32 4A 01 00 4B 01 23 61 01 06"
-                           "     84 02 0707 4A 01 01"
-                           "C4 0E 76 03 505348 86 01 08 4B 01 A0 61 01 08"
-                           "AA 01 00", /* unknown top-level TLV: skipped */
+    ck_assert_int_eq(parse(TV8_C3 "C1 2A 74 02 4B31 84 01 01 60 01 00 4A 01 01 4B 01 13 61 01 01"
+                                  "     84 01 02 74 02 4B32 4A 01 00 4B 01 23 61 01 06"
+                                  "     84 02 0707 4A 01 01"
+                                  "C4 0E 76 03 505348 86 01 08 4B 01 A0 61 01 08"
+                                  "AA 01 00", /* unknown top-level TLV: skipped */
                            &o, &n, &st),
                      IOTSAFE_OK);
     ck_assert_uint_eq(n, 5);
@@ -95,14 +96,14 @@ END_TEST
 START_TEST(malformed_lists)
 {
     static const char *const bad[] = {
-        "C1 05 74 03 414243",                    /* no ID */
-        "C1 05 60 01 00 84 01",                  /* attribute first, then truncated */
-        "C1 06 84 01 01 60 01",                  /* truncated attribute */
-        "C1 22 84 01 01 60 01 00",               /* structure longer than input */
-        "C1 06 84 01 01 4B 02 13",               /* 4B of 2 bytes */
-        "C1 02 84 00",                           /* empty ID */
+        "C1 05 74 03 414243",      /* no ID */
+        "C1 05 60 01 00 84 01",    /* attribute first, then truncated */
+        "C1 06 84 01 01 60 01",    /* truncated attribute */
+        "C1 22 84 01 01 60 01 00", /* structure longer than input */
+        "C1 06 84 01 01 4B 02 13", /* 4B of 2 bytes */
+        "C1 02 84 00",             /* empty ID */
         "C1 17 84 15 000102030405060708090A0B0C0D0E0F1011121314", /* 21-byte ID */
-        "C3 07 83 01 02 20 00 4A 01",            /* empty size */
+        "C3 07 83 01 02 20 00 4A 01",                             /* empty size */
         "C1 05 60 01 00 4A 01",
         "C1",
     };
@@ -196,8 +197,10 @@ START_TEST(list_errors)
     ck_assert_int_eq(iotsafe_list_objects(c, &objs, &n, &st), IOTSAFE_E_MALFORMED);
     script_expect(s, "81 CB 01 00 00", "6A86");
     ck_assert_int_eq(iotsafe_list_objects(c, &objs, &n, &st), IOTSAFE_E_SW);
-    ck_assert_msg(strstr(st.msg, "GET DATA (object list) in reader 'in-process card': card answered 6A86") != NULL, "%s",
-                  st.msg);
+    ck_assert_msg(
+        strstr(st.msg, "GET DATA (object list) in reader 'in-process card': card answered 6A86") !=
+            NULL,
+        "%s", st.msg);
     script_done(s);
     iotsafe_card_discard(c);
     script_free(s);
@@ -286,7 +289,8 @@ START_TEST(tv10_app_info)
     ck_assert_uint_eq(ai.key_agreement, 1);
     ck_assert_uint_eq(ai.kdf_algs, 3);
     ck_assert_uint_eq(ai.max_sessions, 4);
-    script_expect(s, "81 CB 00 00 44", "11 21 000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F20 9000");
+    script_expect(s, "81 CB 00 00 44",
+                  "11 21 000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F20 9000");
     ck_assert_int_eq(iotsafe_get_app_info(c, &ai, &st), IOTSAFE_E_MALFORMED);
     script_done(s);
     iotsafe_card_discard(c);

@@ -36,11 +36,8 @@ static iotsafe_rc sign_tv2(iotsafe_card *c, uint8_t *rs, size_t *rl, iotsafe_sta
 START_TEST(tv2_two_apdus_all_forms)
 {
     static const char *const answers[] = {
-        "33 00 40" TV_R TV_S "9000",
-        "33 40" TV_R TV_S "9000",
-        "33 81 40" TV_R TV_S "9000",
-        "33 48" TV_DER "9000",
-        "33 00 48" TV_DER "9000",
+        "33 00 40" TV_R TV_S "9000", "33 40" TV_R TV_S "9000", "33 81 40" TV_R TV_S "9000",
+        "33 48" TV_DER "9000",       "33 00 48" TV_DER "9000",
     };
     script *s = script_new();
     script_expect_open(s);
@@ -84,13 +81,14 @@ END_TEST
 START_TEST(malformed_signatures)
 {
     static const char *const answers[] = {
-        "9000",                                  /* nothing */
-        "34 40" TV_R TV_S "9000",                /* wrong tag */
-        "33 00 40" TV_R "9000",                  /* truncated */
-        "33 40" TV_R TV_S "00 9000",             /* trailing byte */
-        "33 3F" TV_R "00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEE 9000", /* odd */
-        "33 08 3006020101020101 00 9000",        /* DER with trailing junk inside 33 */
-        "33 07 30050201010201 9000",             /* truncated DER */
+        "9000",                      /* nothing */
+        "34 40" TV_R TV_S "9000",    /* wrong tag */
+        "33 00 40" TV_R "9000",      /* truncated */
+        "33 40" TV_R TV_S "00 9000", /* trailing byte */
+        "33 3F" TV_R
+        "00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEE 9000", /* odd */
+        "33 08 3006020101020101 00 9000", /* DER with trailing junk inside 33 */
+        "33 07 30050201010201 9000",      /* truncated DER */
     };
     script *s = script_new();
     script_expect_open(s);
@@ -162,8 +160,10 @@ START_TEST(usage_refused)
     size_t rl = sizeof rs;
     ck_assert_int_eq(iotsafe_sign_digest(c, &nosign, IOTSAFE_HASH_SHA256, h, 32, rs, &rl, &st),
                      IOTSAFE_E_USAGE);
-    ck_assert_str_eq(st.msg, "COMPUTE SIGNATURE on private key id=07 (NOSIGN) in reader 'in-process card': card answered "
-                             "6985 (conditions of use not satisfied)");
+    ck_assert_str_eq(
+        st.msg,
+        "COMPUTE SIGNATURE on private key id=07 (NOSIGN) in reader 'in-process card': card answered "
+        "6985 (conditions of use not satisfied)");
     ck_assert_uint_eq(st.sw, 0x6985);
     script_done(s);
     iotsafe_card_discard(c);
@@ -227,16 +227,16 @@ START_TEST(full_text_multi_block)
     uint8_t rs[64];
     size_t rl = sizeof rs;
     iotsafe_status st;
-    ck_assert_int_eq(iotsafe_sign_message(c, &key1, IOTSAFE_HASH_SHA256, msg, sizeof msg, rs, &rl,
-                                          &st),
-                     IOTSAFE_OK);
+    ck_assert_int_eq(
+        iotsafe_sign_message(c, &key1, IOTSAFE_HASH_SHA256, msg, sizeof msg, rs, &rl, &st),
+        IOTSAFE_OK);
     expect_rs(rs, rl);
     /* short message: one block */
     script_expect(s, "81 2A 00 01 0D 84 01 01 A1 01 01 91 02 00 01 92 01 04", "9000");
     script_expect(s, "81 2B 80 01 08 9B 06 73616D706C65 00", "33 40" TV_R TV_S "9000");
     rl = sizeof rs;
-    ck_assert_int_eq(iotsafe_sign_message(c, &key1, IOTSAFE_HASH_SHA256,
-                                          (const uint8_t *)"sample", 6, rs, &rl, &st),
+    ck_assert_int_eq(iotsafe_sign_message(c, &key1, IOTSAFE_HASH_SHA256, (const uint8_t *)"sample",
+                                          6, rs, &rl, &st),
                      IOTSAFE_OK);
     expect_rs(rs, rl);
     script_done(s);

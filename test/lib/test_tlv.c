@@ -8,12 +8,22 @@ START_TEST(reader_short_long_forms)
 {
     uint8_t buf[420];
     size_t n = 0;
-    buf[n++] = 0x84; buf[n++] = 0x01; buf[n++] = 0x01;
-    buf[n++] = 0x9B; buf[n++] = 0x81; buf[n++] = 0x90;
-    memset(buf + n, 0xAA, 0x90); n += 0x90;
-    buf[n++] = 0x34; buf[n++] = 0x82; buf[n++] = 0x01; buf[n++] = 0x00;
-    memset(buf + n, 0xBB, 0x100); n += 0x100;
-    buf[n++] = 0x60; buf[n++] = 0x00;
+    buf[n++] = 0x84;
+    buf[n++] = 0x01;
+    buf[n++] = 0x01;
+    buf[n++] = 0x9B;
+    buf[n++] = 0x81;
+    buf[n++] = 0x90;
+    memset(buf + n, 0xAA, 0x90);
+    n += 0x90;
+    buf[n++] = 0x34;
+    buf[n++] = 0x82;
+    buf[n++] = 0x01;
+    buf[n++] = 0x00;
+    memset(buf + n, 0xBB, 0x100);
+    n += 0x100;
+    buf[n++] = 0x60;
+    buf[n++] = 0x00;
     iotsafe_tlv_reader r;
     iotsafe_tlv t;
     iotsafe_tlv_reader_init(&r, buf, n);
@@ -56,15 +66,15 @@ static iotsafe_rc first(const char *hex)
 
 START_TEST(reader_malformed)
 {
-    ck_assert_int_eq(first("84"), IOTSAFE_E_MALFORMED);             /* tag only */
-    ck_assert_int_eq(first("84 02 01"), IOTSAFE_E_MALFORMED);       /* value truncated */
-    ck_assert_int_eq(first("84 81"), IOTSAFE_E_MALFORMED);          /* 81 without length */
-    ck_assert_int_eq(first("84 82 01"), IOTSAFE_E_MALFORMED);       /* 82 with 1 length byte */
-    ck_assert_int_eq(first("84 82 FF FF 00"), IOTSAFE_E_MALFORMED); /* oversized */
-    ck_assert_int_eq(first("84 81 80 00"), IOTSAFE_E_MALFORMED);    /* oversized 81 */
+    ck_assert_int_eq(first("84"), IOTSAFE_E_MALFORMED);                /* tag only */
+    ck_assert_int_eq(first("84 02 01"), IOTSAFE_E_MALFORMED);          /* value truncated */
+    ck_assert_int_eq(first("84 81"), IOTSAFE_E_MALFORMED);             /* 81 without length */
+    ck_assert_int_eq(first("84 82 01"), IOTSAFE_E_MALFORMED);          /* 82 with 1 length byte */
+    ck_assert_int_eq(first("84 82 FF FF 00"), IOTSAFE_E_MALFORMED);    /* oversized */
+    ck_assert_int_eq(first("84 81 80 00"), IOTSAFE_E_MALFORMED);       /* oversized 81 */
     ck_assert_int_eq(first("84 83 00 00 01 00"), IOTSAFE_E_MALFORMED); /* 83 unsupported */
-    ck_assert_int_eq(first("84 80 00 00"), IOTSAFE_E_MALFORMED);    /* indefinite */
-    ck_assert_int_eq(first("84 01 01 85"), IOTSAFE_E_MALFORMED);    /* trailing garbage */
+    ck_assert_int_eq(first("84 80 00 00"), IOTSAFE_E_MALFORMED);       /* indefinite */
+    ck_assert_int_eq(first("84 01 01 85"), IOTSAFE_E_MALFORMED);       /* trailing garbage */
     ck_assert_int_eq(first(""), IOTSAFE_E_NOT_FOUND);
     ck_assert_int_eq(first("84 01 01 85 00"), IOTSAFE_E_NOT_FOUND);
     uint8_t b[4] = {0x84, 0x02, 0x01, 0x02};

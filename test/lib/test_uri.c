@@ -93,8 +93,8 @@ static const struct {
     {"iotsafe:label=\xC3\xA9", "must be percent-encoded"},
     {"iotsafe:label=%00", "NUL"},
     {"iotsafe:label=%C3", "not valid UTF-8"},
-    {"iotsafe:label=%C0%80", "not valid UTF-8"},     /* overlong NUL */
-    {"iotsafe:label=%ED%A0%80", "not valid UTF-8"},  /* surrogate */
+    {"iotsafe:label=%C0%80", "not valid UTF-8"},       /* overlong NUL */
+    {"iotsafe:label=%ED%A0%80", "not valid UTF-8"},    /* surrogate */
     {"iotsafe:label=%F4%90%80%80", "not valid UTF-8"}, /* above U+10FFFF */
     {"iotsafe:type=secret", "bad value 'secret' for 'type'"},
     {"iotsafe:type=Private", "bad value"},
@@ -108,8 +108,8 @@ START_TEST(malformed)
     char err[160];
     memset(&u, 0xAA, sizeof(u));
     ck_assert_msg(parse(bad[_i].uri, &u, err, sizeof(err)) == -1, "accepted: %s", bad[_i].uri);
-    ck_assert_msg(strstr(err, bad[_i].needle) != NULL, "%s: error '%s' lacks '%s'", bad[_i].uri, err,
-                  bad[_i].needle);
+    ck_assert_msg(strstr(err, bad[_i].needle) != NULL, "%s: error '%s' lacks '%s'", bad[_i].uri,
+                  err, bad[_i].needle);
     /* A failed parse leaves nothing half-set. */
     ck_assert(!u.has_id && !u.has_label && !u.has_reader);
 }
@@ -150,7 +150,8 @@ START_TEST(format_round_trip)
     ck_assert_int_eq(parse(in, &u, NULL, 0), 0);
     int n = iotsafe_uri_format(&u, out, sizeof(out));
     ck_assert_int_gt(n, 0);
-    ck_assert_str_eq(out, "iotsafe:id=%01;label=DEV%2FKEY;type=private;reader=Virtual%20PCD%2000%2000");
+    ck_assert_str_eq(out,
+                     "iotsafe:id=%01;label=DEV%2FKEY;type=private;reader=Virtual%20PCD%2000%2000");
     ck_assert_uint_eq((size_t)n, strlen(out));
     ck_assert_int_eq(parse(out, &v, NULL, 0), 0);
     ck_assert_mem_eq(&u, &v, sizeof(u));

@@ -155,8 +155,8 @@ static int fork_busy(EVP_PKEY *key, int n)
     pthread_join(tid, NULL);
     if (atomic_load(&b.failed))
         ok = 0;
-    printf("fork while busy: %d children signed, the busy thread made %d signatures%s\n",
-           children, atomic_load(&b.done), ok ? "" : " (FAILED)");
+    printf("fork while busy: %d children signed, the busy thread made %d signatures%s\n", children,
+           atomic_load(&b.done), ok ? "" : " (FAILED)");
     return ok;
 }
 
@@ -201,7 +201,8 @@ int main(int argc, char **argv)
     printf("key loaded: %s\n", EVP_PKEY_get0_description(key));
     if (argc - argi == 2) {
         SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-        if (ctx == NULL || SSL_CTX_use_certificate_file(ctx, argv[argi + 1], SSL_FILETYPE_PEM) != 1 ||
+        if (ctx == NULL ||
+            SSL_CTX_use_certificate_file(ctx, argv[argi + 1], SSL_FILETYPE_PEM) != 1 ||
             SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
             ERR_print_errors_fp(stderr);
             SSL_CTX_free(ctx);

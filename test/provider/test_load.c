@@ -110,8 +110,8 @@ START_TEST(load_touches_no_card)
     close(fd);
     unlink(path);
     rmdir(dir);
-    OSSL_STORE_CTX *st = OSSL_STORE_open_ex("iotsafe:label=DEVKEY", e.lib, NULL, NULL, NULL,
-                                            NULL, NULL, NULL);
+    OSSL_STORE_CTX *st = OSSL_STORE_open_ex("iotsafe:label=DEVKEY", e.lib, NULL, NULL, NULL, NULL,
+                                            NULL, NULL);
     ck_assert_ptr_nonnull(st);
     ck_assert_ptr_null(OSSL_STORE_load(st));
     ck_assert_uint_ne(ERR_peek_last_error(), 0);
@@ -122,7 +122,8 @@ START_TEST(load_touches_no_card)
     ERR_clear_error();
 
     /* A malformed URI is refused at open with the parser's reason. */
-    ck_assert_ptr_null(OSSL_STORE_open_ex("iotsafe:id=%zz", e.lib, NULL, NULL, NULL, NULL, NULL, NULL));
+    ck_assert_ptr_null(
+        OSSL_STORE_open_ex("iotsafe:id=%zz", e.lib, NULL, NULL, NULL, NULL, NULL, NULL));
     {
         const char *data = NULL;
         unsigned long code;
@@ -271,8 +272,10 @@ START_TEST(keymgmt_without_card)
     ck_assert_str_eq(name, "prime256v1");
     ck_assert_int_eq(EVP_PKEY_get_default_digest_name(ours, name, sizeof(name)), 1); /* advisory */
     ck_assert_str_eq(name, "SHA256");
-    ck_assert_int_eq(EVP_PKEY_get_utf8_string_param(ours, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
-                                                    name, sizeof(name), &len), 1);
+    ck_assert_int_eq(EVP_PKEY_get_utf8_string_param(ours,
+                                                    OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                                    name, sizeof(name), &len),
+                     1);
     ck_assert_str_eq(name, "uncompressed");
     ck_assert(EVP_PKEY_is_a(ours, "EC"));
 
@@ -345,8 +348,8 @@ END_TEST
 static EVP_PKEY *decode_any(OSSL_LIB_CTX *lib, const unsigned char *buf, size_t len)
 {
     EVP_PKEY *k = NULL;
-    OSSL_DECODER_CTX *d =
-        OSSL_DECODER_CTX_new_for_pkey(&k, NULL, NULL, NULL, EVP_PKEY_KEYPAIR, lib, NULL);
+    OSSL_DECODER_CTX *d = OSSL_DECODER_CTX_new_for_pkey(&k, NULL, NULL, NULL, EVP_PKEY_KEYPAIR, lib,
+                                                        NULL);
     ck_assert_ptr_nonnull(d);
     if (OSSL_DECODER_from_data(d, &buf, &len) != 1)
         k = NULL;

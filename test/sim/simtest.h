@@ -22,7 +22,8 @@ const char *t_data(const char *name);
 
 /* New applet from conf with overrides (NULL-terminated list); state in t_dir()/state unless state is given. */
 sim_applet *t_new(const char *conf, ...) __attribute__((sentinel));
-sim_applet *t_new_state(const char *conf, const char *state, int fresh, ...) __attribute__((sentinel));
+sim_applet *t_new_state(const char *conf, const char *state, int fresh, ...)
+    __attribute__((sentinel));
 /* Standard card, channel 1 opened and the applet selected on it (TV-1). */
 sim_applet *t_ready(const char *first_override, ...);
 

@@ -64,11 +64,11 @@ START_TEST(apdu_format_errors)
 {
     sim_applet *a = t_ready(NULL);
     t_sw(a, "81 CB", 0x6700);
-    t_sw(a, "81 2A 00 01 05 84 01", 0x6700);      /* Lc larger than the data */
+    t_sw(a, "81 2A 00 01 05 84 01", 0x6700);          /* Lc larger than the data */
     t_sw(a, "81 2A 00 01 02 84 01 01 00 00", 0x6700); /* Lc smaller */
-    t_sw(a, "81 2A 00 01 00 84 01 01", 0x6700);   /* extended length is not supported */
-    t_sw(a, "81 CD 00 00 00", 0x6700);            /* no data where data is needed */
-    t_sw(a, "81 CB 00 00 02 01 02", 0x6700);      /* data where none is taken */
+    t_sw(a, "81 2A 00 01 00 84 01 01", 0x6700);       /* extended length is not supported */
+    t_sw(a, "81 CD 00 00 00", 0x6700);                /* no data where data is needed */
+    t_sw(a, "81 CB 00 00 02 01 02", 0x6700);          /* data where none is taken */
     t_sw(a, "81 84 00 00 01 00 08", 0x6700);
     t_sw(a, "81 FF 00 00 00", 0x6D00);
     t_sw(a, "81 2A 02 01 0D 84 01 01 A1 01 03 91 02 00 01 92 01 04", 0x6A86);
@@ -92,18 +92,19 @@ START_TEST(object_errors)
     t_sw(a, "81 2A 00 01 0D 84 01 09 A1 01 03 91 02 00 01 92 01 04", 0x6A82);
     t_sw(a, "81 CB C1 00 03 84 01 09 00", 0x6A82);
     /* malformed TLVs */
-    t_sw(a, "81 CD 00 00 03 85 05 01", 0x6A80);               /* length past the end */
-    t_sw(a, "81 CD 00 00 06 85 01 01 75 01 41", 0x6A80);      /* ID and label both */
-    t_sw(a, "81 CD 00 00 03 84 01 01", 0x6A80);               /* wrong tag for a public key */
-    t_sw(a, "81 CD 00 00 02 85 00", 0x6A80);                  /* empty ID */
-    t_sw(a, "81 2A 00 01 0A 84 01 01 A1 01 03 91 02 00 01", 0x9000); /* 92 optional */
+    t_sw(a, "81 CD 00 00 03 85 05 01", 0x6A80);          /* length past the end */
+    t_sw(a, "81 CD 00 00 06 85 01 01 75 01 41", 0x6A80); /* ID and label both */
+    t_sw(a, "81 CD 00 00 03 84 01 01", 0x6A80);          /* wrong tag for a public key */
+    t_sw(a, "81 CD 00 00 02 85 00", 0x6A80);             /* empty ID */
+    t_sw(a, "81 2A 00 01 0A 84 01 01 A1 01 03 91 02 00 01", 0x9000);          /* 92 optional */
     t_sw(a, "81 2A 00 01 0D 84 01 01 A1 01 07 91 02 00 01 92 01 04", 0x6A80); /* mode */
     t_sw(a, "81 2A 00 01 0D 84 01 01 A1 01 03 91 02 00 03 92 01 04", 0x6A80); /* two hashes */
     t_sw(a, "81 2A 00 01 10 84 01 01 A1 01 03 91 02 00 01 92 01 04 84 01 01", 0x6A80); /* dup */
     t_sw(a, "81 2A 00 01 10 84 01 01 A1 01 03 91 02 00 01 92 01 04 55 01 01", 0x6A80); /* unknown */
     /* one object structures */
     uint8_t out[300], want[40];
-    size_t n, wn = t_unhex("C3 18 73 06 434143455254 83 01 03 60 01 01 4A 01 01 21 01 02 20 02", want, sizeof want);
+    size_t n, wn = t_unhex("C3 18 73 06 434143455254 83 01 03 60 01 01 4A 01 01 21 01 02 20 02",
+                           want, sizeof want);
     ck_assert_uint_eq(t_send(a, "81 CB C3 00 03 83 01 03 00", out, &n), 0x9000);
     ck_assert_uint_eq(n, wn + 2); /* + the size, which depends on the generated CA certificate */
     ck_assert(memcmp(out, want, wn) == 0);
@@ -143,10 +144,10 @@ START_TEST(attribute_enforcement)
     sim_applet_free(a);
 
     /* a key restricted to SHA-256, a file without read access */
-    const char *conf = t_write("c.conf",
-        "[keypair K]\nprivate-id = 01\npublic-id = 01\nhashes = sha256\nkey = generate\n"
-        "[file F]\nid = 02\naccess = none\ndata = 0102\n"
-        "[secret S]\nid = 03\nvalue = 00112233\nderivations = prf\n");
+    const char *conf = t_write(
+        "c.conf", "[keypair K]\nprivate-id = 01\npublic-id = 01\nhashes = sha256\nkey = generate\n"
+                  "[file F]\nid = 02\naccess = none\ndata = 0102\n"
+                  "[secret S]\nid = 03\nvalue = 00112233\nderivations = prf\n");
     a = t_new(conf, NULL);
     t_sw(a, "01 A4 04 00 07 A0 00 00 05 59 00 10", 0x9000);
     t_sw(a, "81 2A 00 01 0D 84 01 01 A1 01 03 91 02 00 02 92 01 04", 0x6985);
@@ -211,8 +212,8 @@ START_TEST(channels_sim_default)
         ck_assert_uint_eq(out[0], ch);
     }
     ck_assert_uint_eq(sim_applet_open_channels(a), 0xEu);
-    t_sw(a, "00 70 00 00 01", 0x6A81); /* no channel left */
-    t_sw(a, "00 70 00 04 00", 0x6A86); /* beyond the card's channels */
+    t_sw(a, "00 70 00 00 01", 0x6A81);                      /* no channel left */
+    t_sw(a, "00 70 00 04 00", 0x6A86);                      /* beyond the card's channels */
     t_sw(a, "40 A4 04 00 07 A0 00 00 05 59 00 10", 0x6881); /* no implicit open past them */
     t_sw(a, "00 70 80 02 00", 0x9000);
     ck_assert_uint_eq(t_send(a, "00 70 00 00 01", out, &n), 0x9000);
@@ -288,8 +289,11 @@ START_TEST(keygen_and_sign_verify_with_openssl)
     ck_assert_uint_eq(t_send(a, "81 CD 00 00 03 85 01 06", out, &n), 0x9000);
     memcpy(pub, out + 6, 65);
     t_sw(a, "81 2A 00 01 0D 84 01 06 A1 01 03 91 02 00 02 92 01 04", 0x9000);
-    ck_assert_uint_eq(t_send(a, "81 2B 80 01 32 9E 30 5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A"
-                                "5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A 00", sig, &n), 0x9000);
+    ck_assert_uint_eq(t_send(a,
+                             "81 2B 80 01 32 9E 30 5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A"
+                             "5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A 00",
+                             sig, &n),
+                      0x9000);
     ck_assert_int_eq(openssl_verify("brainpoolP256r1", pub, d384, 48, sig + 3), 1);
     /* full-text mode with SHA-512 over a two-block message */
     uint8_t msg[300];
@@ -377,16 +381,21 @@ START_TEST(prf_psk_modes)
     EVP_KDF_free(kdf);
     sim_applet *a = t_ready(NULL);
     size_t n;
-    ck_assert_uint_eq(t_send(a, "81 48 01 00 18 86 01 08 D2 10 11111111111111111111111111111111 D3 01 30 00",
-                             got, &n), 0x9000);
+    ck_assert_uint_eq(
+        t_send(a, "81 48 01 00 18 86 01 08 D2 10 11111111111111111111111111111111 D3 01 30 00", got,
+               &n),
+        0x9000);
     ck_assert_uint_eq(n, 48);
     ck_assert(memcmp(got, want, 48) == 0);
     /* by label too; mode 02 needs D4; mode 00 refuses a secret reference */
-    ck_assert_uint_eq(t_send(a, "81 48 01 00 1A 76 03 50534B D2 10 11111111111111111111111111111111 D3 01 30",
-                             got, &n), 0x9000);
+    ck_assert_uint_eq(
+        t_send(a, "81 48 01 00 1A 76 03 50534B D2 10 11111111111111111111111111111111 D3 01 30",
+               got, &n),
+        0x9000);
     ck_assert(memcmp(got, want, 48) == 0);
     t_sw(a, "81 48 02 00 18 86 01 08 D2 10 11111111111111111111111111111111 D3 01 30", 0x6A80);
-    t_sw(a, "81 48 02 00 1C 86 01 08 D4 02 AABB D2 10 11111111111111111111111111111111 D3 01 30", 0x9000);
+    t_sw(a, "81 48 02 00 1C 86 01 08 D4 02 AABB D2 10 11111111111111111111111111111111 D3 01 30",
+         0x9000);
     t_sw(a, "81 48 00 00 18 86 01 08 D2 10 11111111111111111111111111111111 D3 01 30", 0x6A80);
     t_sw(a, "81 48 03 00 18 86 01 08 D2 10 11111111111111111111111111111111 D3 01 30", 0x6A86);
     t_sw(a, "81 48 01 00 18 86 01 08 D2 10 11111111111111111111111111111111 D3 01 00", 0x6A80);

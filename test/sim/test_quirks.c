@@ -30,7 +30,8 @@ static size_t devcert_size(sim_applet *a)
 
 static void offset_cmd(char *cmd, size_t cap, size_t off, const char *le)
 {
-    snprintf(cmd, cap, "81 B0 %02X %02X 03 83 01 02 %s", (unsigned)(off >> 8), (unsigned)(off & 0xFF), le);
+    snprintf(cmd, cap, "81 B0 %02X %02X 03 83 01 02 %s", (unsigned)(off >> 8),
+             (unsigned)(off & 0xFF), le);
 }
 
 START_TEST(cla_modes)
@@ -86,7 +87,7 @@ START_TEST(t0_partial_get_response)
     ck_assert_uint_eq(t_send(a, "81 C0 00 00 10", out, &n), 0x6137); /* 16 of 71, 55 left */
     ck_assert_uint_eq(n, 16);
     ck_assert_uint_eq(out[0], 0x34);
-    t_sw(a, "81 C0 00 00 40", 0x6C37);                             /* too long: right Le */
+    t_sw(a, "81 C0 00 00 40", 0x6C37);                               /* too long: right Le */
     ck_assert_uint_eq(t_send(a, "01 C0 00 00 37", out, &n), 0x9000); /* 0N works too */
     ck_assert_uint_eq(n, 0x37);
     /* case 2 commands answer directly, as on T=0 with a correct P3 */
@@ -191,7 +192,7 @@ START_TEST(list_paging)
     }
     ck_assert_uint_eq(off, total);
     ck_assert_uint_eq(count, 5 + 6 + 1 + 2); /* private, public, secret, files */
-    t_sw(a, "81 CB 01 01 00", 0x6985); /* no paging in progress */
+    t_sw(a, "81 CB 01 01 00", 0x6985);       /* no paging in progress */
     t_sw(a, "81 CB 01 02 00", 0x6A86);
     sim_applet_free(a);
     t_cleanup();

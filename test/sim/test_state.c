@@ -72,12 +72,19 @@ START_TEST(generated_key_survives_restart)
     /* the restored private key still signs for the restored public key */
     t_sw(a, "81 2A 00 01 0D 84 01 02 A1 01 03 91 02 00 01 92 01 04", 0x9000);
     uint8_t sig[100];
-    ck_assert_uint_eq(t_send(a, "81 2B 80 01 22 9E 20 AF2BDBE1AA9B6EC1E2ADE1D694F41FC71A831D0268E9891562113D8A62ADD1BF",
-                             sig, &n), 0x9000);
+    ck_assert_uint_eq(
+        t_send(
+            a,
+            "81 2B 80 01 22 9E 20 AF2BDBE1AA9B6EC1E2ADE1D694F41FC71A831D0268E9891562113D8A62ADD1BF",
+            sig, &n),
+        0x9000);
     char cmd[400], hs[140];
     t_hex(sig + 3, 64, hs);
     t_sw(a, "81 2C 00 02 0D 85 01 02 A1 01 03 91 02 00 01 92 01 04", 0x9000);
-    snprintf(cmd, sizeof cmd, "81 2D 80 02 65 9E 20 AF2BDBE1AA9B6EC1E2ADE1D694F41FC71A831D0268E9891562113D8A62ADD1BF 33 00 40 %s", hs);
+    snprintf(
+        cmd, sizeof cmd,
+        "81 2D 80 02 65 9E 20 AF2BDBE1AA9B6EC1E2ADE1D694F41FC71A831D0268E9891562113D8A62ADD1BF 33 00 40 %s",
+        hs);
     t_sw(a, cmd, 0x9000);
     sim_applet_free(a);
 
@@ -95,8 +102,8 @@ START_TEST(state_file_errors)
 {
     char err[512];
     const char *bad[] = {
-        "[private-key]\nid = 01\n",                                 /* missing fields */
-        "[thing]\n",                                                /* unknown section */
+        "[private-key]\nid = 01\n", /* missing fields */
+        "[thing]\n",                /* unknown section */
         "[file]\nid = 01\naccess = 01\nstate = 01\nusage = 01\nvalue = 0Z\n",
         "[public-key]\nid = 01\naccess = 01\nstate = 01\ntype = 13\nfunctions = 01\nusage = 01\n"
         "sig-algs = 04\nhashes = 0001\nka-algs = 00\nvalue = 04" QX "00" QY "\n", /* bad point */
@@ -123,7 +130,8 @@ END_TEST
 
 START_TEST(volatile_keys)
 {
-    const char *conf = t_write("v.conf",
+    const char *conf = t_write(
+        "v.conf",
         "[keypair EPH]\nprivate-id = 04\npublic-id = 04\nfunctions = key-agreement, keygen\n"
         "key = generate\nvolatile = yes\n"
         "[keypair EPH2]\nprivate-id = 06\npublic-id = 06\ncurve = brainpoolP256r1\nfunctions = sign\n"
@@ -203,20 +211,27 @@ START_TEST(provisioning_errors)
         {"[file F]\nid = 01\ndata = 00\n[file G]\nid = 01\ndata = 00\n", 4, "duplicate"},
         {"[keypair K]\nprivate-id = 01\npublic-id = 01\n", 1, "key"},
         {"[keypair]\nprivate-id = 01\npublic-id = 01\nkey = generate\n", 1, "label"},
-        {"[keypair K]\nprivate-id = 01\npublic-id = 01\ncurve = P-384\nkey = generate\n", 4, "P-384"},
-        {"[keypair K]\nprivate-id = 01\npublic-id = 01\nkey = 0000000000000000000000000000000000000000000000000000000000000000\n", 4, "range"},
+        {"[keypair K]\nprivate-id = 01\npublic-id = 01\ncurve = P-384\nkey = generate\n", 4,
+         "P-384"},
+        {"[keypair K]\nprivate-id = 01\npublic-id = 01\nkey = 0000000000000000000000000000000000000000000000000000000000000000\n",
+         4, "range"},
         {"[keypair K]\nprivate-id = 01\npublic-id = 01\nkey = ABCD\n", 4, "32 bytes"},
         {"[keypair K]\nprivate-id = 01\npublic-id = 01\nkey = nokey.pem\n", 4, "nokey.pem"},
-        {"[keypair K]\nprivate-id = 01\npublic-id = 01\nfunctions = sign, fly\nkey = generate\n", 4, "fly"},
+        {"[keypair K]\nprivate-id = 01\npublic-id = 01\nfunctions = sign, fly\nkey = generate\n", 4,
+         "fly"},
         {"[keypair K]\nprivate-id = 01\npublic-id = 01\nhashes = md5\nkey = generate\n", 4, "md5"},
-        {"[keypair K]\nprivate-id = 01\npublic-id = 01\nvolatile = perhaps\nkey = generate\n", 4, "yes or no"},
-        {"[keypair K]\nprivate-id = 01\npublic-id = 01\nusage = tls11\nkey = generate\n", 4, "tls11"},
+        {"[keypair K]\nprivate-id = 01\npublic-id = 01\nvolatile = perhaps\nkey = generate\n", 4,
+         "yes or no"},
+        {"[keypair K]\nprivate-id = 01\npublic-id = 01\nusage = tls11\nkey = generate\n", 4,
+         "tls11"},
         {"[public-key P]\nid = 05\nvalue = 0401\n", 3, "point"},
         {"[secret S]\nid = 08\nvalue = \n", 3, "empty"},
         {"[secret S]\nid = 08\n", 1, "value"},
         {"[keypair LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL]\n"
-         "private-id = 01\npublic-id = 01\nkey = generate\n", 1, "label"},
-        {"[applet]\nmax-files = 1\n[file A]\nid = 01\ndata = 00\n[file B]\nid = 02\ndata = 00\n", 0, "max-files"},
+         "private-id = 01\npublic-id = 01\nkey = generate\n",
+         1, "label"},
+        {"[applet]\nmax-files = 1\n[file A]\nid = 01\ndata = 00\n[file B]\nid = 02\ndata = 00\n", 0,
+         "max-files"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char err[512], want[64];

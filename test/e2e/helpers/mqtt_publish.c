@@ -41,11 +41,11 @@ struct options {
 /* Progress shared with the libmosquitto callbacks through the userdata. */
 struct session {
     const struct options *opt;
-    int mid;            /* message id of our PUBLISH, -1 until sent */
+    int mid; /* message id of our PUBLISH, -1 until sent */
     bool connected;
-    bool published;     /* PUBLISH sent (QoS 0) or acknowledged (QoS 1/2) */
-    bool finished;      /* disconnected after success, or fatal error */
-    int failure;        /* 0 or a message already printed */
+    bool published; /* PUBLISH sent (QoS 0) or acknowledged (QoS 1/2) */
+    bool finished;  /* disconnected after success, or fatal error */
+    int failure;    /* 0 or a message already printed */
 };
 
 static void usage(FILE *out)
@@ -75,39 +75,47 @@ static int parse_int(const char *s, long lo, long hi, int *out)
 static int parse_args(int argc, char **argv, struct options *opt)
 {
     static const struct option longopts[] = {
-        {"host", required_argument, NULL, 'h'},
-        {"port", required_argument, NULL, 'p'},
-        {"cafile", required_argument, NULL, 'a'},
-        {"cert", required_argument, NULL, 'c'},
-        {"key", required_argument, NULL, 'k'},
-        {"topic", required_argument, NULL, 't'},
-        {"message", required_argument, NULL, 'm'},
-        {"id", required_argument, NULL, 'i'},
-        {"qos", required_argument, NULL, 'q'},
-        {"timeout", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'H'},
-        {NULL, 0, NULL, 0},
+        {"host", required_argument, NULL, 'h'},    {"port", required_argument, NULL, 'p'},
+        {"cafile", required_argument, NULL, 'a'},  {"cert", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},     {"topic", required_argument, NULL, 't'},
+        {"message", required_argument, NULL, 'm'}, {"id", required_argument, NULL, 'i'},
+        {"qos", required_argument, NULL, 'q'},     {"timeout", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'H'},          {NULL, 0, NULL, 0},
     };
     int c;
 
-    *opt = (struct options){.host = "127.0.0.1", .port = 0, .qos = 1,
-                            .timeout_s = 10, .id = "iotsafe-mqtt-publish"};
+    *opt = (struct options){
+        .host = "127.0.0.1", .port = 0, .qos = 1, .timeout_s = 10, .id = "iotsafe-mqtt-publish"};
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
-        case 'h': opt->host = optarg; break;
+        case 'h':
+            opt->host = optarg;
+            break;
         case 'p':
             if (!parse_int(optarg, 1, 65535, &opt->port)) {
                 fprintf(stderr, "mqtt_publish: bad --port '%s'\n", optarg);
                 return 0;
             }
             break;
-        case 'a': opt->cafile = optarg; break;
-        case 'c': opt->cert = optarg; break;
-        case 'k': opt->key = optarg; break;
-        case 't': opt->topic = optarg; break;
-        case 'm': opt->message = optarg; break;
-        case 'i': opt->id = optarg; break;
+        case 'a':
+            opt->cafile = optarg;
+            break;
+        case 'c':
+            opt->cert = optarg;
+            break;
+        case 'k':
+            opt->key = optarg;
+            break;
+        case 't':
+            opt->topic = optarg;
+            break;
+        case 'm':
+            opt->message = optarg;
+            break;
+        case 'i':
+            opt->id = optarg;
+            break;
         case 'q':
             if (!parse_int(optarg, 0, 2, &opt->qos)) {
                 fprintf(stderr, "mqtt_publish: bad --qos '%s'\n", optarg);
@@ -124,8 +132,7 @@ static int parse_args(int argc, char **argv, struct options *opt)
             usage(stdout);
             exit(0);
         default:
-            fprintf(stderr, "mqtt_publish: unknown or incomplete option '%s'\n",
-                    argv[optind - 1]);
+            fprintf(stderr, "mqtt_publish: unknown or incomplete option '%s'\n", argv[optind - 1]);
             return 0;
         }
     }
@@ -133,10 +140,11 @@ static int parse_args(int argc, char **argv, struct options *opt)
         fprintf(stderr, "mqtt_publish: unexpected argument '%s'\n", argv[optind]);
         return 0;
     }
-    if (opt->port == 0 || opt->cafile == NULL || opt->cert == NULL ||
-        opt->key == NULL || opt->topic == NULL || opt->message == NULL) {
+    if (opt->port == 0 || opt->cafile == NULL || opt->cert == NULL || opt->key == NULL ||
+        opt->topic == NULL || opt->message == NULL) {
         fputs("mqtt_publish: --port, --cafile, --cert, --key, --topic and "
-              "--message are required\n", stderr);
+              "--message are required\n",
+              stderr);
         return 0;
     }
     if (strlen(opt->message) > INT_MAX) {
@@ -159,12 +167,10 @@ static void on_connect(struct mosquitto *mosq, void *userdata, int rc)
         return;
     }
     s->connected = true;
-    prc = mosquitto_publish(mosq, &s->mid, s->opt->topic,
-                            (int)strlen(s->opt->message), s->opt->message,
-                            s->opt->qos, false);
+    prc = mosquitto_publish(mosq, &s->mid, s->opt->topic, (int)strlen(s->opt->message),
+                            s->opt->message, s->opt->qos, false);
     if (prc != MOSQ_ERR_SUCCESS) {
-        fprintf(stderr, "mqtt_publish: publish failed: %s\n",
-                mosquitto_strerror(prc));
+        fprintf(stderr, "mqtt_publish: publish failed: %s\n", mosquitto_strerror(prc));
         s->failure = 1;
         s->finished = true;
     }
@@ -187,16 +193,17 @@ static void on_disconnect(struct mosquitto *mosq, void *userdata, int rc)
 
     (void)mosq;
     if (!s->published && s->failure == 0) {
-        fprintf(stderr, "mqtt_publish: connection lost before the message "
-                        "was delivered: %s\n", mosquitto_strerror(rc));
+        fprintf(stderr,
+                "mqtt_publish: connection lost before the message "
+                "was delivered: %s\n",
+                mosquitto_strerror(rc));
         s->failure = 1;
     }
     s->finished = true;
 }
 
 /* libmosquitto reports OpenSSL's reasons only through its log callback. */
-static void on_log(struct mosquitto *mosq, void *userdata, int level,
-                   const char *str)
+static void on_log(struct mosquitto *mosq, void *userdata, int level, const char *str)
 {
     (void)mosq;
     (void)userdata;
@@ -227,15 +234,14 @@ static int run(const struct options *opt)
      */
     rc = mosquitto_tls_set(mosq, opt->cafile, NULL, opt->cert, opt->key, NULL);
     if (rc != MOSQ_ERR_SUCCESS) {
-        fprintf(stderr, "mqtt_publish: TLS setup (cafile %s, cert %s, key %s): %s\n",
-                opt->cafile, opt->cert, opt->key, mosquitto_strerror(rc));
+        fprintf(stderr, "mqtt_publish: TLS setup (cafile %s, cert %s, key %s): %s\n", opt->cafile,
+                opt->cert, opt->key, mosquitto_strerror(rc));
         goto out;
     }
     /* mosquitto_connect does the TCP connect and the TLS handshake. */
     rc = mosquitto_connect(mosq, opt->host, opt->port, 30);
     if (rc != MOSQ_ERR_SUCCESS) {
-        fprintf(stderr, "mqtt_publish: connect to %s:%d failed: %s\n",
-                opt->host, opt->port,
+        fprintf(stderr, "mqtt_publish: connect to %s:%d failed: %s\n", opt->host, opt->port,
                 rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
         goto out;
     }
@@ -243,8 +249,7 @@ static int run(const struct options *opt)
     deadline = now_s() + opt->timeout_s;
     while (!s.finished) {
         if (now_s() > deadline) {
-            fprintf(stderr, "mqtt_publish: timed out after %d s (%s)\n",
-                    opt->timeout_s,
+            fprintf(stderr, "mqtt_publish: timed out after %d s (%s)\n", opt->timeout_s,
                     s.connected ? "no acknowledgement" : "no CONNACK");
             goto out;
         }
@@ -256,8 +261,8 @@ static int run(const struct options *opt)
         }
     }
     if (s.failure == 0 && s.published) {
-        printf("published %zu bytes to '%s' (qos %d)\n",
-               strlen(opt->message), opt->topic, opt->qos);
+        printf("published %zu bytes to '%s' (qos %d)\n", strlen(opt->message), opt->topic,
+               opt->qos);
         ret = 0;
     }
 out:

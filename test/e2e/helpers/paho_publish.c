@@ -59,13 +59,27 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'a': cafile = optarg; break;
-        case 'c': cert = optarg; break;
-        case 'k': key = optarg; break;
-        case 't': topic = optarg; break;
-        case 'm': message = optarg; break;
-        case 'i': id = optarg; break;
-        default: usage(); return 2;
+        case 'a':
+            cafile = optarg;
+            break;
+        case 'c':
+            cert = optarg;
+            break;
+        case 'k':
+            key = optarg;
+            break;
+        case 't':
+            topic = optarg;
+            break;
+        case 'm':
+            message = optarg;
+            break;
+        case 'i':
+            id = optarg;
+            break;
+        default:
+            usage();
+            return 2;
         }
     }
     if (optind != argc || port == 0 || !cafile || !cert || !key || !topic || !message) {

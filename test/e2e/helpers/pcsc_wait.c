@@ -184,7 +184,9 @@ static int run(const struct opts *o)
         rs.szReader = o->reader;
         rs.dwCurrentState = known;
         long left = deadline - now_ms();
-        DWORD wait = known == SCARD_STATE_UNAWARE ? 0 : (DWORD)(left < 200 ? (left > 0 ? left : 1) : 200);
+        DWORD wait = known == SCARD_STATE_UNAWARE
+                         ? 0
+                         : (DWORD)(left < 200 ? (left > 0 ? left : 1) : 200);
         LONG rv = SCardGetStatusChange(ctx, wait, &rs, 1);
         if (rv == SCARD_E_TIMEOUT) {
             continue;

@@ -47,7 +47,8 @@ int main(int argc, char **argv)
     FILE *out;
 
     if (argc != 7) {
-        fprintf(stderr, "usage: %s URI ALGORITHM PROPQ oneshot|stream MESSAGE SIGNATURE\n", argv[0]);
+        fprintf(stderr, "usage: %s URI ALGORITHM PROPQ oneshot|stream MESSAGE SIGNATURE\n",
+                argv[0]);
         return 2;
     }
     stream = strcmp(argv[4], "stream") == 0;
@@ -58,13 +59,15 @@ int main(int argc, char **argv)
         goto done;
     if (stream) {
         for (size_t off = 0; off < msglen; off += 100)
-            if (EVP_PKEY_sign_message_update(ctx, msg + off, msglen - off < 100 ? msglen - off : 100) <= 0)
+            if (EVP_PKEY_sign_message_update(ctx, msg + off,
+                                             msglen - off < 100 ? msglen - off : 100) <= 0)
                 goto done;
-        if (EVP_PKEY_sign_message_final(ctx, NULL, &siglen) <= 0 || (sig = malloc(siglen)) == NULL ||
-            EVP_PKEY_sign_message_final(ctx, sig, &siglen) <= 0)
+        if (EVP_PKEY_sign_message_final(ctx, NULL, &siglen) <= 0 ||
+            (sig = malloc(siglen)) == NULL || EVP_PKEY_sign_message_final(ctx, sig, &siglen) <= 0)
             goto done;
     } else if (EVP_PKEY_sign(ctx, NULL, &siglen, msg, msglen) <= 0 ||
-               (sig = malloc(siglen)) == NULL || EVP_PKEY_sign(ctx, sig, &siglen, msg, msglen) <= 0) {
+               (sig = malloc(siglen)) == NULL ||
+               EVP_PKEY_sign(ctx, sig, &siglen, msg, msglen) <= 0) {
         goto done;
     }
     if ((out = fopen(argv[6], "wb")) == NULL)
