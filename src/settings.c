@@ -75,13 +75,30 @@ int iotsafe_setting_at_mode(const char *s, iotsafe_at_mode *out)
 
 int iotsafe_setting_seconds(const char *s, unsigned long *ms)
 {
-    char *end;
+    /* digits[.digits], read by hand: strtod follows the program's locale and takes hex and exponents */
+    unsigned long whole = 0, frac = 0, scale = 1000;
+    size_t i = 0;
     if (s == NULL || s[0] < '0' || s[0] > '9')
         return -1;
-    double v = strtod(s, &end);
-    if (*end != '\0' || !(v >= 0.1 && v <= 3600.0))
+    for (; s[i] >= '0' && s[i] <= '9'; i++) {
+        whole = whole * 10 + (unsigned long)(s[i] - '0');
+        if (whole > 3600)
+            return -1;
+    }
+    if (s[i] == '.') {
+        if (s[++i] < '0' || s[i] > '9')
+            return -1;
+        for (; s[i] >= '0' && s[i] <= '9'; i++) {
+            scale /= 10; /* milliseconds: a fourth decimal and more count for nothing */
+            frac += (unsigned long)(s[i] - '0') * scale;
+        }
+    }
+    if (s[i] != '\0')
         return -1;
-    *ms = (unsigned long)(v * 1000.0 + 0.5);
+    unsigned long v = whole * 1000 + frac;
+    if (v < 100 || v > 3600000)
+        return -1;
+    *ms = v;
     return 0;
 }
 
