@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "iotsafe/commands.h"
+#include "iotsafe/der.h"
 
 #define HALF_MAX 66 /* P-521, the largest we could ever see */
 
@@ -27,23 +28,14 @@ iotsafe_rc iotsafe_ecdsa_rs_to_der(const uint8_t *rs, size_t rs_len, uint8_t *de
     const size_t half = rs_len / 2;
     uint8_t r[HALF_MAX + 1], s[HALF_MAX + 1];
     size_t rl = int_body(rs, half, r), sl = int_body(rs + half, half, s);
-    size_t body = 2 + rl + 2 + sl;
-    size_t hdr = body < 0x80 ? 2 : 3;
-    if (hdr + body > *der_len)
-        return IOTSAFE_E_BUFFER;
+    size_t body = iotsafe_der_hdr_size(rl) + rl + iotsafe_der_hdr_size(sl) + sl;
     size_t p = 0;
-    der[p++] = 0x30;
-    if (hdr == 3)
-        der[p++] = 0x81;
-    der[p++] = (uint8_t)body;
-    der[p++] = 0x02;
-    der[p++] = (uint8_t)rl;
-    memcpy(der + p, r, rl);
-    p += rl;
-    der[p++] = 0x02;
-    der[p++] = (uint8_t)sl;
-    memcpy(der + p, s, sl);
-    p += sl;
+    if (iotsafe_der_put_hdr(der, *der_len, &p, IOTSAFE_DER_SEQUENCE, body) < 0 ||
+        iotsafe_der_put_hdr(der, *der_len, &p, IOTSAFE_DER_INTEGER, rl) < 0 ||
+        iotsafe_der_put_raw(der, *der_len, &p, r, rl) < 0 ||
+        iotsafe_der_put_hdr(der, *der_len, &p, IOTSAFE_DER_INTEGER, sl) < 0 ||
+        iotsafe_der_put_raw(der, *der_len, &p, s, sl) < 0)
+        return IOTSAFE_E_BUFFER;
     *der_len = p;
     return IOTSAFE_OK;
 }
@@ -51,17 +43,15 @@ iotsafe_rc iotsafe_ecdsa_rs_to_der(const uint8_t *rs, size_t rs_len, uint8_t *de
 /* One positive INTEGER, left-padded to half bytes. */
 static iotsafe_rc get_int(const uint8_t *p, size_t n, size_t *pos, size_t half, uint8_t *out)
 {
-    if (n - *pos < 2 || p[*pos] != 0x02)
+    size_t len;
+    if (iotsafe_der_get_hdr(p, n, pos, IOTSAFE_DER_INTEGER, &len) < 0 || len == 0)
         return IOTSAFE_E_MALFORMED;
-    size_t len = p[*pos + 1];
-    if (len >= 0x80 || len == 0 || len > n - *pos - 2)
-        return IOTSAFE_E_MALFORMED;
-    const uint8_t *v = p + *pos + 2;
+    const uint8_t *v = p + *pos;
     if (v[0] & 0x80)
         return IOTSAFE_E_MALFORMED; /* negative */
     if (len > 1 && v[0] == 0x00 && !(v[1] & 0x80))
         return IOTSAFE_E_MALFORMED; /* not minimal */
-    *pos += 2 + len;
+    *pos += len;
     while (len > 0 && v[0] == 0x00) {
         v++;
         len--;
@@ -80,18 +70,9 @@ iotsafe_rc iotsafe_ecdsa_der_to_rs(const uint8_t *der, size_t der_len, size_t ha
         return IOTSAFE_E_INVALID_ARG;
     if (*rs_len < 2 * half)
         return IOTSAFE_E_BUFFER;
-    if (der_len < 2 || der[0] != 0x30)
+    size_t pos = 0, body;
+    if (iotsafe_der_get_hdr(der, der_len, &pos, IOTSAFE_DER_SEQUENCE, &body) < 0)
         return IOTSAFE_E_MALFORMED;
-    size_t pos, body;
-    if (der[1] < 0x80) {
-        body = der[1];
-        pos = 2;
-    } else if (der[1] == 0x81 && der_len >= 3 && der[2] >= 0x80) {
-        body = der[2];
-        pos = 3;
-    } else {
-        return IOTSAFE_E_MALFORMED;
-    }
     if (body != der_len - pos)
         return IOTSAFE_E_MALFORMED;
     uint8_t tmp[2 * HALF_MAX];

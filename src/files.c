@@ -9,28 +9,15 @@
 #include <string.h>
 
 #include "card_internal.h"
+#include "iotsafe/der.h"
 
 #define FILE_MAX (0xFFFF + 256) /* P1P2 offsets are 16 bits */
 
-/* Total length of the DER element at p (tag 30, definite length), 0 if none. */
+/* Total length of the DER SEQUENCE at p (a certificate), 0 if none. */
 static size_t der_total_len(const uint8_t *p, size_t n)
 {
-    if (n < 2 || p[0] != 0x30)
-        return 0;
-    size_t hdr, len;
-    if (p[1] < 0x80) {
-        hdr = 2;
-        len = p[1];
-    } else {
-        size_t k = p[1] & 0x7F;
-        if (k == 0 || k > 3 || n < 2 + k)
-            return 0;
-        len = 0;
-        for (size_t i = 0; i < k; i++)
-            len = len << 8 | p[2 + i];
-        hdr = 2 + k;
-    }
-    return hdr + len <= n ? hdr + len : 0;
+    size_t pos = 0, len = 0;
+    return iotsafe_der_get_hdr(p, n, &pos, IOTSAFE_DER_SEQUENCE, &len) == 0 ? pos + len : 0;
 }
 
 /*

@@ -80,8 +80,10 @@ int cmd_uri(const tool_opts *o)
         return rc;
     iotsafe_object ob;
     rc = tool_resolve(c, o, kinds, 4, &ob);
-    if (rc == EXIT_OK)
-        rc = tool_print_line(tool_make_uri(&ob));
+    if (rc == EXIT_OK) {
+        char *uri = tool_make_uri(&ob);
+        rc = uri != NULL ? tool_print_line(uri) : EXIT_MALFORMED;
+    }
     iotsafe_card_free(c);
     return rc;
 }
@@ -113,6 +115,13 @@ static int keyfile_v2(iotsafe_card *c, const tool_opts *o, const iotsafe_object 
         tool_err("the card's public key (%zu bytes) cannot be written to a key reference",
                  point_len);
         return EXIT_FAILURE_OTHER;
+    }
+    /* the builder falls back to v1 when something is missing: the tool promises v2 */
+    iotsafe_keyref made;
+    if (iotsafe_keyref_parse(der, *der_len, &made) != 0 || made.version != 2) {
+        tool_err("malformed card answer: the public key object paired with the private key "
+                 "cannot be named in a v2 key reference");
+        return EXIT_MALFORMED;
     }
     return EXIT_OK;
 }

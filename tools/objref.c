@@ -56,12 +56,16 @@ char *tool_make_uri(const iotsafe_object *obj)
         type = IOTSAFE_URI_TYPE_PUBLIC;
     else if (obj->type == IOTSAFE_OBJ_FILE)
         type = IOTSAFE_URI_TYPE_CERT;
-    char *s = malloc(IOTSAFE_URI_MAX + 1);
-    if (s != NULL && (iotsafe_uri_from_object(obj, type, NULL, &u) < 0 ||
-                      iotsafe_uri_format(&u, s, IOTSAFE_URI_MAX + 1) < 0)) {
-        free(s);
-        s = NULL;
+    if (iotsafe_uri_from_object(obj, type, NULL, &u) < 0) {
+        tool_err("malformed card answer: the object has an ID of %zu bytes, which no URI can name",
+                 obj->id_len);
+        return NULL;
     }
+    char *s = malloc(IOTSAFE_URI_MAX + 1);
+    if (s == NULL)
+        tool_err("out of memory");
+    else
+        iotsafe_uri_format(&u, s, IOTSAFE_URI_MAX + 1); /* fits: IOTSAFE_URI_MAX bounds any URI */
     return s;
 }
 

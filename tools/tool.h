@@ -102,7 +102,7 @@ int tool_write_output(const char *path, const uint8_t *data, size_t len);
 /* Parse an iotsafe: URI into name (strict). Returns 0 or -1 after printing the reason. */
 int tool_parse_uri(const char *uri, obj_name *name);
 
-/* iotsafe: URI of an object (malloc'ed): ID, label, and type for keys and files. */
+/* iotsafe: URI of an object (malloc'ed): ID, label, and type for keys and files. NULL after a message. */
 char *tool_make_uri(const iotsafe_object *obj);
 
 /* Open the card per the global options (reader from --reader, URI, or IOTSAFE_READER). */

@@ -11,6 +11,7 @@ extern "C" {
 #endif
 
 #define IOTSAFE_DER_SEQUENCE 0x30
+#define IOTSAFE_DER_INTEGER 0x02
 #define IOTSAFE_DER_OID 0x06
 #define IOTSAFE_DER_BIT_STRING 0x03
 #define IOTSAFE_DER_NULL 0x05

@@ -12,7 +12,8 @@ START_TEST(words)
     iotsafe_cla_style cla = IOTSAFE_CLA_AUTO;
     iotsafe_channel_exhausted ex = IOTSAFE_EXHAUSTED_AUTO;
     iotsafe_at_mode at = IOTSAFE_AT_CSIM;
-    static const char *const yes[] = {"yes", "1", "true", "on"}, *const no[] = {"no", "0", "false", "off"};
+    static const char *const yes[] = {"yes", "1", "true", "on"}, *const no[] = {"no", "0", "false",
+                                                                                "off"};
     for (size_t i = 0; i < 4; i++) {
         ck_assert_int_eq(iotsafe_setting_bool(yes[i], &b), 0);
         ck_assert_int_eq(b, 1);
@@ -46,11 +47,25 @@ START_TEST(seconds_words)
         int rc;
         unsigned long ms;
     } cases[] = {
-        {"2", 0, 2000},      {"0.5", 0, 500},      {"0.1", 0, 100},    {"3600", 0, 3600000},
-        {"1.25", 0, 1250},   {"0.1239", 0, 123},   {"10.", -1, 0},     {".5", -1, 0},
-        {"0.09", -1, 0},     {"3600.001", -1, 0},  {"3601", -1, 0},    {"0x10", -1, 0},
-        {"1e3", -1, 0},      {"1,5", -1, 0},       {"-1", -1, 0},      {" 1", -1, 0},
-        {"1 ", -1, 0},       {"", -1, 0},          {"99999999999999999999", -1, 0},
+        {"2", 0, 2000},
+        {"0.5", 0, 500},
+        {"0.1", 0, 100},
+        {"3600", 0, 3600000},
+        {"1.25", 0, 1250},
+        {"0.1239", 0, 123},
+        {"10.", -1, 0},
+        {".5", -1, 0},
+        {"0.09", -1, 0},
+        {"3600.001", -1, 0},
+        {"3601", -1, 0},
+        {"0x10", -1, 0},
+        {"1e3", -1, 0},
+        {"1,5", -1, 0},
+        {"-1", -1, 0},
+        {" 1", -1, 0},
+        {"1 ", -1, 0},
+        {"", -1, 0},
+        {"99999999999999999999", -1, 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         unsigned long ms = 42;
@@ -71,8 +86,9 @@ START_TEST(aids)
     ck_assert_uint_eq(aid[6], 0x10);
     ck_assert_int_eq(iotsafe_setting_aid("A0:00:00:05:59", aid, &n), 0);
     ck_assert_uint_eq(n, 5);
-    ck_assert_int_eq(iotsafe_setting_aid("A0000005", aid, &n), -1);                          /* 4 bytes */
-    ck_assert_int_eq(iotsafe_setting_aid("A000000559001000000000000000000000", aid, &n), -1); /* 17 */
+    ck_assert_int_eq(iotsafe_setting_aid("A0000005", aid, &n), -1); /* 4 bytes */
+    ck_assert_int_eq(iotsafe_setting_aid("A000000559001000000000000000000000", aid, &n),
+                     -1); /* 17 */
     ck_assert_int_eq(iotsafe_setting_aid("zz", aid, &n), -1);
 }
 END_TEST
