@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "card_internal.h"
+#include "clock.h"
 #include "iotsafe/hex.h"
 
 /*
@@ -431,7 +432,11 @@ iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st)
         chanrec_release(c, c->stale_channel);
         c->stale_channel = 0;
     }
-    if (c->use_channel && !c->channel_refused && !c->exiting) {
+    if (c->use_channel && !c->channel_refused && !c->exiting && c->channel_retry_at != 0 &&
+        now_ms() < c->channel_retry_at) {
+        /* all channels were taken a moment ago: share the basic channel without asking again */
+        c->basic_fallback = 1;
+    } else if (c->use_channel && !c->channel_refused && !c->exiting) {
         uint16_t sw = 0;
         card_ctx(st, "MANAGE CHANNEL (open)", NULL);
         rc = open_logical(c, &sw, st);
@@ -450,6 +455,7 @@ iotsafe_rc card_open_channel_and_select(iotsafe_card *c, iotsafe_status *st)
                     c->reader, iotsafe_sw_str(sw),
                     c->on_exhausted == IOTSAFE_EXHAUSTED_FAIL ? "fail" : "auto, modem");
             c->basic_fallback = 1; /* shared with others: SELECT before every operation */
+            c->channel_retry_at = now_ms() + CARD_CHANNEL_RETRY_MS;
         } else if (!card_sw_ok(sw)) {
             /* no logical channels (6881, 6D00, 6E00, ...): the basic channel will do */
             c->channel_refused = 1;

@@ -33,6 +33,8 @@ typedef struct card_pub_entry {
 #define CARD_TIMEOUT_KEYGEN_MS 60000 /* GENERATE KEY PAIR */
 #define CARD_TIMEOUT_WAIT_MS 30000   /* waiting for the reader (another process holds it) */
 #define CARD_EXIT_TIMEOUT_MS 2000    /* closing channels at exit */
+/* After 6A81 (no free channel), ask for a logical channel again at most this often. */
+#define CARD_CHANNEL_RETRY_MS 1000
 
 struct iotsafe_card {
     pthread_mutex_t lock; /* guards the ticket counters only (card_lock) */
@@ -68,6 +70,7 @@ struct iotsafe_card {
     int exiting;            /* atexit closed the channel: stay on what is left */
     uint8_t stale_channel;  /* ours, but left open by a command that timed out: close first */
     int basic_fallback;     /* card out of channels: sharing the basic channel, SELECT each time */
+    long channel_retry_at;  /* after a 6A81: no MANAGE CHANNEL before this (monotonic ms) */
     iotsafe_channel_exhausted on_exhausted;
     unsigned long timeout_ms; /* 0: per command class */
     /* what the running operation is doing, for messages and the retry rule */

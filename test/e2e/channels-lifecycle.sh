@@ -105,6 +105,10 @@ fails 'MANAGE CHANNEL \(open\) on the card in reader .Virtual PCD 00 00.: card a
 ok "default (auto) on a PC/SC reader: the basic channel is shared" \
     env IOTSAFE_TRACE=1 "$KEY_HOLDER" "$CARD_KEY_URI" sign 3
 like "... SELECT on the basic channel before each operation" "$LAST_OUT" '00 A4 04 00 07 A0 00 00 05 59 00 10'
+is "... one SELECT per card operation (3 to load the key, 1 + 3 signatures)" \
+    "$(grep -c '^iotsafe: > 00 A4 04 00 07 A0 00 00 05 59 00 10' <<<"$LAST_OUT")" 7
+is "... a logical channel asked for once, not before every operation (at most once a second)" \
+    "$(grep -c '^iotsafe: > 00 70 00 00' <<<"$LAST_OUT")" 1
 ok "channel-exhausted=basic works the same" \
     env IOTSAFE_CHANNEL_EXHAUSTED=basic "$KEY_HOLDER" "$CARD_KEY_URI" sign 2
 eval "exec ${H2[1]}>&- ${H3[1]}>&-" # stdin closes: they exit(0) with the key loaded
