@@ -324,10 +324,15 @@ static Suite *suite(void)
     tcase_add_test(tc, several_and_none);
     tcase_add_test(tc, bad_values);
     tcase_add_test(tc, signature_values);
-    tcase_add_test(tc, short_long_never_der);
     tcase_add_test(tc, answer_shapes);
     tcase_add_test(tc, dh_and_pubkey_values);
     suite_add_tcase(s, tc);
+    /* 4000 ECDSA signatures: seconds of work, more under the sanitizers than libcheck's 4 s */
+    TCase *many = tcase_create("many signatures");
+    tcase_add_checked_fixture(many, NULL, teardown);
+    tcase_set_timeout(many, 120);
+    tcase_add_test(many, short_long_never_der);
+    suite_add_tcase(s, many);
     return s;
 }
 
