@@ -141,6 +141,8 @@ int card_ins_resendable(uint8_t ins)
 
 unsigned long card_ins_timeout_ms(const iotsafe_card *c, uint8_t ins)
 {
+    if (c->closing_final)
+        return CARD_EXIT_TIMEOUT_MS; /* a program exiting waits seconds at most, not a read's 5 s */
     if (c->timeout_ms != 0)
         return c->timeout_ms;
     const struct ins_info *i = ins_find(ins);
@@ -362,11 +364,13 @@ void card_close_channel_final(iotsafe_card *c)
     if (!c->channel_opened && c->stale_channel == 0)
         return;
     iotsafe_status ignored;
+    c->closing_final = 1;
     c->t->timeout_ms = CARD_EXIT_TIMEOUT_MS;
     if (c->t->ops->begin(c->t, &ignored) == IOTSAFE_OK) {
         card_close_channel(c);
         (void)c->t->ops->end(c->t, &ignored);
     }
+    c->closing_final = 0;
 }
 
 /*

@@ -68,6 +68,7 @@ struct iotsafe_card {
     iotsafe_card *reg_next; /* registry of handles owning a channel */
     pid_t owner_pid;        /* process that opened the channel */
     int exiting;            /* atexit closed the channel: stay on what is left */
+    int closing_final;      /* closing channels at exit: every APDU gets CARD_EXIT_TIMEOUT_MS */
     uint8_t stale_channel;  /* ours, but left open by a command that timed out: close first */
     int basic_fallback;     /* card out of channels: sharing the basic channel, SELECT each time */
     long channel_retry_at;  /* after a 6A81: no MANAGE CHANNEL before this (monotonic ms) */
