@@ -18,40 +18,21 @@ static void put(sim_resp *r, const uint8_t *p, size_t n)
 static void app_info(const sim_applet *a, sim_resp *r)
 {
     const sim_options *o = &a->opt;
-    uint8_t b[] = {0x10,
-                   0x01,
-                   o->version,
-                   0xB1,
-                   0x01,
-                   o->max_count[SIM_FILE],
-                   0xB2,
-                   0x01,
-                   o->max_count[SIM_PRIV],
-                   0xB3,
-                   0x01,
-                   o->max_count[SIM_PUB],
-                   0xB4,
-                   0x01,
-                   o->max_count[SIM_SECRET],
-                   0x90,
-                   0x01,
-                   SIM_FN_SIGN | SIM_FN_KEYGEN | SIM_FN_KA | SIM_FN_KD,
-                   0x91,
-                   0x02,
-                   0x00,
-                   SIM_HASH_SHA256 | SIM_HASH_SHA384 | SIM_HASH_SHA512,
-                   0x92,
-                   0x01,
-                   SIM_SIG_ECDSA,
-                   0x93,
-                   0x01,
-                   SIM_KA_ECKA,
-                   0x94,
-                   0x01,
-                   SIM_KD_PRF | SIM_KD_HKDF,
-                   0xB7,
-                   0x01,
-                   (uint8_t)o->max_sessions};
+    /* one TLV a line */
+    /* clang-format off */
+    uint8_t b[] = {
+        0x10, 0x01, o->version,
+        0xB1, 0x01, o->max_count[SIM_FILE],
+        0xB2, 0x01, o->max_count[SIM_PRIV],
+        0xB3, 0x01, o->max_count[SIM_PUB],
+        0xB4, 0x01, o->max_count[SIM_SECRET],
+        0x90, 0x01, SIM_FN_SIGN | SIM_FN_KEYGEN | SIM_FN_KA | SIM_FN_KD,
+        0x91, 0x02, 0x00, SIM_HASH_SHA256 | SIM_HASH_SHA384 | SIM_HASH_SHA512,
+        0x92, 0x01, SIM_SIG_ECDSA,
+        0x93, 0x01, SIM_KA_ECKA,
+        0x94, 0x01, SIM_KD_PRF | SIM_KD_HKDF,
+        0xB7, 0x01, (uint8_t)o->max_sessions};
+    /* clang-format on */
     put(r, b, 3);
     r->len += sim_tlv_put(r->data + r->len, 0x11, o->prop_id, SIM_PROP_ID_LEN);
     put(r, b + 3, sizeof b - 3);

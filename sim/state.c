@@ -183,20 +183,10 @@ typedef struct loading {
     unsigned seen; /* bit per field */
 } loading;
 
-enum {
-    F_ID = 1,
-    F_LABEL = 2,
-    F_ACCESS = 4,
-    F_STATE = 8,
-    F_TYPE = 16,
-    F_USAGE = 32,
-    F_FUNCS = 64,
-    F_SIG = 128,
-    F_HASH = 256,
-    F_KA = 512,
-    F_KD = 1024,
-    F_VALUE = 2048
-};
+/* clang-format off */
+enum { F_ID = 1, F_LABEL = 2, F_ACCESS = 4, F_STATE = 8, F_TYPE = 16, F_USAGE = 32,
+       F_FUNCS = 64, F_SIG = 128, F_HASH = 256, F_KA = 512, F_KD = 1024, F_VALUE = 2048 };
+/* clang-format on */
 
 static unsigned required_fields(int kind)
 {

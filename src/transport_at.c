@@ -43,9 +43,7 @@ typedef struct at_impl {
     int fd;
     iotsafe_at_mode mode;
     speed_t speed;
-    long timeout_ms;      /* per AT command, from iotsafe_at_options */
-    long next_timeout_ms; /* the card layer's deadline for the next APDU; 0: timeout_ms */
-    long wait_ms;         /* the deadline of the command under way, for messages */
+    long timeout_ms; /* the modem's own commands (ATE0, AT+CCHC), from iotsafe_at_options */
     int locked;
     int have_session;
     unsigned long session;
@@ -170,8 +168,8 @@ static void drain_input(at_impl *p)
         ;
 }
 
-static iotsafe_rc write_all(at_impl *p, const char *s, size_t n, long deadline, const char *name,
-                            iotsafe_status *st)
+static iotsafe_rc write_all(at_impl *p, const char *s, size_t n, long deadline, long wait_ms,
+                            const char *name, iotsafe_status *st)
 {
     size_t off = 0;
     while (off < n) {
@@ -188,7 +186,7 @@ static iotsafe_rc write_all(at_impl *p, const char *s, size_t n, long deadline, 
         if (left <= 0)
             return iotsafe_status_set(st, IOTSAFE_E_TRANSPORT, 0,
                                       "modem '%s' does not accept %s (output blocked for %ld ms)",
-                                      p->device_msg, name, p->wait_ms);
+                                      p->device_msg, name, wait_ms);
         struct pollfd pf = {.fd = p->fd, .events = POLLOUT};
         (void)poll(&pf, 1, (int)left);
     }
@@ -198,17 +196,14 @@ static iotsafe_rc write_all(at_impl *p, const char *s, size_t n, long deadline, 
 /*
  * Send one command line and collect the answer up to its final result line
  * into p->buf. a->final tells OK from the error forms; the caller decides.
+ * card_ms: the card layer's deadline for an APDU (t->timeout_ms: `timeout`
+ * or its command's class), whose expiry is the card layer's
+ * IOTSAFE_E_TIMEOUT; 0 for the modem's own commands, which get timeout_ms.
  */
 static iotsafe_rc at_command(at_impl *p, const char *cmd, size_t cmd_len, const char *name,
-                             at_answer *a, iotsafe_status *st)
+                             unsigned long card_ms, at_answer *a, iotsafe_status *st)
 {
-    /* An APDU gets the card layer's deadline for its instruction (`timeout`,
-     * per command class), and its expiry is the card layer's IOTSAFE_E_TIMEOUT;
-     * modem housekeeping (ATE0, AT+CCHC) gets the modem's own. */
-    int card_deadline = p->next_timeout_ms > 0;
-    long wait_ms = card_deadline ? p->next_timeout_ms : p->timeout_ms;
-    p->next_timeout_ms = 0;
-    p->wait_ms = wait_ms;
+    long wait_ms = card_ms != 0 ? (long)card_ms : p->timeout_ms;
     if (p->fd < 0)
         return iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0, "modem '%s' is not open",
                                   p->device_msg);
@@ -216,7 +211,7 @@ static iotsafe_rc at_command(at_impl *p, const char *cmd, size_t cmd_len, const 
     drain_input(p);
     p->buf_len = 0;
     p->timed_out = 0;
-    iotsafe_rc rc = write_all(p, cmd, cmd_len, deadline, name, st);
+    iotsafe_rc rc = write_all(p, cmd, cmd_len, deadline, wait_ms, name, st);
     if (rc != IOTSAFE_OK)
         return rc;
     for (;;) {
@@ -230,9 +225,9 @@ static iotsafe_rc at_command(at_impl *p, const char *cmd, size_t cmd_len, const 
         long left = deadline - now_ms();
         if (left <= 0) {
             p->timed_out = 1;
-            return iotsafe_status_set(st, card_deadline ? IOTSAFE_E_TIMEOUT : IOTSAFE_E_TRANSPORT,
-                                      0, "modem '%s' did not answer %s within %ld ms",
-                                      p->device_msg, name, wait_ms);
+            return iotsafe_status_set(st, card_ms != 0 ? IOTSAFE_E_TIMEOUT : IOTSAFE_E_TRANSPORT, 0,
+                                      "modem '%s' did not answer %s within %ld ms", p->device_msg,
+                                      name, wait_ms);
         }
         struct pollfd pf = {.fd = p->fd, .events = POLLIN};
         int n = poll(&pf, 1, (int)left);
@@ -256,7 +251,7 @@ static iotsafe_rc at_command(at_impl *p, const char *cmd, size_t cmd_len, const 
 static iotsafe_rc at_simple(at_impl *p, const char *cmd, const char *name, iotsafe_status *st)
 {
     at_answer a;
-    iotsafe_rc rc = at_command(p, cmd, strlen(cmd), name, &a, st);
+    iotsafe_rc rc = at_command(p, cmd, strlen(cmd), name, 0, &a, st);
     if (rc != IOTSAFE_OK)
         return rc;
     if (a.final != AT_FINAL_OK) {
@@ -326,8 +321,7 @@ static iotsafe_rc at_transmit(iotsafe_transport *t, const uint8_t *cmd, size_t c
     line[len++] = '\r';
 
     at_answer a;
-    p->next_timeout_ms = (long)t->timeout_ms;
-    iotsafe_rc rc = at_command(p, line, len, name, &a, st);
+    iotsafe_rc rc = at_command(p, line, len, name, t->timeout_ms, &a, st);
     if (rc != IOTSAFE_OK)
         return rc;
     if (a.final != AT_FINAL_OK) {
@@ -412,8 +406,8 @@ static iotsafe_rc at_select_applet(iotsafe_transport *t, const uint8_t *aid, siz
     char cmd[64];
     snprintf(cmd, sizeof cmd, "AT+CCHO=\"%s\"\r", aid_hex);
     at_answer a;
-    p->next_timeout_ms = (long)t->timeout_ms; /* the modem selects the applet: a SELECT */
-    iotsafe_rc rc = at_command(p, cmd, strlen(cmd), "AT+CCHO", &a, st);
+    /* the modem selects the applet: SELECT's deadline, set by the card layer */
+    iotsafe_rc rc = at_command(p, cmd, strlen(cmd), "AT+CCHO", t->timeout_ms, &a, st);
     if (rc != IOTSAFE_OK)
         return rc;
     if (a.final != AT_FINAL_OK) {
