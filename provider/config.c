@@ -29,6 +29,7 @@ enum {
     CFG_VERIFY_SIGNATURES,
     CFG_TIMEOUT,
     CFG_CHANNEL_EXHAUSTED,
+    CFG_STATE_DIR,
     CFG_N
 };
 static const struct {
@@ -51,6 +52,7 @@ static const struct {
     [CFG_TIMEOUT] = {"timeout", "IOTSAFE_TIMEOUT", IOTSAFE_SETTING_SECONDS_WORDS},
     [CFG_CHANNEL_EXHAUSTED] = {"channel-exhausted", "IOTSAFE_CHANNEL_EXHAUSTED",
                                IOTSAFE_SETTING_EXHAUSTED_WORDS},
+    [CFG_STATE_DIR] = {"state-dir", "IOTSAFE_STATE_DIR", IOTSAFE_SETTING_STATE_DIR_WORDS},
 };
 
 /* Copy of a string setting; 0 when out of memory (the one fatal case). */
@@ -108,6 +110,12 @@ static int apply(IPROV_CTX *ctx, int which, const char *v)
         return iotsafe_setting_seconds(v, &cfg->timeout_ms) < 0 ? -1 : 1;
     case CFG_CHANNEL_EXHAUSTED:
         return iotsafe_setting_channel_exhausted(v, &cfg->on_exhausted) < 0 ? -1 : 1;
+    case CFG_STATE_DIR: {
+        const char *dir;
+        if (iotsafe_setting_state_dir(v, &dir) < 0)
+            return -1;
+        return set_string(ctx, &cfg->state_dir, dir, "state directory");
+    }
     default:
         return -1;
     }

@@ -29,6 +29,7 @@ typedef struct iprov_cfg {
     iotsafe_at_mode modem_mode; /* AT+CSIM (default) or AT+CCHO/AT+CGLA */
     unsigned long timeout_ms;   /* `timeout`: every card command's deadline; 0: per class */
     iotsafe_channel_exhausted on_exhausted; /* `channel-exhausted` */
+    char *state_dir; /* `state-dir`: NULL: libiotsafe's default (/run/iotsafe) */
 } iprov_cfg;
 
 struct iprov_ctx;

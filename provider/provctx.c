@@ -53,6 +53,7 @@ void iprov_ctx_free(IPROV_CTX *ctx)
     free(ctx->cfg.reader);
     free(ctx->cfg.modem);
     free(ctx->cfg.trace_file);
+    free(ctx->cfg.state_dir);
     iprov_debug_close(ctx);
     free(ctx);
 }
@@ -119,6 +120,7 @@ static iotsafe_rc card_acquire(IPROV_CTX *ctx, const char *reader, iotsafe_card 
     cfg.trace_out = ctx->log;
     cfg.timeout_ms = ctx->cfg.timeout_ms;
     cfg.on_exhausted = ctx->cfg.on_exhausted;
+    cfg.state_dir = ctx->cfg.state_dir;
     /* Opening under the lock keeps two threads from racing to open the same reader. */
     if (ctx->cfg.modem != NULL) {
         const iotsafe_at_options at = {.mode = ctx->cfg.modem_mode};
@@ -141,7 +143,8 @@ static iotsafe_rc card_acquire(IPROV_CTX *ctx, const char *reader, iotsafe_card 
         ctx->cards[ctx->ncards] = (struct iprov_card){s, card, 1, 0};
         ctx->ncards++;
         *out = card;
-        IPROV_DEBUG(ctx, "opened the card in reader '%s'", iotsafe_card_reader(card));
+        IPROV_DEBUG(ctx, "opened the card in reader '%s'; shared state: %s",
+                    iotsafe_card_reader(card), iotsafe_card_shared_state(card));
     }
     pthread_mutex_unlock(&ctx->lock);
     return rc;

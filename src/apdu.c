@@ -189,6 +189,7 @@ static iotsafe_rc xfer_one(iotsafe_card *c, const uint8_t *cmd, size_t len, size
     if (cmd[1] != 0xC0)
         c->last_ins = cmd[1];
     c->t->timeout_ms = card_ins_timeout_ms(c, c->last_ins);
+    turnstile_renew(c->queue, c->t->timeout_ms); /* our turn lasts as long as this command may */
     iotsafe_rc rc = c->t->ops->transmit(c->t, cmd, len, resp, rlen, st);
     /* it may have reached the card unless the transport says the reset came first */
     if (rc != IOTSAFE_E_CARD_RESET && !card_ins_resendable(cmd[1]))
@@ -310,9 +311,16 @@ iotsafe_rc card_exchange_iso(iotsafe_card *c, uint8_t cla, const card_apdu *a, c
 iotsafe_rc card_exchange(iotsafe_card *c, const card_apdu *a, card_resp *r, iotsafe_status *st)
 {
     for (;;) {
+        const int unsafe_before = c->unsafe_sent;
         iotsafe_rc rc = card_exchange_iso(c, card_cla(c->cla_inter, c->channel), a, r, st);
         if (rc != IOTSAFE_OK)
             return rc;
+        if (r->sw == 0x6881 && c->channel_opened && c->channel != 0) {
+            /* our channel is not open any more (closed by another process): the card ran
+               nothing; card_run opens a new channel and runs the operation again */
+            c->channel_lost = 1;
+            c->unsafe_sent = unsafe_before;
+        }
         if (c->cla_style == IOTSAFE_CLA_AUTO && !c->cla_resolved) {
             if (r->sw == 0x6E00 && !c->cla_inter) {
                 /* this card wants the interindustry class: switch for good */
@@ -366,9 +374,10 @@ void card_close_channel_final(iotsafe_card *c)
     iotsafe_status ignored;
     c->closing_final = 1;
     c->t->timeout_ms = CARD_EXIT_TIMEOUT_MS;
-    if (c->t->ops->begin(c->t, &ignored) == IOTSAFE_OK) {
+    if (card_begin(c, &ignored) == IOTSAFE_OK) {
         card_close_channel(c);
-        (void)c->t->ops->end(c->t, &ignored);
+        c->t->timeout_ms = CARD_EXIT_TIMEOUT_MS;
+        card_end(c);
     }
     c->closing_final = 0;
 }
@@ -392,15 +401,23 @@ static iotsafe_rc open_logical(iotsafe_card *c, uint16_t *sw, iotsafe_status *st
                                       "expected one channel number 01..13");
             c->channel = r.data[0];
             c->channel_opened = 1;
-            chanrec_claim(c, c->channel);
-            return IOTSAFE_OK;
+            rc = chanrec_claim(c, c->channel, card_ins_timeout_ms(c, 0x70), st);
+            if (rc != IOTSAFE_OK) { /* not recorded: it would outlive us if we died, give it back */
+                close_one(c, c->channel);
+                c->channel_opened = 0;
+                c->channel = 0;
+            }
+            return rc;
         }
         if (r.sw != 0x6A81 || attempt == 1)
             return IOTSAFE_OK;
         uint8_t dead[19];
-        size_t n = chanrec_reap(c, dead, sizeof dead), closed = 0;
-        for (size_t i = 0; i < n; i++)
-            closed += (size_t)close_one(c, dead[i]);
+        size_t n = 0, closed = 0;
+        rc = chanrec_reap(c, dead, sizeof dead, &n, card_ins_timeout_ms(c, 0x70), st);
+        if (rc != IOTSAFE_OK)
+            return rc;
+        for (size_t i = 0; i < n; i++) /* looked at again right before: nobody took it since */
+            closed += (size_t)(chanrec_still_free(c, dead[i]) && close_one(c, dead[i]));
         if (closed == 0)
             return IOTSAFE_OK;
     }

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "iotsafe/iotsafe.h"
 
@@ -35,6 +36,33 @@ typedef struct card_pub_entry {
 #define CARD_EXIT_TIMEOUT_MS 2000    /* closing channels at exit */
 /* After 6A81 (no free channel), ask for a logical channel again at most this often. */
 #define CARD_CHANNEL_RETRY_MS 1000
+
+/* A process as shared records name it (owner.c). */
+typedef struct card_owner {
+    long pid;                 /* in its PID namespace */
+    unsigned long long start; /* start time, clock ticks since boot; 0: unknown */
+    unsigned long long ns;    /* PID namespace (inode of /proc/self/ns/pid); 0: unknown */
+} card_owner;
+
+/* What this process knows of itself, to judge records (owner.c). */
+typedef struct card_self {
+    unsigned long long ns;
+    int proc_mine; /* /proc shows our PID namespace (start times can be compared) */
+} card_self;
+
+#define IOTSAFE_STATE_DIR_DEFAULT "/run/iotsafe"
+
+/* The shared-state directory of one handle (statedir.c). */
+typedef struct card_state {
+    int dirfd;      /* the checked directory (O_PATH); -1: no shared state */
+    gid_t gid;      /* its group: the trust boundary */
+    char key[17];   /* this card's files: channels-KEY, turn-KEY */
+    char dir[160];  /* escaped path, for messages */
+    char what[640]; /* "DIR (group G)" or "none (why)", for the debug log */
+    card_self me;
+} card_state;
+
+typedef struct card_turnstile card_turnstile;
 
 struct iotsafe_card {
     pthread_mutex_t lock; /* guards the ticket counters only (card_lock) */
@@ -72,6 +100,11 @@ struct iotsafe_card {
     uint8_t stale_channel;  /* ours, but left open by a command that timed out: close first */
     int basic_fallback;     /* card out of channels: sharing the basic channel, SELECT each time */
     long channel_retry_at;  /* after a 6A81: no MANAGE CHANNEL before this (monotonic ms) */
+    int channel_lost;       /* the card answered 6881 on our channel: someone closed it */
+    /* shared with the other processes of the group (statedir.c) */
+    card_state state;
+    int rec_fd;            /* the channel record (chanrec.c); -1: none */
+    card_turnstile *queue; /* the fair queue (turnstile.c); NULL: none */
     iotsafe_channel_exhausted on_exhausted;
     unsigned long timeout_ms; /* 0: per command class */
     /* what the running operation is doing, for messages and the retry rule */
@@ -155,17 +188,39 @@ iotsafe_rc keys_put_public_locked(iotsafe_card *c, const iotsafe_ref *pub, const
                                   size_t point_len, iotsafe_status *st);
 iotsafe_rc keys_parse_point(const uint8_t *buf, size_t len, uint8_t *point, size_t *point_len);
 
+/* owner.c: who owns a shared record, and when that owner is provably gone */
+int owner_provably_dead(const card_owner *o, const card_self *me);
+void owner_probe_self(card_self *me);
+void owner_self(const card_self *me, card_owner *o);
+
+/* statedir.c: the shared-state directory and its trust boundary (see there) */
+void statedir_open(card_state *s, const char *dir, const iotsafe_transport *t);
+void statedir_close(card_state *s);
+/* "DIR/PREFIX-KEY", escaped, for messages */
+void statedir_name(const card_state *s, const char *prefix, char *out, size_t cap);
+/* fd of PREFIX-KEY (created empty when create); -1: unusable (why says so); -2: missing */
+int statedir_file(const card_state *s, const char *prefix, int create, char *why, size_t cap);
+/* Put a fresh PREFIX-KEY in place (written by init under a temporary name, then renamed). */
+int statedir_publish(const card_state *s, const char *prefix, int (*init)(int fd), char *why,
+                     size_t cap);
+/* 1 while PREFIX-KEY is still fd's file and has this size */
+int statedir_same_file(const card_state *s, const char *prefix, int fd, off_t size);
+
 /* chanrec.c: the record of channel owners, per card */
 typedef struct chanrec_line {
-    unsigned ch;              /* logical channel 1..19 */
-    long pid;                 /* owner */
-    unsigned long long start; /* owner's start time (clock ticks since boot), 0 if unknown */
+    unsigned ch; /* logical channel 1..19 */
+    card_owner owner;
 } chanrec_line;
 size_t chanrec_parse(const char *buf, size_t len, chanrec_line *l, size_t cap);
-void chanrec_claim(const iotsafe_card *c, uint8_t ch);
-void chanrec_release(const iotsafe_card *c, uint8_t ch);
-size_t chanrec_reap(const iotsafe_card *c, uint8_t *out, size_t cap);
-int card_runtime_path(const iotsafe_transport *t, const char *prefix, char *out, size_t cap);
+int chanrec_open(iotsafe_card *c, char *why, size_t cap);
+void chanrec_close(iotsafe_card *c);
+/* IOTSAFE_E_TIMEOUT (st names the file) when the record stays locked past wait_ms */
+iotsafe_rc chanrec_claim(iotsafe_card *c, uint8_t ch, unsigned long wait_ms, iotsafe_status *st);
+void chanrec_release(iotsafe_card *c, uint8_t ch);
+iotsafe_rc chanrec_reap(iotsafe_card *c, uint8_t *out, size_t cap, size_t *got,
+                        unsigned long wait_ms, iotsafe_status *st);
+/* re-check right before closing a reaped channel: nobody holds its lock */
+int chanrec_still_free(const iotsafe_card *c, uint8_t ch);
 
 /* channels.c: the registry of handles owning a channel (closed at exit), card locks */
 void chanreg_add(iotsafe_card *c);
@@ -179,11 +234,16 @@ void card_establish_lock(void);
 void card_establish_unlock(void);
 
 /* turnstile.c: fair turns at one card between processes (see there) */
-typedef struct card_turnstile card_turnstile;
-card_turnstile *turnstile_open(const iotsafe_transport *t);
-int turnstile_enter(card_turnstile *ts, unsigned long timeout_ms); /* -1: deadline */
+card_turnstile *turnstile_open(const card_state *s, char *why, size_t cap);
+/* 1: our turn; 0: no queue usable now (go on without); -1: the deadline passed */
+int turnstile_enter(card_turnstile *ts, unsigned long timeout_ms);
+void turnstile_renew(card_turnstile *ts, unsigned long ms); /* the next command's deadline */
 void turnstile_leave(card_turnstile *ts);
 void turnstile_close(card_turnstile *ts);
+
+/* card.c: a transaction at the card: our fair turn, then the transport's */
+iotsafe_rc card_begin(iotsafe_card *c, iotsafe_status *st);
+void card_end(iotsafe_card *c);
 
 /* transport_pcsc.c: connect, waiting at most wait_ms for the reader */
 iotsafe_rc pcsc_open_deadline(const char *reader_name, unsigned long wait_ms,

@@ -1,125 +1,39 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The per-card record of logical channel owners: one line per channel
- * (channel, owner pid, owner start time) in a file under flock, so that the
- * next process can close the channels of processes that died without running
- * any handler (see channels.c). Also the runtime paths shared with turnstile.c.
+ * The per-card record of logical channel owners (file channels-KEY in the
+ * shared-state directory, statedir.c), so that the next process can close
+ * the channels of processes that died without running any handler (see
+ * channels.c).
+ *
+ * One line per channel, "CH PID START NS" (owner pid, its start time and its
+ * PID namespace, owner.c). Edits happen under flock, waited for no longer
+ * than the command's deadline. Besides its line, the owner holds an
+ * open-file-description lock on byte LOCK_BASE + CH of the file for as long
+ * as the channel is open: the kernel drops it when the owner dies, in any
+ * namespace, and nobody can fake its absence by writing the file. A channel
+ * is reclaimed only when that lock is free *and* its recorded owner is
+ * provably dead in our own PID namespace; whatever the file says, a channel
+ * whose owner lives is never closed.
  */
+#define _GNU_SOURCE /* F_OFD_SETLK, F_OFD_GETLK: locks that belong to an open file, not a process */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "card_internal.h"
+#include "clock.h"
 
 #define REC_MAX 32 /* lines kept per card: channels 1..19, with room to spare */
 #define REC_FILE_MAX 4096
-
-/* Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat); 0 if unknown. */
-static unsigned long long proc_start(long pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')'); /* the command name may contain spaces and ')' */
-    if (p == NULL)
-        return 0;
-    p++; /* the space before field 3 (state); walk to the one before field 22 */
-    for (int field = 3; field < 22 && p != NULL; field++)
-        p = strchr(p + 1, ' ');
-    if (p == NULL)
-        return 0;
-    return strtoull(p + 1, NULL, 10);
-}
-
-static int owner_alive(const chanrec_line *l)
-{
-    if (l->pid <= 0)
-        return 0;
-    if (kill((pid_t)l->pid, 0) != 0 && errno == ESRCH)
-        return 0;
-    unsigned long long s = proc_start(l->pid);
-    return s == 0 || l->start == 0 || s == l->start; /* a different start time: pid reused */
-}
-
-static const char *runtime_dir(char *buf, size_t cap)
-{
-    const char *env = getenv("IOTSAFE_RUNTIME_DIR");
-    if (env != NULL && env[0] == '/') {
-        snprintf(buf, cap, "%s", env);
-        return buf;
-    }
-    /* shared by every user of the card (nginx runs its workers as another user): sticky, 1777 */
-    const char *bases[] = {"/run", getenv("TMPDIR"), "/tmp"};
-    for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
-        if (bases[i] == NULL || bases[i][0] != '/' || access(bases[i], W_OK) != 0)
-            continue;
-        snprintf(buf, cap, "%s/iotsafe-provider", bases[i]);
-        if (mkdir(buf, 01777) == 0)
-            chmod(buf, 01777); /* umask */
-        struct stat sb;
-        if (lstat(buf, &sb) == 0 && S_ISDIR(sb.st_mode) && access(buf, W_OK | X_OK) == 0)
-            return buf;
-    }
-    return NULL;
-}
+#define REC_LOCK_BASE 65536 /* byte REC_LOCK_BASE + channel: held by the channel's owner */
 
 /*
- * DIR/PREFIX-HASH, where HASH (FNV-1a) covers the transport, the PC/SC daemon
- * socket and the reader: one file per card slot, whoever the user.
- */
-int card_runtime_path(const iotsafe_transport *t, const char *prefix, char *out, size_t cap)
-{
-    char dir[512];
-    if (runtime_dir(dir, sizeof dir) == NULL)
-        return -1;
-    const char *sock = getenv("PCSCLITE_CSOCK_NAME");
-    const char *parts[] = {t->ops->name, sock != NULL ? sock : "/run/pcscd/pcscd.comm",
-                           t->ops->describe(t)};
-    unsigned long long h = 1469598103934665603ULL;
-    for (size_t i = 0; i < 3; i++) {
-        for (const char *p = parts[i]; *p != '\0'; p++) {
-            h ^= (unsigned char)*p;
-            h *= 1099511628211ULL;
-        }
-        h ^= 0xFF;
-        h *= 1099511628211ULL;
-    }
-    snprintf(out, cap, "%s/%s-%016llx", dir, prefix, h);
-    return 0;
-}
-
-static int rec_open_locked(const iotsafe_card *c)
-{
-    char path[600];
-    if (card_runtime_path(c->t, "channels", path, sizeof path) != 0)
-        return -1;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
-    if (fd < 0)
-        return -1;
-    fchmod(fd, 0666); /* processes of other users share the card */
-    if (flock(fd, LOCK_EX) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/*
- * The record file is writable by every local user: parse it as hostile.
- * At most cap lines "CH PID START" with CH 1..19 and PID > 0 are kept;
+ * The record is written by every process of the group: parse it as hostile.
+ * At most cap lines "CH PID START NS" with CH 1..19 and PID > 0 are kept;
  * anything else (long lines, junk, NULs) is skipped. Reads only buf[0..len).
  */
 size_t chanrec_parse(const char *buf, size_t len, chanrec_line *l, size_t cap)
@@ -129,20 +43,82 @@ size_t chanrec_parse(const char *buf, size_t len, chanrec_line *l, size_t cap)
         size_t j = i;
         while (j < len && buf[j] != '\n')
             j++;
-        char line[64];
+        char line[96];
         size_t n = j - i;
         if (n > 0 && n < sizeof line) {
             memcpy(line, buf + i, n);
             line[n] = '\0';
             chanrec_line r;
             char tail;
-            if (sscanf(line, "%u %ld %llu%c", &r.ch, &r.pid, &r.start, &tail) == 3 && r.ch >= 1 &&
-                r.ch <= 19 && r.pid > 0)
+            if (sscanf(line, "%u %ld %llu %llu%c", &r.ch, &r.owner.pid, &r.owner.start,
+                       &r.owner.ns, &tail) == 4 &&
+                r.ch >= 1 && r.ch <= 19 && r.owner.pid > 0)
                 l[k++] = r;
         }
         i = j + 1;
     }
     return k;
+}
+
+static int byte_lock(int fd, unsigned ch, short type)
+{
+    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = REC_LOCK_BASE + ch, .l_len = 1};
+    return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+/* 1 when another open file (another process, or another handle of ours) holds channel ch's lock. */
+static int held_elsewhere(int fd, unsigned ch)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = REC_LOCK_BASE + ch, .l_len = 1};
+    if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
+        return 1; /* cannot tell: count it as alive */
+    return fl.l_type != F_UNLCK;
+}
+
+int chanrec_open(iotsafe_card *c, char *why, size_t cap)
+{
+    c->rec_fd = statedir_file(&c->state, "channels", 1, why, cap);
+    return c->rec_fd >= 0 ? 0 : -1;
+}
+
+void chanrec_close(iotsafe_card *c)
+{
+    if (c->rec_fd >= 0)
+        close(c->rec_fd); /* our channel locks go with it (a forked child's copy keeps them) */
+    c->rec_fd = -1;
+}
+
+/*
+ * The record's flock, waited for at most wait_ms (0: no deadline). 1: held;
+ * 0: no record for this handle; -1: the deadline passed (st says which file).
+ */
+static int rec_lock(iotsafe_card *c, unsigned long wait_ms, const char *cmd, iotsafe_status *st)
+{
+    if (c->rec_fd < 0)
+        return 0;
+    const long start = now_ms();
+    for (long nap = 1;; nap = nap < 16 ? nap * 2 : 16) {
+        if (flock(c->rec_fd, LOCK_EX | LOCK_NB) == 0)
+            return 1;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return 0;
+        long left = wait_ms != 0 ? (long)wait_ms - (now_ms() - start) : nap;
+        if (left <= 0) {
+            char name[300];
+            statedir_name(&c->state, "channels", name, sizeof name);
+            iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0,
+                               "%s on the card in reader '%s': the channel record %s stayed "
+                               "locked for %.1f s (another process holds it)",
+                               cmd, c->reader, name, (double)wait_ms / 1000.0);
+            return -1;
+        }
+        sleep_ms(nap < left ? nap : left);
+    }
+}
+
+static void rec_unlock(iotsafe_card *c)
+{
+    flock(c->rec_fd, LOCK_UN);
 }
 
 static size_t rec_read(int fd, chanrec_line *l)
@@ -152,12 +128,14 @@ static size_t rec_read(int fd, chanrec_line *l)
     return n > 0 ? chanrec_parse(buf, (size_t)n, l, REC_MAX) : 0;
 }
 
+/* Rewrite the whole record: a file grown with junk is cut back to the lines kept. */
 static void rec_write(int fd, const chanrec_line *l, size_t n)
 {
     char buf[REC_FILE_MAX];
     size_t k = 0;
     for (size_t i = 0; i < n && k < sizeof buf; i++) {
-        int w = snprintf(buf + k, sizeof buf - k, "%u %ld %llu\n", l[i].ch, l[i].pid, l[i].start);
+        int w = snprintf(buf + k, sizeof buf - k, "%u %ld %llu %llu\n", l[i].ch, l[i].owner.pid,
+                         l[i].owner.start, l[i].owner.ns);
         if (w < 0 || (size_t)w >= sizeof buf - k)
             break;
         k += (size_t)w;
@@ -175,57 +153,79 @@ static size_t rec_drop(chanrec_line *l, size_t n, unsigned ch)
     return k;
 }
 
-void chanrec_claim(const iotsafe_card *c, uint8_t ch)
+iotsafe_rc chanrec_claim(iotsafe_card *c, uint8_t ch, unsigned long wait_ms, iotsafe_status *st)
 {
+    int locked = rec_lock(c, wait_ms, "MANAGE CHANNEL (open)", st);
+    if (locked <= 0)
+        return locked < 0 ? IOTSAFE_E_TIMEOUT : IOTSAFE_OK;
     chanrec_line l[REC_MAX + 1];
-    int fd = rec_open_locked(c);
-    if (fd < 0)
-        return;
     /* the card just gave us ch: whoever the file names for it lost it (reset, close) */
-    size_t n = rec_drop(l, rec_read(fd, l), ch);
-    long me = (long)getpid();
-    l[n++] = (chanrec_line){ch, me, proc_start(me)};
-    rec_write(fd, l, n);
-    close(fd);
+    size_t n = rec_drop(l, rec_read(c->rec_fd, l), ch);
+    l[n].ch = ch;
+    owner_self(&c->state.me, &l[n].owner);
+    rec_write(c->rec_fd, l, n + 1);
+    (void)byte_lock(c->rec_fd, ch, F_WRLCK);
+    rec_unlock(c);
+    return IOTSAFE_OK;
 }
 
-void chanrec_release(const iotsafe_card *c, uint8_t ch)
+void chanrec_release(iotsafe_card *c, uint8_t ch)
 {
-    chanrec_line l[REC_MAX];
-    int fd = rec_open_locked(c);
-    if (fd < 0)
+    iotsafe_status ignored;
+    if (rec_lock(c, CARD_EXIT_TIMEOUT_MS, "MANAGE CHANNEL (close)", &ignored) <= 0) {
+        if (c->rec_fd >= 0)
+            (void)byte_lock(c->rec_fd, ch, F_UNLCK); /* the line stays; the next claimant drops it */
         return;
-    size_t n = rec_read(fd, l), k = 0;
+    }
+    chanrec_line l[REC_MAX];
+    size_t n = rec_read(c->rec_fd, l), k = 0;
     for (size_t i = 0; i < n; i++)
-        if (!(l[i].ch == ch && l[i].pid == (long)getpid()))
+        if (!(l[i].ch == ch && l[i].owner.pid == (long)getpid()))
             l[k++] = l[i];
-    rec_write(fd, l, k);
-    close(fd);
+    rec_write(c->rec_fd, l, k);
+    (void)byte_lock(c->rec_fd, ch, F_UNLCK);
+    rec_unlock(c);
 }
 
-size_t chanrec_reap(const iotsafe_card *c, uint8_t *out, size_t cap)
+/* Channel ch may be closed: not ours, its lock free, every line naming it provably dead. */
+static int reclaimable(const iotsafe_card *c, const chanrec_line *l, size_t n, unsigned ch)
 {
-    chanrec_line l[REC_MAX];
-    int fd = rec_open_locked(c);
-    if (fd < 0)
+    if ((c->channel_opened && c->channel == ch) || c->stale_channel == ch)
         return 0;
-    size_t n = rec_read(fd, l), k = 0, got = 0;
+    if (held_elsewhere(c->rec_fd, ch))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (l[i].ch == ch && !owner_provably_dead(&l[i].owner, &c->state.me))
+            return 0;
+    return 1;
+}
+
+iotsafe_rc chanrec_reap(iotsafe_card *c, uint8_t *out, size_t cap, size_t *got,
+                        unsigned long wait_ms, iotsafe_status *st)
+{
+    *got = 0;
+    int locked = rec_lock(c, wait_ms, "MANAGE CHANNEL (open)", st);
+    if (locked <= 0)
+        return locked < 0 ? IOTSAFE_E_TIMEOUT : IOTSAFE_OK;
+    chanrec_line l[REC_MAX];
+    size_t n = rec_read(c->rec_fd, l), k = 0;
     for (size_t i = 0; i < n; i++) {
-        int live_owner = 0;
-        for (size_t j = 0; j < n; j++)
-            if (l[j].ch == l[i].ch && owner_alive(&l[j]))
-                live_owner = 1;
-        if (!live_owner && got < cap) {
-            int dup = 0;
-            for (size_t j = 0; j < got; j++)
-                dup |= out[j] == l[i].ch;
-            if (!dup)
-                out[got++] = (uint8_t)l[i].ch;
-        } else if (live_owner) {
+        int seen = 0;
+        for (size_t j = 0; j < *got; j++)
+            seen |= out[j] == l[i].ch;
+        if (seen)
+            continue; /* already chosen: its lines go */
+        if (*got < cap && reclaimable(c, l, n, l[i].ch))
+            out[(*got)++] = (uint8_t)l[i].ch;
+        else
             l[k++] = l[i];
-        }
     }
-    rec_write(fd, l, k);
-    close(fd);
-    return got;
+    rec_write(c->rec_fd, l, k);
+    rec_unlock(c);
+    return IOTSAFE_OK;
+}
+
+int chanrec_still_free(const iotsafe_card *c, uint8_t ch)
+{
+    return c->rec_fd >= 0 && !held_elsewhere(c->rec_fd, ch);
 }

@@ -102,6 +102,20 @@ int iotsafe_setting_seconds(const char *s, unsigned long *ms)
     return 0;
 }
 
+int iotsafe_setting_state_dir(const char *s, const char **out)
+{
+    if (s == NULL)
+        return -1;
+    size_t n = strlen(s);
+    if (strcmp(s, "none") != 0 && (s[0] != '/' || n > 150))
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
+            return -1;
+    *out = s;
+    return 0;
+}
+
 int iotsafe_setting_aid(const char *s, uint8_t out[16], size_t *len)
 {
     uint8_t buf[16];

@@ -47,8 +47,6 @@ typedef struct pcsc_impl {
     char *reader;         /* as PC/SC names it, for SCardConnect */
     char reader_msg[128]; /* escaped, for messages */
     int sock;             /* the context's socket to pcscd; -1: unknown */
-    card_turnstile *turn; /* fair turns between processes (turnstile.c); NULL: none */
-    int in_turn;
     /* watchdog */
     pthread_mutex_t wd_mu;
     pthread_cond_t wd_cv;
@@ -305,59 +303,35 @@ static iotsafe_rc pcsc_transmit(iotsafe_transport *t, const uint8_t *cmd, size_t
     return IOTSAFE_OK;
 }
 
-static void leave_turn(pcsc_impl *p)
-{
-    if (p->in_turn)
-        turnstile_leave(p->turn);
-    p->in_turn = 0;
-}
-
 static iotsafe_rc pcsc_begin(iotsafe_transport *t, iotsafe_status *st)
 {
     pcsc_impl *p = t->impl;
     if (!p->have_h)
         return iotsafe_status_set(st, IOTSAFE_E_CARD_REMOVED, 0, "not connected to reader '%s'",
                                   p->reader_msg);
-    long start = now_ms();
-    if (p->turn == NULL)
-        p->turn = turnstile_open(t); /* without it (no runtime dir) pcscd's queue still works */
-    if (p->turn != NULL && !p->in_turn) {
-        if (turnstile_enter(p->turn, t->timeout_ms) != 0)
-            return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0, "reader '%s' busy for %lu ms",
-                                      p->reader_msg, t->timeout_ms);
-        p->in_turn = 1;
-    }
-    long left = t->timeout_ms != 0 ? (long)t->timeout_ms - (now_ms() - start) : 0;
-    wd_arm(p, t->timeout_ms != 0 ? (unsigned long)(left > 1 ? left : 1) : 0);
+    wd_arm(p, t->timeout_ms);
     LONG r = SCardBeginTransaction(p->h);
     if (wd_disarm(p)) {
         drop_handles(p);
-        leave_turn(p);
         return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0, "reader '%s' busy for %lu ms",
                                   p->reader_msg, t->timeout_ms);
     }
-    if (r != SCARD_S_SUCCESS) {
-        leave_turn(p);
+    if (r != SCARD_S_SUCCESS)
         return scard_err(st, map_handle_err(r), "SCardBeginTransaction", p->reader_msg, r);
-    }
     return IOTSAFE_OK;
 }
 
 static iotsafe_rc pcsc_end(iotsafe_transport *t, iotsafe_status *st)
 {
     pcsc_impl *p = t->impl;
-    if (!p->have_h) {
-        leave_turn(p);
+    if (!p->have_h)
         return IOTSAFE_OK;
-    }
     wd_arm(p, t->timeout_ms);
     LONG r = SCardEndTransaction(p->h, SCARD_LEAVE_CARD);
     if (wd_disarm(p)) {
         drop_handles(p);
-        leave_turn(p);
         return IOTSAFE_OK;
     }
-    leave_turn(p);
     if (r != SCARD_S_SUCCESS)
         return scard_err(st, map_handle_err(r), "SCardEndTransaction", p->reader_msg, r);
     return IOTSAFE_OK;
@@ -460,8 +434,6 @@ static void pcsc_close(iotsafe_transport *t)
 {
     pcsc_impl *p = t->impl;
     drop_handles(p);
-    leave_turn(p);
-    turnstile_close(p->turn);
     wd_stop(p);
     pthread_cond_destroy(&p->wd_cv);
     pthread_mutex_destroy(&p->wd_mu);
@@ -471,8 +443,6 @@ static void pcsc_close(iotsafe_transport *t)
 /* After fork(): the handles belong to the parent, so only free memory. */
 static void pcsc_discard(iotsafe_transport *t)
 {
-    pcsc_impl *p = t->impl;
-    turnstile_close(p->turn); /* unmap only: a turn held at fork time is the parent's */
     pcsc_free_mem(t);
 }
 

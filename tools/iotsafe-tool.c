@@ -474,7 +474,7 @@ static int parse_args(int argc, char **argv, tool_opts *o, const command **cmd, 
     return EXIT_OK;
 }
 
-/* IOTSAFE_TRACE and IOTSAFE_TIMEOUT, read as the provider reads them; options win. */
+/* IOTSAFE_TRACE, IOTSAFE_TIMEOUT and IOTSAFE_STATE_DIR, read as the provider reads them; options win. */
 static int apply_env(tool_opts *o)
 {
     const char *v = getenv("IOTSAFE_TRACE");
@@ -485,6 +485,9 @@ static int apply_env(tool_opts *o)
     if (v != NULL && v[0] != '\0' && o->timeout_ms == 0 &&
         iotsafe_setting_seconds(v, &o->timeout_ms) != 0)
         return bad_args("IOTSAFE_TIMEOUT '%s' must be " IOTSAFE_SETTING_SECONDS_WORDS, v);
+    v = getenv("IOTSAFE_STATE_DIR");
+    if (v != NULL && v[0] != '\0' && iotsafe_setting_state_dir(v, &o->state_dir) != 0)
+        return bad_args("IOTSAFE_STATE_DIR '%s' must be " IOTSAFE_SETTING_STATE_DIR_WORDS, v);
     return EXIT_OK;
 }
 

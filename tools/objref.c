@@ -81,6 +81,7 @@ int tool_open_card(const tool_opts *o, iotsafe_card **card)
     cfg.basic_channel = o->basic_channel;
     cfg.trace = o->trace.level != IOTSAFE_TRACE_OFF;
     cfg.timeout_ms = o->timeout_ms;
+    cfg.state_dir = o->state_dir;
     cfg.trace_out = o->trace_out;
     iotsafe_status st;
     iotsafe_status_clear(&st);
@@ -88,7 +89,7 @@ int tool_open_card(const tool_opts *o, iotsafe_card **card)
         const iotsafe_at_options at = {.mode = o->at_mode};
         iotsafe_rc rc = iotsafe_card_open_at(&cfg, o->modem, &at, card, &st);
         if (rc != IOTSAFE_OK)
-            return tool_fail(rc, &st, o->modem);
+            return tool_fail(rc, &st, TOOL_ESC(o->modem));
         return EXIT_OK;
     }
     const char *reader = o->reader;
@@ -101,7 +102,7 @@ int tool_open_card(const tool_opts *o, iotsafe_card **card)
     }
     iotsafe_rc rc = iotsafe_card_open(&cfg, reader, card, &st);
     if (rc != IOTSAFE_OK)
-        return tool_fail(rc, &st, reader ? reader : "opening the card");
+        return tool_fail(rc, &st, reader ? TOOL_ESC(reader) : "opening the card");
     return EXIT_OK;
 }
 
@@ -201,10 +202,7 @@ int tool_public_of(iotsafe_card *c, const iotsafe_object *key, iotsafe_object *p
         return EXIT_OK;
     }
     iotsafe_rc r = iotsafe_find_public_for_private(c, key, pub, &st);
-    if (r != IOTSAFE_OK) {
-        char refbuf[2 * IOTSAFE_LABEL_MAX + 64];
-        iotsafe_ref pr = iotsafe_object_ref(key);
-        return tool_fail(r, &st, iotsafe_ref_str(&pr, refbuf, sizeof refbuf));
-    }
+    if (r != IOTSAFE_OK)
+        return tool_fail(r, &st, TOOL_OBJ(key));
     return EXIT_OK;
 }

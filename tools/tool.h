@@ -57,6 +57,7 @@ typedef struct tool_opts {
     iotsafe_trace_setting trace; /* --trace, IOTSAFE_TRACE */
     FILE *trace_out;             /* IOTSAFE_TRACE=LEVEL:FILE opened by main; NULL: stderr */
     unsigned long timeout_ms;    /* --timeout, IOTSAFE_TIMEOUT; 0: per command class */
+    const char *state_dir;       /* IOTSAFE_STATE_DIR; NULL: libiotsafe's default */
     const char *modem;           /* --modem DEV: an AT modem instead of PC/SC */
     iotsafe_at_mode at_mode;     /* --at-mode csim|cgla */
     int at_mode_given;
@@ -77,6 +78,16 @@ typedef struct tool_opts {
     const char *positional[2];
     size_t n_positional;
 } tool_opts;
+
+/*
+ * Text from a user or a card (reader names, paths, words of the command line)
+ * for a message: escaped as every message escapes it (iotsafe/escape.h), cut
+ * with a marker past 255 bytes. The buffer lives until the end of the block.
+ */
+#define TOOL_ESC(s) iotsafe_escape_str((s), (char[256]){0}, 256)
+
+/* "private key id=01 (DEVKEY)": an object in a message, as libiotsafe names it. */
+#define TOOL_OBJ(ob) iotsafe_object_str((ob), (char[IOTSAFE_OBJECT_STR_MAX]){0}, IOTSAFE_OBJECT_STR_MAX)
 
 /* Print "iotsafe-tool: <message>" to stderr. */
 void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -48,6 +48,14 @@ typedef struct iotsafe_config {
     FILE *trace_out;      /* where the trace goes, owned by the caller; NULL: stderr */
     iotsafe_channel_exhausted on_exhausted;
     unsigned long timeout_ms; /* deadline of every command and reader wait; 0: per class */
+    /*
+     * Directory of the state shared with other processes using the card (the
+     * record of channel owners, the queue of fair turns): NULL means
+     * /run/iotsafe, "none" means no shared state. Used only when it is a real
+     * directory owned by root (or by this user) and not writable by others;
+     * its group is who may share the card (see doc/provider.md).
+     */
+    const char *state_dir;
 } iotsafe_config;
 
 /* Zero-initialised config = all defaults. */
@@ -81,6 +89,13 @@ void iotsafe_card_free(iotsafe_card *c);
  * parent's PC/SC context must not be touched.
  */
 void iotsafe_card_discard(iotsafe_card *c);
+
+/*
+ * The shared state this handle uses, for a debug log: "DIR (group G)", or
+ * "none (why)" when it works without (channels still closed at exit, but no
+ * fair queue between processes and no recovery of dead processes' channels).
+ */
+const char *iotsafe_card_shared_state(const iotsafe_card *c);
 
 /* Reader (or transport) description for messages, escaped (see escape.h). */
 const char *iotsafe_card_reader(const iotsafe_card *c);

@@ -30,6 +30,9 @@ int iotsafe_setting_channel_exhausted(const char *s, iotsafe_channel_exhausted *
 int iotsafe_setting_at_mode(const char *s, iotsafe_at_mode *out);
 /* Seconds, decimals allowed ("2", "0.5"), 0.1 to 3600 -> milliseconds. */
 int iotsafe_setting_seconds(const char *s, unsigned long *ms);
+/* The shared-state directory: "none", or an absolute path of at most 150 bytes without
+   control characters. *out points into s. */
+int iotsafe_setting_state_dir(const char *s, const char **out);
 /* An AID: 5 to 16 bytes of hex, bytes optionally separated by ' ' or ':'. */
 int iotsafe_setting_aid(const char *s, uint8_t out[16], size_t *len);
 
@@ -62,6 +65,7 @@ int iotsafe_setting_trace(const char *s, iotsafe_trace_setting *out);
 #define IOTSAFE_SETTING_AT_MODE_WORDS "csim or cgla"
 #define IOTSAFE_SETTING_SECONDS_WORDS "seconds, 0.1 to 3600"
 #define IOTSAFE_SETTING_AID_WORDS "5 to 16 bytes in hex"
+#define IOTSAFE_SETTING_STATE_DIR_WORDS "none or an absolute directory path"
 #define IOTSAFE_SETTING_TRACE_WORDS "no, yes, apdu or debug, optionally followed by :FILE"
 
 #ifdef __cplusplus

@@ -75,11 +75,12 @@ like "channels of killed processes were closed by their successors" \
 "$KEY_HOLDER" "$CARD_KEY_URI" kill >/dev/null 2>&1
 "$KEY_HOLDER" "$CARD_KEY_URI" kill >/dev/null 2>&1
 like "the card is full again (two dead owners)" "$(census)" '^1 2 3$'
-rec=$(grep -l "^1 $HOLD_PID " /run/iotsafe-provider/channels-* "${TMPDIR:-/tmp}"/iotsafe-provider/channels-* 2>/dev/null | head -n 1)
+rec=$(grep -l "^1 $HOLD_PID " "$STATE_DIR"/channels-* 2>/dev/null | head -n 1)
+ns=$(stat -Lc %i /proc/self/ns/pid)
 if [ -n "$rec" ]; then
     grep -v '^[23] ' "$rec" >"$WORK/rec.new"
-    echo "2 $HOLD_PID 1" >>"$WORK/rec.new"
-    echo "3 $HOLD_PID 1" >>"$WORK/rec.new"
+    echo "2 $HOLD_PID 1 $ns" >>"$WORK/rec.new"
+    echo "3 $HOLD_PID 1 $ns" >>"$WORK/rec.new"
     cat "$WORK/rec.new" >"$rec"
     ok "records naming a live pid with another start time are reclaimed" \
         "$KEY_HOLDER" "$CARD_KEY_URI" exit

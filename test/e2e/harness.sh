@@ -37,6 +37,16 @@
 #   wait_port PORT        wait (max 10 s) until 127.0.0.1:PORT accepts connections.
 #   track_pid PID         have the EXIT trap stop PID too (background helpers).
 #   card_reset            another PC/SC client resets the card (SCARD_RESET_CARD).
+#   as_user UID GIDS CMD...
+#                         run CMD as user UID with groups GIDS ("" for none,
+#                         else comma-separated; the first is the primary group),
+#                         with the environment kept. Before the first use it
+#                         opens $WORK to others (mode 0711) and copies the
+#                         provider to $WORK/unpriv, with $UNPRIV_CONF naming it
+#                         (a build tree may sit below a private directory).
+#
+# Shared state: $STATE_DIR (exported as IOTSAFE_STATE_DIR) is root's, group
+# $STATE_GID, mode 2770, like the package's /run/iotsafe.
 #
 # TAP helpers (print `ok N - DESC` / `not ok N - DESC`; output of a failed
 # check is printed as `# ` lines):
@@ -86,6 +96,17 @@ _H_FRESH_DONE=0
 _H_TRACKED=()
 _H_N=0
 _H_FAILED=0
+
+# Shared card state (record of channel owners, queue of fair turns): a directory
+# of this script's own, made as the package makes /run/iotsafe: root's, group
+# $STATE_GID (the users who may share the card), mode 2770.
+STATE_GID=${IOTSAFE_TEST_GID:-46990}
+STATE_DIR=$WORK/state
+mkdir "$STATE_DIR" && chown "0:$STATE_GID" "$STATE_DIR" && chmod 2770 "$STATE_DIR" || {
+    echo "Bail out! cannot create the shared-state directory"
+    exit 1
+}
+export IOTSAFE_STATE_DIR=$STATE_DIR
 
 # Nothing may reach a system pcscd by accident: until card_up, this socket does not exist.
 export PCSCLITE_CSOCK_NAME=$_H_PCSCD_DIR/run/pcscd.comm
@@ -159,6 +180,29 @@ trap 'exit 129' HUP
 
 track_pid() {
     _H_TRACKED+=("$1")
+}
+
+UNPRIV_CONF=$WORK/unpriv/openssl.cnf
+_h_unpriv_ready() {
+    [ -d "$WORK/unpriv" ] && return 0
+    chmod 0711 "$WORK"
+    mkdir -m 0755 "$WORK/unpriv"
+    cp "$BUILD_ROOT/provider/iotsafe.so" "$WORK/unpriv/iotsafe.so"
+    chmod 0755 "$WORK/unpriv/iotsafe.so"
+    sed "s#^module = .*#module = $WORK/unpriv/iotsafe.so#" "$OPENSSL_CONF" >"$UNPRIV_CONF"
+    chmod 0644 "$UNPRIV_CONF"
+}
+
+as_user() {
+    local uid=$1 gids=$2 gid
+    shift 2
+    _h_unpriv_ready
+    gid=${gids%%,*}
+    if [ -n "$gids" ]; then
+        setpriv --reuid="$uid" --regid="$gid" --groups="$gids" -- env OPENSSL_CONF="$UNPRIV_CONF" "$@"
+    else
+        setpriv --reuid="$uid" --regid=65534 --clear-groups -- env OPENSSL_CONF="$UNPRIV_CONF" "$@"
+    fi
 }
 
 _h_dump_file() {
