@@ -3,7 +3,9 @@
  * libFuzzer: the escaping of untrusted text. Whatever the bytes and the
  * buffer size: NUL-terminated inside the buffer, no control byte, ESC, DEL
  * or C1/bidi/line-separator sequence in the output, well-formed UTF-8, and
- * without truncation exactly as long as the worst-case bound allows.
+ * without truncation exactly as long as the worst-case bound allows. The
+ * JSON form: the same, only the escapes \" \\ \uXXXX and no raw quote, and
+ * never cut (NULL and "" when the buffer is too small).
  */
 #define _GNU_SOURCE /* memmem */
 #include <stdint.h>
@@ -42,6 +44,49 @@ static int clean_utf8(const unsigned char *s)
     return 1;
 }
 
+/* Whether s is a valid JSON string body: no raw '"', escapes only \" \\ \uXXXX. */
+static int json_body(const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (; *s != '\0'; s++) {
+        if (*s == '"')
+            return 0;
+        if (*s != '\\')
+            continue;
+        s++;
+        if (*s == 'u') {
+            for (int i = 1; i <= 4; i++)
+                if (s[i] == '\0' || strchr(hex, s[i]) == NULL)
+                    return 0;
+            s += 4;
+        } else if (*s != '"' && *s != '\\') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void check_json(const uint8_t *data, size_t size, size_t cap)
+{
+    char *full = malloc(IOTSAFE_JSON_ESCAPED_SIZE(size));
+    char *out = malloc(cap + 1);
+    if (full == NULL || out == NULL)
+        abort();
+    if (iotsafe_escape_json(data, size, full, IOTSAFE_JSON_ESCAPED_SIZE(size)) != full ||
+        !clean_utf8((const unsigned char *)full) || !json_body(full))
+        abort(); /* the worst-case bound always fits */
+    out[cap] = 'Z';
+    const char *r = iotsafe_escape_json(data, size, out, cap);
+    if (out[cap] != 'Z')
+        abort();
+    if (r != NULL ? strcmp(out, full) != 0 || strlen(full) >= cap : cap > 0 && out[0] != '\0')
+        abort(); /* whole, or nothing */
+    if (r == NULL && cap > strlen(full))
+        abort();
+    free(out);
+    free(full);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -71,5 +116,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     free(out);
     free(full);
+    check_json(data, size, cap);
     return 0;
 }

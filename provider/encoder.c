@@ -176,7 +176,7 @@ static int text_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj_raw,
         return 0;
     if ((selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0 && k->has_private) {
         IPROV_ERR(pctx, IPROV_R_PRIVATE_KEY_EXPORT,
-                  "private key %s stays on the card: it cannot be printed or exported "
+                  "%s stays on the card: it cannot be printed or exported "
                   "(the public key can: use -pubout or -text_pub)",
                   iprov_key_desc(k, d, sizeof(d)));
         return 0;

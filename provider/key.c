@@ -13,8 +13,6 @@
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 
-#include "iotsafe/hex.h"
-
 IPROV_KEY *iprov_key_new(IPROV_CTX *ctx)
 {
     IPROV_KEY *k = calloc(1, sizeof(*k));
@@ -131,14 +129,7 @@ int iprov_key_from_reference(const void *ref, size_t ref_sz, IPROV_KEY **out)
 
 const char *iprov_obj_desc(const iotsafe_object *o, char *buf, size_t len)
 {
-    char id[2 * IOTSAFE_ID_MAX + 1], label[64];
-    iotsafe_hex_format(o->id, o->id_len, id, sizeof(id));
-    if (o->label_len > 0)
-        snprintf(buf, len, "id=%s (label %s)", id,
-                 iotsafe_escape(o->label, o->label_len, label, sizeof(label)));
-    else
-        snprintf(buf, len, "id=%s", id);
-    return buf;
+    return iotsafe_object_str(o, buf, len);
 }
 
 const char *iprov_key_desc(const IPROV_KEY *k, char *buf, size_t len)
@@ -147,7 +138,7 @@ const char *iprov_key_desc(const IPROV_KEY *k, char *buf, size_t len)
         return iprov_obj_desc(&k->priv, buf, len);
     if (k->has_pub_obj)
         return iprov_obj_desc(&k->pub, buf, len);
-    snprintf(buf, len, "(public key not on a card)");
+    snprintf(buf, len, "a public key not on a card");
     return buf;
 }
 

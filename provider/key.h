@@ -50,9 +50,12 @@ int iprov_key_to_uri(const IPROV_KEY *k, iotsafe_uri *u);
 iotsafe_ref iprov_key_priv_ref(const IPROV_KEY *k);
 iotsafe_ref iprov_key_pub_ref(const IPROV_KEY *k);
 
-/* "id=01 (label DEVKEY)" for messages. */
+/*
+ * "private key id=01 (DEVKEY)" for messages: the key's private key object,
+ * else its public key object, else "a public key not on a card".
+ */
 const char *iprov_key_desc(const IPROV_KEY *k, char *buf, size_t len);
-/* The same description of any card object. */
+/* Any card object as libiotsafe's messages name it (iotsafe_object_str). */
 const char *iprov_obj_desc(const iotsafe_object *o, char *buf, size_t len);
 
 /* OpenSSL's NID of the curve (the curve facts themselves are libiotsafe's). */

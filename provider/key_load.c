@@ -26,14 +26,14 @@ static iotsafe_rc read_point(IPROV_CTX *ctx, iotsafe_card *card, IPROV_KEY *k,
     /* 04||X||Y of the key's curve, on the curve (so never the point at infinity) */
     if (len != 1 + 2 * iotsafe_curve_field_len(k->curve))
         return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, 0,
-                                  "public key %s on the card in reader '%s' is %zu bytes long; an "
+                                  "%s on the card in reader '%s' is %zu bytes long; an "
                                   "uncompressed %s point has %zu",
                                   iprov_obj_desc(pub, d, sizeof(d)), iotsafe_card_reader(card), len,
                                   iotsafe_curve_name(k->curve),
                                   1 + 2 * iotsafe_curve_field_len(k->curve));
     if (!iprov_point_normalise(ctx->libctx, k->curve, point, len, k->point, &k->point_len))
         return iotsafe_status_set(st, IOTSAFE_E_MALFORMED, 0,
-                                  "public key %s on the card in reader '%s' is not a point on %s",
+                                  "%s on the card in reader '%s' is not a point on %s",
                                   iprov_obj_desc(pub, d, sizeof(d)), iotsafe_card_reader(card),
                                   iotsafe_curve_name(k->curve));
     return IOTSAFE_OK;
@@ -48,7 +48,7 @@ static iotsafe_rc key_build(IPROV_CTX *ctx, iotsafe_card *card, const char *read
     IPROV_KEY *k;
 
     if (obj->type != IOTSAFE_OBJ_PRIVATE_KEY && obj->type != IOTSAFE_OBJ_PUBLIC_KEY)
-        return iotsafe_status_set(st, IOTSAFE_E_USAGE, 0, "object %s is not an EC key",
+        return iotsafe_status_set(st, IOTSAFE_E_USAGE, 0, "%s is not an EC key",
                                   iprov_obj_desc(obj, d, sizeof(d)));
     k = calloc(1, sizeof(*k));
     if (k == NULL)
@@ -64,7 +64,7 @@ static iotsafe_rc key_build(IPROV_CTX *ctx, iotsafe_card *card, const char *read
     k->curve = iotsafe_key_type_curve(obj->key_type);
     if (k->curve == IOTSAFE_CURVE_NONE) {
         rc = iotsafe_status_set(st, IOTSAFE_E_UNSUPPORTED, 0,
-                                "key %s has key type %02X, not an EC curve this provider supports",
+                                "%s has key type %02X, not an EC curve this provider supports",
                                 iprov_obj_desc(obj, d, sizeof(d)), obj->key_type);
         goto err;
     }

@@ -118,7 +118,7 @@ static int check_key(DH_CTX *c, const IPROV_KEY *k)
     if ((k->priv.present & IOTSAFE_HAS_FUNCTIONS) != 0 &&
         (k->priv.functions & IOTSAFE_FN_KEY_AGREEMENT) == 0) {
         IPROV_ERR(c->pctx, IPROV_R_WRONG_USAGE,
-                  "private key %s may not be used for key agreement (card functions %02X)",
+                  "%s may not be used for key agreement (card functions %02X)",
                   iprov_key_desc(k, d, sizeof(d)), k->priv.functions);
         return 0;
     }
@@ -153,7 +153,7 @@ static int dh_set_peer(void *vctx, void *provkey)
     }
     if (p->curve != c->key->curve) {
         IPROV_ERR(c->pctx, IPROV_R_UNSUPPORTED_CURVE,
-                  "the peer key is on %s but card key %s is on %s",
+                  "the peer key is on %s but the card key, %s, is on %s",
                   p->curve != IOTSAFE_CURVE_NONE ? iotsafe_curve_name(p->curve) : "another curve",
                   iprov_key_desc(c->key, d, sizeof(d)), iotsafe_curve_name(c->key->curve));
         return 0;

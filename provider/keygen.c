@@ -206,25 +206,23 @@ static iotsafe_rc keygen_op(iotsafe_card *card, void *varg, iotsafe_status *st)
         (found->functions & IOTSAFE_FN_KEYGEN) == 0) {
         a->reason = IPROV_R_WRONG_USAGE;
         rc = iotsafe_status_set(st, IOTSAFE_E_USAGE, 0,
-                                "key container %s does not allow key generation "
-                                "(card functions %02X)",
-                                d, found->functions);
+                                "%s does not allow key generation (card functions %02X)", d,
+                                found->functions);
         return rc;
     }
     have = iotsafe_key_type_curve(found->key_type);
     if (have == IOTSAFE_CURVE_NONE) {
         a->reason = IPROV_R_UNSUPPORTED_CURVE;
         rc = iotsafe_status_set(st, IOTSAFE_E_UNSUPPORTED, 0,
-                                "key container %s holds key type %02X, not an EC curve this "
-                                "provider supports",
-                                d, found->key_type);
+                                "%s holds key type %02X, not an EC curve this provider supports", d,
+                                found->key_type);
         return rc;
     }
     if (a->g->group != IOTSAFE_CURVE_NONE && a->g->group != have) {
         a->reason = IPROV_R_UNSUPPORTED_CURVE;
         rc = iotsafe_status_set(st, IOTSAFE_E_UNSUPPORTED, 0,
-                                "key container %s holds %s keys, not %s: the card cannot change "
-                                "a container's curve",
+                                "%s holds %s keys, not %s: the card cannot change a "
+                                "container's curve",
                                 d, iotsafe_curve_name(have), iotsafe_curve_name(a->g->group));
         return rc;
     }

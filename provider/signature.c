@@ -146,7 +146,7 @@ static int check_key(SIG_CTX *c, const IPROV_KEY *k)
         ((k->priv.present & IOTSAFE_HAS_SIG_ALGS) != 0 &&
          (k->priv.sig_algs & IOTSAFE_SIGALG_ECDSA) == 0)) {
         IPROV_ERR(c->pctx, IPROV_R_WRONG_USAGE,
-                  "private key %s may not be used for signing (card functions %02X)",
+                  "%s may not be used for signing (card functions %02X)",
                   iprov_key_desc(k, d, sizeof(d)), k->priv.functions);
         return 0;
     }
@@ -169,8 +169,7 @@ static int check_hash(SIG_CTX *c, iotsafe_hash h)
                 strcat(allowed, hashes[j].label);
             }
         }
-        IPROV_ERR(c->pctx, IPROV_R_UNSUPPORTED_DIGEST,
-                  "private key %s does not allow %s (card allows: %s)",
+        IPROV_ERR(c->pctx, IPROV_R_UNSUPPORTED_DIGEST, "%s does not allow %s (card allows: %s)",
                   iprov_key_desc(k, d, sizeof(d)), hashes[i].label,
                   allowed[0] != '\0' ? allowed : "none");
         return 0;

@@ -249,10 +249,9 @@ static int deliver_cert(STORE_CTX *s, const iotsafe_object *o, OSSL_CALLBACK *cb
             ok = cb(params, cbarg);
         }
     } else if (named(s) && s->uri.type == IOTSAFE_URI_TYPE_CERT) {
-        char d[2 * IOTSAFE_LABEL_MAX + 16];
-        iotsafe_ref ref = iotsafe_object_ref(o);
-        IPROV_ERR(s->pctx, IPROV_R_BAD_ARGUMENT, "file %s is not an X.509 certificate",
-                  iotsafe_ref_str(&ref, d, sizeof(d)));
+        char d[IOTSAFE_OBJECT_STR_MAX];
+        IPROV_ERR(s->pctx, IPROV_R_BAD_ARGUMENT, "%s is not an X.509 certificate",
+                  iprov_obj_desc(o, d, sizeof(d)));
         ok = 0;
     }
     X509_free(x);

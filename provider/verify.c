@@ -26,12 +26,11 @@
 /* Never verify with our own EC keymgmt/ECDSA (both are registered in the libctx). */
 #define VERIFY_PROPQ "provider!=iotsafe"
 
-/* "private key id=01 (label DEVKEY) in reader 'R'" */
+/* "private key id=01 (DEVKEY) in reader 'R'" */
 static const char *who(const IPROV_KEY *k, const char *reader, char *buf, size_t len)
 {
-    char d[160];
-    int n = snprintf(buf, len, "%s %s", k->has_private ? "private key" : "key",
-                     iprov_key_desc(k, d, sizeof(d)));
+    char d[IOTSAFE_OBJECT_STR_MAX];
+    int n = snprintf(buf, len, "%s", iprov_key_desc(k, d, sizeof(d)));
     if (n >= 0 && (size_t)n < len && reader != NULL && reader[0] != '\0')
         snprintf(buf + n, len - (size_t)n, " in reader '%s'", reader);
     return buf;
@@ -239,8 +238,10 @@ int iprov_check_key_point(IPROV_CTX *ctx, const IPROV_KEY *k, const char *role)
         ERR_pop_to_mark();
     }
     if (!ok)
-        IPROV_ERR(ctx, IPROV_R_BAD_PUBLIC_KEY, "%s %s: its public key is not a point on %s", role,
-                  iprov_key_desc(k, d, sizeof(d)),
+        IPROV_ERR(ctx, IPROV_R_BAD_PUBLIC_KEY, "the public point of the %s%s%s%s is not on %s",
+                  role, k->has_private || k->has_pub_obj ? ", " : "",
+                  k->has_private || k->has_pub_obj ? iprov_key_desc(k, d, sizeof(d)) : "",
+                  k->has_private || k->has_pub_obj ? "," : "",
                   k->curve != IOTSAFE_CURVE_NONE ? iotsafe_curve_name(k->curve) : "a known curve");
     EC_POINT_free(p);
     EC_GROUP_free(g);

@@ -68,7 +68,8 @@ static uint16_t object_list(sim_applet *a, const sim_apdu *c, sim_resp *r, size_
     while ((idx = list_order(a, pos)) < a->store.n) {
         uint8_t b[200];
         size_t n;
-        if (sim_object_info(&a->store.obj[idx], b, sizeof b, &n) != 0)
+        const sim_object *o = &a->store.obj[idx];
+        if (sim_object_info(o, sim_fault_key_type(a, o), b, sizeof b, &n) != 0)
             return SW_UNKNOWN;
         if (r->len + n > page && r->len > 0) { /* split only between objects */
             *more = 1;
@@ -121,7 +122,8 @@ uint16_t sim_cmd_get_data(sim_applet *a, const sim_apdu *c, sim_resp *r)
         if ((sw = sim_lookup(a, t, nt, kind, &idx)) != SW_OK)
             return sw;
         size_t n;
-        if (sim_object_info(&a->store.obj[idx], r->data, sizeof r->data, &n) != 0)
+        const sim_object *o = &a->store.obj[idx];
+        if (sim_object_info(o, sim_fault_key_type(a, o), r->data, sizeof r->data, &n) != 0)
             return SW_UNKNOWN;
         r->len = n;
     } else {

@@ -46,6 +46,16 @@ size_t sim_fault_signature(const sim_applet *a, int curve, const uint8_t rs[2 * 
     return len;
 }
 
+/* A key type no host knows (not RSA 03, not an EC 13/14/23/24, not HMAC A0). */
+#define KEY_TYPE_UNKNOWN 0x7F
+
+uint8_t sim_fault_key_type(const sim_applet *a, const sim_object *o)
+{
+    if ((a->opt.faults & SIM_FAULT_KEY_TYPE_UNKNOWN) && (o->kind == SIM_PRIV || o->kind == SIM_PUB))
+        return KEY_TYPE_UNKNOWN;
+    return o->key_type;
+}
+
 void sim_fault_dh(const sim_applet *a, int curve, uint8_t *x)
 {
     if (a->opt.faults & SIM_FAULT_DH_ZERO)

@@ -130,6 +130,7 @@ enum sim_fault {
     SIM_FAULT_DH_OFF_CURVE = 1u << 19,     /* COMPUTE DH answers an x of no point on the curve */
     SIM_FAULT_PUBKEY_OFF_CURVE = 1u << 20, /* READ PUBLIC KEY: a point off the curve */
     SIM_FAULT_PUBKEY_SHORT = 1u << 21,     /* READ PUBLIC KEY: 04||X only (33 bytes) */
+    SIM_FAULT_KEY_TYPE_UNKNOWN = 1u << 27, /* GET DATA: every EC key's key type (4B) reads 7F */
 #define SIM_FAULT_SIG_VALUES                                                                      \
     (SIM_FAULT_SIG_R_ZERO | SIM_FAULT_SIG_S_ZERO | SIM_FAULT_SIG_R_ORDER | SIM_FAULT_SIG_RANDOM | \
      SIM_FAULT_SIG_LONG | SIM_FAULT_SIG_SHORT)
@@ -245,7 +246,8 @@ sim_object *sim_store_pair(const sim_store *s, const sim_object *o);
 size_t sim_store_count(const sim_store *s, int kind);
 int sim_object_set_value(sim_object *o, const uint8_t *v, size_t len);
 void sim_object_clear_value(sim_object *o);
-int sim_object_info(const sim_object *o, uint8_t *out, size_t cap, size_t *len);
+/* key_type: the value of tag 4B for a key (o->key_type, unless the card lies: faults.c) */
+int sim_object_info(const sim_object *o, uint8_t key_type, uint8_t *out, size_t cap, size_t *len);
 uint8_t sim_key_type(int curve, int is_volatile);
 int sim_key_type_curve(uint8_t type, int *curve, int *is_volatile);
 
@@ -293,6 +295,8 @@ int sim_sha_midstate(uint16_t hash, const uint8_t *data, size_t len, uint8_t *st
 /* The signature value to send instead of rs (into out, cap bytes); its length. */
 size_t sim_fault_signature(const sim_applet *a, int curve, const uint8_t rs[2 * SIM_EC_LEN],
                            uint8_t *out, size_t cap);
+/* The key type GET DATA reports for o (its own unless key-type-unknown). */
+uint8_t sim_fault_key_type(const sim_applet *a, const sim_object *o);
 /* The ECDH result x (SIM_EC_LEN bytes), changed in place. */
 void sim_fault_dh(const sim_applet *a, int curve, uint8_t *x);
 /* The final answer to cmd, rewritten in resp (capacity cap) for answer-shape faults. */

@@ -75,6 +75,7 @@ static const opt_word fault_words[] = {
     {"bad-pubkey", SIM_FAULT_BAD_PUBKEY},
     {"bad-signature", SIM_FAULT_BAD_SIGNATURE},
     {"short-random", SIM_FAULT_SHORT_RANDOM},
+    {"key-type-unknown", SIM_FAULT_KEY_TYPE_UNKNOWN},
     {"sig-r-zero", SIM_FAULT_SIG_R_ZERO},
     {"sig-s-zero", SIM_FAULT_SIG_S_ZERO},
     {"sig-r-order", SIM_FAULT_SIG_R_ORDER},

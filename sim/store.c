@@ -141,7 +141,7 @@ static size_t put1(uint8_t *p, uint8_t tag, uint8_t v)
  * One object information structure (C1/C2/C3/C4 wrapper included), with the
  * tags in the order ORA's parser requires: label, ID, 60, 4A, then the rest.
  */
-int sim_object_info(const sim_object *o, uint8_t *out, size_t cap, size_t *len)
+int sim_object_info(const sim_object *o, uint8_t key_type, uint8_t *out, size_t cap, size_t *len)
 {
     static const uint8_t wrap[SIM_KIND_COUNT] = {0xC1, 0xC2, 0xC3, 0xC4};
     static const uint8_t label_tag[SIM_KIND_COUNT] = {0x74, 0x75, 0x73, 0x76};
@@ -156,7 +156,7 @@ int sim_object_info(const sim_object *o, uint8_t *out, size_t cap, size_t *len)
     switch (o->kind) {
     case SIM_PRIV:
     case SIM_PUB:
-        n += put1(b + n, 0x4B, o->key_type);
+        n += put1(b + n, 0x4B, key_type);
         n += put1(b + n, 0x4E, o->usage);
         n += put1(b + n, 0x61, o->functions);
         if (o->sig_algs)

@@ -223,6 +223,10 @@ static iotsafe_rc run_locked(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_
             if (attempt == 0 && !c->unsafe_sent)
                 continue;
         }
+        if (rc == IOTSAFE_E_TIMEOUT && c->state_timeout) {
+            c->state_timeout = 0;
+            return rc; /* a shared file stayed locked, not the card: chanrec.c said which */
+        }
         if (rc == IOTSAFE_E_TIMEOUT) {
             char what[CARD_DESC_MAX + 40];
             unsigned long ms = c->t->timeout_ms;

@@ -101,6 +101,7 @@ struct iotsafe_card {
     int basic_fallback;     /* card out of channels: sharing the basic channel, SELECT each time */
     long channel_retry_at;  /* after a 6A81: no MANAGE CHANNEL before this (monotonic ms) */
     int channel_lost;       /* the card answered 6881 on our channel: someone closed it */
+    int state_timeout;      /* the deadline passed waiting for a shared file (st names it) */
     /* shared with the other processes of the group (statedir.c) */
     card_state state;
     int rec_fd;            /* the channel record (chanrec.c); -1: none */

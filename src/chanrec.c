@@ -106,6 +106,7 @@ static int rec_lock(iotsafe_card *c, unsigned long wait_ms, const char *cmd, iot
         if (left <= 0) {
             char name[300];
             statedir_name(&c->state, "channels", name, sizeof name);
+            c->state_timeout = 1; /* the card is fine: card_run keeps this message */
             iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0,
                                "%s on the card in reader '%s': the channel record %s stayed "
                                "locked for %.1f s (another process holds it)",

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Escaping of untrusted bytes for messages, logs and the trace (see escape.h). */
+/* Escaping of untrusted bytes for messages, logs, the trace and JSON output (see escape.h). */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,4 +105,62 @@ const char *iotsafe_escape(const void *vp, size_t n, char *out, size_t cap)
 const char *iotsafe_escape_str(const char *s, char *out, size_t cap)
 {
     return iotsafe_escape(s, s != NULL ? strlen(s) : 0, out, cap);
+}
+
+/* JSON string contents (see escape.h): returns the bytes of input used, the piece in piece. */
+static size_t json_piece_at(const uint8_t *p, size_t n, size_t i, char piece[7], size_t *plen)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint32_t cp = p[i];
+    size_t used = 1;
+    if (p[i] >= 0x20 && p[i] < 0x7F) {
+        size_t k = 0;
+        if (p[i] == '"' || p[i] == '\\')
+            piece[k++] = '\\';
+        piece[k++] = (char)p[i];
+        *plen = k;
+        return 1;
+    }
+    if (p[i] >= 0x80) {
+        size_t k = utf8_seq(p + i, n - i, &cp);
+        if (k > 0 && !refused(cp)) {
+            memcpy(piece, p + i, k);
+            *plen = k;
+            return k;
+        }
+        if (k == 0)
+            cp = 0xFFFD; /* one replacement character per byte of malformed UTF-8 */
+        else
+            used = k;
+    }
+    /* C0 controls, DEL, refused code points (all below U+10000): \uXXXX */
+    piece[0] = '\\';
+    piece[1] = 'u';
+    for (int d = 0; d < 4; d++)
+        piece[2 + d] = hex[(cp >> (12 - 4 * d)) & 0xF];
+    *plen = 6;
+    return used;
+}
+
+const char *iotsafe_escape_json(const void *vp, size_t n, char *out, size_t cap)
+{
+    const uint8_t *p = vp;
+    char piece[7];
+    size_t plen, j = 0;
+
+    if (out == NULL || cap == 0)
+        return NULL;
+    if (p == NULL)
+        n = 0;
+    for (size_t i = 0; i < n;) {
+        i += json_piece_at(p, n, i, piece, &plen);
+        if (j + plen + 1 > cap) {
+            out[0] = '\0';
+            return NULL;
+        }
+        memcpy(out + j, piece, plen);
+        j += plen;
+    }
+    out[j] = '\0';
+    return out;
 }

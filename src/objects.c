@@ -277,13 +277,11 @@ const char *card_obj_desc(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_
                           size_t len)
 {
     char rs[72];
-    char lab[64]; /* escaped and cut with a marker: bounded messages */
-    iotsafe_ref_str(ref, rs, sizeof rs);
     const iotsafe_object *o = ref->id != NULL && c != NULL ? objects_lookup(c, type, ref) : NULL;
-    if (o != NULL && o->label_len != 0) {
-        iotsafe_escape(o->label, o->label_len, lab, sizeof lab);
-        snprintf(buf, len, "%s %s (%s)", iotsafe_obj_type_words(type), rs, lab);
+    if (o != NULL) { /* the one wording of an object (refs.c), label escaped and cut */
+        iotsafe_object_str(o, buf, len);
     } else {
+        iotsafe_ref_str(ref, rs, sizeof rs);
         snprintf(buf, len, "%s %s", iotsafe_obj_type_words(type), rs);
     }
     if (c != NULL) /* the operation's object, for deadline and connection-loss messages */

@@ -23,6 +23,28 @@ const char *iotsafe_ref_str(const iotsafe_ref *ref, char *buf, size_t buflen)
     return buf;
 }
 
+const char *iotsafe_object_str(const iotsafe_object *obj, char *buf, size_t buflen)
+{
+    char rs[2 * IOTSAFE_ID_MAX + 8], lab[64]; /* the label cut as card_obj_desc cuts it */
+    if (buf == NULL || buflen == 0)
+        return "";
+    if (obj == NULL) {
+        snprintf(buf, buflen, "no object");
+        return buf;
+    }
+    iotsafe_ref ref = iotsafe_object_ref(obj);
+    if (ref.id_len > IOTSAFE_ID_MAX)
+        ref.id_len = IOTSAFE_ID_MAX;
+    iotsafe_ref_str(&ref, rs, sizeof rs);
+    size_t label_len = obj->label_len <= IOTSAFE_LABEL_MAX ? obj->label_len : IOTSAFE_LABEL_MAX;
+    if (label_len != 0)
+        snprintf(buf, buflen, "%s %s (%s)", iotsafe_obj_type_words(obj->type), rs,
+                 iotsafe_escape(obj->label, label_len, lab, sizeof lab));
+    else
+        snprintf(buf, buflen, "%s %s", iotsafe_obj_type_words(obj->type), rs);
+    return buf;
+}
+
 iotsafe_ref iotsafe_object_ref(const iotsafe_object *obj)
 {
     iotsafe_ref r = {.id = obj->id, .id_len = obj->id_len, .label = NULL, .label_len = 0};

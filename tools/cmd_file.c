@@ -24,8 +24,7 @@ int cmd_read_file(const tool_opts *o)
     iotsafe_status_clear(&st);
     iotsafe_rc r = iotsafe_read_file(c, &ref, &data, &len, &st);
     if (r != IOTSAFE_OK) {
-        char refbuf[2 * IOTSAFE_LABEL_MAX + 64];
-        rc = tool_fail(r, &st, iotsafe_ref_str(&ref, refbuf, sizeof refbuf));
+        rc = tool_fail(r, &st, TOOL_OBJ(&ob));
         goto out;
     }
     int is_cert = 0;
@@ -47,9 +46,8 @@ int cmd_random(const tool_opts *o)
     errno = 0;
     unsigned long n = strtoul(s, &end, 10);
     if (errno || !end || *end != '\0' || s[0] < '0' || s[0] > '9' || n == 0 || n > RANDOM_MAX) {
-        char e[64];
-        tool_err("invalid argument: random: '%s' is not a byte count in 1..%d",
-                 iotsafe_escape_str(s, e, sizeof e), RANDOM_MAX);
+        tool_err("invalid argument: random: '%s' is not a byte count in 1..%d", TOOL_ESC(s),
+                 RANDOM_MAX);
         return EXIT_BAD_ARGS;
     }
     uint8_t *buf = malloc(n);

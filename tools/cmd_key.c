@@ -7,14 +7,6 @@
 #include "iotsafe/keyref.h"
 #include "tool.h"
 
-/* Curve of a key object; NONE when the card did not say. */
-static iotsafe_curve obj_curve(const iotsafe_object *ob)
-{
-    if (!(ob->present & IOTSAFE_HAS_KEY_TYPE))
-        return IOTSAFE_CURVE_NONE;
-    return iotsafe_key_type_curve(ob->key_type);
-}
-
 int cmd_pubkey(const tool_opts *o)
 {
     static const enum obj_kind kinds[] = {KIND_PUBLIC, KIND_PRIVATE};
@@ -25,22 +17,24 @@ int cmd_pubkey(const tool_opts *o)
         return rc;
     iotsafe_status st;
     iotsafe_status_clear(&st);
-    char refbuf[2 * IOTSAFE_LABEL_MAX + 64];
     rc = tool_public_of(c, &ob, &pub);
     if (rc != EXIT_OK)
         goto out;
-    iotsafe_curve curve = obj_curve(&pub);
-    if (curve == IOTSAFE_CURVE_NONE)
-        curve = obj_curve(&ob);
+    /* the public key's own type, else the private key's */
+    iotsafe_curve curve = IOTSAFE_CURVE_NONE;
+    rc = tool_key_curve(&pub, ob.type == IOTSAFE_OBJ_PRIVATE_KEY ? &ob : NULL, IOTSAFE_CURVE_NONE,
+                        &curve);
+    if (rc != EXIT_OK)
+        goto out;
     iotsafe_ref ref = iotsafe_object_ref(&pub);
     uint8_t point[IOTSAFE_POINT_MAX];
     size_t plen = sizeof point;
     iotsafe_rc r = iotsafe_read_public_key(c, &ref, point, &plen, &st);
     if (r != IOTSAFE_OK) {
-        rc = tool_fail(r, &st, iotsafe_ref_str(&ref, refbuf, sizeof refbuf));
+        rc = tool_fail(r, &st, TOOL_OBJ(&pub));
         goto out;
     }
-    rc = tool_write_pubkey_pem(o->out, curve, point, plen);
+    rc = tool_write_pubkey_pem(o->out, TOOL_OBJ(&pub), curve, point, plen);
 out:
     iotsafe_card_free(c);
     return rc;
@@ -54,6 +48,11 @@ int cmd_genkey(const tool_opts *o)
     int rc = tool_open_object(o, kinds, 1, &c, &ob);
     if (rc != EXIT_OK)
         return rc;
+    /* before the card replaces the key: the tool must be able to output the new one */
+    iotsafe_curve curve = IOTSAFE_CURVE_NONE;
+    rc = tool_key_curve(&ob, NULL, IOTSAFE_CURVE_NONE, &curve);
+    if (rc != EXIT_OK)
+        goto out;
     iotsafe_ref ref = iotsafe_object_ref(&ob);
     iotsafe_keygen_result res;
     memset(&res, 0, sizeof res);
@@ -61,11 +60,12 @@ int cmd_genkey(const tool_opts *o)
     iotsafe_status_clear(&st);
     iotsafe_rc r = iotsafe_generate_key_pair(c, &ref, &res, &st);
     if (r != IOTSAFE_OK) {
-        char refbuf[2 * IOTSAFE_LABEL_MAX + 64];
-        rc = tool_fail(r, &st, iotsafe_ref_str(&ref, refbuf, sizeof refbuf));
+        rc = tool_fail(r, &st, TOOL_OBJ(&ob));
         goto out;
     }
-    rc = tool_write_pubkey_pem(o->out, obj_curve(&ob), res.point, res.point_len);
+    char what[IOTSAFE_OBJECT_STR_MAX + 32];
+    snprintf(what, sizeof what, "the new public key of %s", TOOL_OBJ(&ob));
+    rc = tool_write_pubkey_pem(o->out, what, curve, res.point, res.point_len);
 out:
     iotsafe_card_free(c);
     return rc;
@@ -97,30 +97,31 @@ static int keyfile_v2(iotsafe_card *c, const tool_opts *o, const iotsafe_object 
     uint8_t point[IOTSAFE_POINT_MAX];
     size_t point_len = sizeof point;
 
-    if (iotsafe_key_type_curve(priv->key_type) == IOTSAFE_CURVE_NONE) {
-        tool_err("key type %02X of the private key is not an EC curve", priv->key_type);
-        return EXIT_USAGE_REFUSED;
-    }
+    iotsafe_curve curve = IOTSAFE_CURVE_NONE;
+    int rc = tool_key_curve(priv, NULL, IOTSAFE_CURVE_NONE, &curve);
+    if (rc != EXIT_OK)
+        return rc;
     iotsafe_rc lrc = iotsafe_find_public_for_private(c, priv, &pub, &st);
     if (lrc != IOTSAFE_OK)
-        return tool_fail(lrc, &st, "keyfile");
+        return tool_fail(lrc, &st, TOOL_OBJ(priv));
     iotsafe_ref ref = iotsafe_object_ref(&pub);
     lrc = iotsafe_read_public_key(c, &ref, point, &point_len, &st);
     if (lrc != IOTSAFE_OK)
-        return tool_fail(lrc, &st, "keyfile");
+        return tool_fail(lrc, &st, TOOL_OBJ(&pub));
     const uint8_t *aid = o->aid_len > 0 ? o->aid : IOTSAFE_AID_GSMA;
     size_t aid_len = o->aid_len > 0 ? o->aid_len : sizeof IOTSAFE_AID_GSMA;
     if (iotsafe_keyref_build(priv, NULL, &pub, point, point_len, aid, aid_len, der, cap, der_len) <
         0) {
-        tool_err("the card's public key (%zu bytes) cannot be written to a key reference",
-                 point_len);
+        tool_err("the public key of %s (%zu bytes) cannot be written to a key reference",
+                 TOOL_OBJ(priv), point_len);
         return EXIT_FAILURE_OTHER;
     }
     /* the builder falls back to v1 when something is missing: the tool promises v2 */
     iotsafe_keyref made;
     if (iotsafe_keyref_parse(der, *der_len, &made) != 0 || made.version != 2) {
-        tool_err("malformed card answer: the public key object paired with the private key "
-                 "cannot be named in a v2 key reference");
+        tool_err("malformed card answer: %s, the public key object paired with %s, cannot be "
+                 "named in a v2 key reference",
+                 TOOL_OBJ(&pub), TOOL_OBJ(priv));
         return EXIT_MALFORMED;
     }
     return EXIT_OK;

@@ -43,48 +43,43 @@ static void hashes_str(char *buf, size_t cap, uint16_t h)
     bits_str(buf, cap, h, names, 3);
 }
 
-/* Whether b[0..n) is well-formed UTF-8 (so JSON/terminal output can pass it through). */
-static int utf8_ok(const uint8_t *b, size_t n)
+/*
+ * Card or reader text on a text line, whole: the one escaping of untrusted
+ * text (iotsafe/escape.h). -1 (after a message) when out of memory.
+ */
+static int print_text(const uint8_t *b, size_t n)
 {
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = b[i];
-        size_t k = c < 0x80             ? 0
-                   : (c & 0xE0) == 0xC0 ? 1
-                   : (c & 0xF0) == 0xE0 ? 2
-                   : (c & 0xF8) == 0xF0 ? 3
-                                        : 99;
-        if (k == 99 || (k == 1 && c < 0xC2) || i + k >= n)
-            return 0;
-        for (size_t j = 1; j <= k; j++)
-            if ((b[i + j] & 0xC0) != 0x80)
-                return 0;
-        i += k + 1;
+    char small[IOTSAFE_ESCAPED_SIZE(IOTSAFE_LABEL_MAX)];
+    size_t cap = n <= IOTSAFE_LABEL_MAX ? sizeof small : IOTSAFE_ESCAPED_SIZE(n);
+    char *e = n <= IOTSAFE_LABEL_MAX ? small : malloc(cap);
+    if (e == NULL) {
+        tool_err("out of memory");
+        return -1;
     }
-    return 1;
+    fputs(iotsafe_escape(b, n, e, cap), stdout);
+    if (e != small)
+        free(e);
+    return 0;
 }
 
-/* Label for a text line: the one escaping of card text (iotsafe/escape.h). */
-static void print_label_text(const uint8_t *b, size_t n)
+/*
+ * A JSON string, quotes included: controls, C1 controls, bidirectional
+ * controls and line separators as \uXXXX, each byte of malformed UTF-8 as
+ * \ufffd (iotsafe_escape_json). -1 (after a message) when out of memory.
+ */
+static int print_json_string(const uint8_t *b, size_t n)
 {
-    char e[IOTSAFE_ESCAPED_SIZE(IOTSAFE_LABEL_MAX)];
-    fputs(iotsafe_escape(b, n, e, sizeof e), stdout);
-}
-
-static void print_json_string(const uint8_t *b, size_t n)
-{
-    int utf8 = utf8_ok(b, n);
-    putchar('"');
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = b[i];
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20 || c == 0x7F || (c >= 0x80 && !utf8))
-            printf("\\u%04x", c); /* invalid UTF-8 bytes read as Latin-1: still valid JSON */
-        else
-            putchar(c);
-    }
-    putchar('"');
+    char small[IOTSAFE_JSON_ESCAPED_SIZE(IOTSAFE_LABEL_MAX)];
+    size_t cap = n <= IOTSAFE_LABEL_MAX ? sizeof small : IOTSAFE_JSON_ESCAPED_SIZE(n);
+    char *e = n <= IOTSAFE_LABEL_MAX ? small : malloc(cap);
+    const char *s = e != NULL ? iotsafe_escape_json(b, n, e, cap) : NULL;
+    if (s != NULL)
+        printf("\"%s\"", s);
+    else
+        tool_err("out of memory");
+    if (e != small)
+        free(e);
+    return s != NULL ? 0 : -1;
 }
 
 static void print_json_bits(const char *key, unsigned v, const char *const *names, size_t n)
@@ -128,7 +123,7 @@ static void print_object_text(const iotsafe_object *ob)
     free(id);
     if (ob->present & IOTSAFE_HAS_LABEL) {
         fputs(" label=", stdout);
-        print_label_text(ob->label, ob->label_len);
+        print_text(ob->label, ob->label_len); /* a label never needs memory */
     }
     if (is_key(ob) && (ob->present & IOTSAFE_HAS_KEY_TYPE))
         printf(" key-type=%s", tool_key_type_name(ob->key_type));
@@ -157,7 +152,7 @@ static void print_object_json(const iotsafe_object *ob)
     free(id);
     if (ob->present & IOTSAFE_HAS_LABEL) {
         fputs(", \"label\": ", stdout);
-        print_json_string(ob->label, ob->label_len);
+        print_json_string(ob->label, ob->label_len); /* a label never needs memory */
     }
     if (is_key(ob) && (ob->present & IOTSAFE_HAS_KEY_TYPE)) {
         printf(", \"key_type\": \"%s\"", tool_key_type_name(ob->key_type));
@@ -194,17 +189,24 @@ static int list_readers(const tool_opts *o)
     if (o->json)
         fputs("[", stdout);
     size_t i = 0;
-    for (const char *p = names; p && *p; p += strlen(p) + 1, i++) {
+    int bad = 0;
+    /* reader names come from drivers and devices: escaped like card text */
+    for (const char *p = names; !bad && p && *p; p += strlen(p) + 1, i++) {
         if (o->json) {
             fputs(i ? ", " : "", stdout);
-            print_json_string((const uint8_t *)p, strlen(p));
+            bad = print_json_string((const uint8_t *)p, strlen(p));
         } else {
-            puts(p);
+            if ((bad = print_text((const uint8_t *)p, strlen(p))) == 0)
+                putchar('\n');
         }
     }
-    if (o->json)
+    if (o->json && !bad)
         fputs("]\n", stdout);
     free(names);
+    if (bad) {
+        fflush(stdout);
+        return EXIT_FAILURE_OTHER;
+    }
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_IO;
 }
 
@@ -266,10 +268,15 @@ int cmd_info(const tool_opts *o)
     bits_str(sa, sizeof sa, ai.sig_algs, SIGALG_NAMES, 3);
     bits_str(ka, sizeof ka, ai.key_agreement, KA_NAMES, 1);
     bits_str(kd, sizeof kd, ai.kdf_algs, KDF_NAMES, 2);
-    const char *reader = iotsafe_card_reader(c);
+    const char *reader = iotsafe_card_reader(c); /* escaped already (card.h) */
     if (o->json) {
         fputs("{\"reader\": ", stdout);
-        print_json_string((const uint8_t *)(reader ? reader : ""), reader ? strlen(reader) : 0);
+        if (print_json_string((const uint8_t *)(reader ? reader : ""),
+                              reader ? strlen(reader) : 0) != 0) {
+            free(prop);
+            iotsafe_card_free(c);
+            return EXIT_FAILURE_OTHER;
+        }
         printf(", \"version\": %u, \"proprietary_id\": \"%s\", \"max_files\": %u, "
                "\"max_private_keys\": %u, \"max_public_keys\": %u, \"max_secret_keys\": %u",
                ai.version, prop ? prop : "", ai.max_files, ai.max_private_keys, ai.max_public_keys,
@@ -282,7 +289,7 @@ int cmd_info(const tool_opts *o)
         print_json_bits("key_derivation", ai.kdf_algs, KDF_NAMES, 2);
         printf(", \"max_sessions\": %u}\n", ai.max_sessions);
     } else {
-        printf("reader: %s\n", reader ? reader : "?");
+        printf("reader: %s\n", reader ? reader : "?"); /* escaped by libiotsafe */
         printf("version: %u\n", ai.version);
         printf("proprietary-id: %s\n", plen && prop ? prop : "-");
         printf("max-files: %u\n", ai.max_files);

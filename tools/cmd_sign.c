@@ -47,11 +47,10 @@ static int digest_input(const tool_opts *o, uint8_t *md, size_t *md_len)
  * (default provider) with the key's public key read from the card, which also
  * refuses r or s outside [1, n-1]. A wrong signature is never output.
  */
-static int check_signature(iotsafe_card *c, const iotsafe_object *priv, const uint8_t *md,
-                           size_t md_len, const uint8_t *der, size_t der_len)
+static int check_signature(iotsafe_card *c, const iotsafe_object *priv, iotsafe_curve curve,
+                           const uint8_t *md, size_t md_len, const uint8_t *der, size_t der_len)
 {
-    char refbuf[2 * IOTSAFE_LABEL_MAX + 64], group[32];
-    iotsafe_ref pref = iotsafe_object_ref(priv);
+    char group[32];
     iotsafe_object pub;
     iotsafe_status st;
     iotsafe_status_clear(&st);
@@ -62,10 +61,7 @@ static int check_signature(iotsafe_card *c, const iotsafe_object *priv, const ui
     if (r == IOTSAFE_OK)
         r = iotsafe_read_public_key(c, &ref, point, &plen, &st);
     if (r != IOTSAFE_OK)
-        return tool_fail(r, &st, iotsafe_ref_str(&pref, refbuf, sizeof refbuf));
-    iotsafe_curve curve = (priv->present & IOTSAFE_HAS_KEY_TYPE)
-                              ? iotsafe_key_type_curve(priv->key_type)
-                              : IOTSAFE_CURVE_P256;
+        return tool_fail(r, &st, TOOL_OBJ(priv));
     snprintf(group, sizeof group, "%s", iotsafe_curve_name(curve) ? iotsafe_curve_name(curve) : "");
     OSSL_PARAM params[] = {
         OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
@@ -88,19 +84,14 @@ static int check_signature(iotsafe_card *c, const iotsafe_object *priv, const ui
     ERR_clear_error();
     if (v == 1)
         return EXIT_OK;
-    char desc[2 * IOTSAFE_LABEL_MAX + 64], lab[64];
-    snprintf(desc, sizeof desc, "%s%s%s%s", iotsafe_ref_str(&pref, refbuf, sizeof refbuf),
-             priv->label_len ? " (" : "",
-             priv->label_len ? iotsafe_escape(priv->label, priv->label_len, lab, sizeof lab) : "",
-             priv->label_len ? ")" : "");
     if (v < 0)
-        tool_err("malformed card answer: the public key of private key %s in reader '%s' is not "
-                 "a valid %s point, the signature cannot be checked",
-                 desc, iotsafe_card_reader(c), group);
+        tool_err("malformed card answer: the public key of %s in reader '%s' is not a valid %s "
+                 "point, the signature cannot be checked",
+                 TOOL_OBJ(priv), iotsafe_card_reader(c), group);
     else
-        tool_err("malformed card answer: card returned an invalid signature for private key %s "
-                 "in reader '%s': it does not verify with the key's public key",
-                 desc, iotsafe_card_reader(c));
+        tool_err("malformed card answer: card returned an invalid signature for %s in reader "
+                 "'%s': it does not verify with the key's public key",
+                 TOOL_OBJ(priv), iotsafe_card_reader(c));
     return EXIT_MALFORMED;
 }
 
@@ -117,6 +108,11 @@ int cmd_sign(const tool_opts *o)
     rc = tool_open_object(o, kinds, 1, &c, &ob);
     if (rc != EXIT_OK)
         return rc;
+    /* A key the tool cannot check a signature of is not used (no type given: P-256). */
+    iotsafe_curve curve = IOTSAFE_CURVE_NONE;
+    rc = tool_key_curve(&ob, NULL, IOTSAFE_CURVE_P256, &curve);
+    if (rc != EXIT_OK)
+        goto out;
     iotsafe_ref ref = iotsafe_object_ref(&ob);
     uint8_t rs[IOTSAFE_RS_MAX];
     size_t rs_len = 0;
@@ -135,8 +131,7 @@ int cmd_sign(const tool_opts *o)
         rs_len = sizeof rs;
         iotsafe_rc r = iotsafe_sign_digest(c, &ref, o->hash, md, md_len, rs, &rs_len, &st);
         if (r != IOTSAFE_OK) {
-            char refbuf[2 * IOTSAFE_LABEL_MAX + 64];
-            rc = tool_fail(r, &st, iotsafe_ref_str(&ref, refbuf, sizeof refbuf));
+            rc = tool_fail(r, &st, TOOL_OBJ(&ob));
             goto out;
         }
         /* The steady-state APDU cost per signature, for tests and benchmarks. */
@@ -151,7 +146,7 @@ int cmd_sign(const tool_opts *o)
         rc = EXIT_MALFORMED;
         goto out;
     }
-    rc = check_signature(c, &ob, md, md_len, der, der_len);
+    rc = check_signature(c, &ob, curve, md, md_len, der, der_len);
     if (rc != EXIT_OK)
         goto out;
     rc = tool_write_output(o->out, der, der_len);
@@ -185,7 +180,6 @@ int cmd_verify(const tool_opts *o)
     iotsafe_object ob, pub;
     iotsafe_status st;
     iotsafe_status_clear(&st);
-    char refbuf[2 * IOTSAFE_LABEL_MAX + 64];
     rc = tool_resolve(c, o, kinds, 2, &ob);
     if (rc != EXIT_OK)
         goto out;
@@ -201,9 +195,7 @@ int cmd_verify(const tool_opts *o)
             memcpy(rs, sig, sig_len); /* raw r||s */
             rs_len = sig_len;
         } else {
-            char e[256];
-            tool_err("invalid argument: %s is not a DER ECDSA signature",
-                     iotsafe_escape_str(o->sig, e, sizeof e));
+            tool_err("invalid argument: %s is not a DER ECDSA signature", TOOL_ESC(o->sig));
             rc = EXIT_BAD_ARGS;
             goto out;
         }
@@ -211,7 +203,7 @@ int cmd_verify(const tool_opts *o)
     iotsafe_ref ref = iotsafe_object_ref(&pub);
     iotsafe_rc r = iotsafe_verify_digest(c, &ref, o->hash, md, md_len, rs, rs_len, &st);
     if (r != IOTSAFE_OK) {
-        rc = tool_fail(r, &st, iotsafe_ref_str(&ref, refbuf, sizeof refbuf));
+        rc = tool_fail(r, &st, TOOL_OBJ(&pub));
         goto out;
     }
     printf("signature OK\n");

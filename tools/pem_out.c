@@ -25,12 +25,12 @@ static int write_bio(const char *path, BIO *mem)
     return tool_write_output(path, (const uint8_t *)p, (size_t)n);
 }
 
-int tool_write_pubkey_pem(const char *path, iotsafe_curve curve, const uint8_t *point,
-                          size_t point_len)
+int tool_write_pubkey_pem(const char *path, const char *what, iotsafe_curve curve,
+                          const uint8_t *point, size_t point_len)
 {
     const char *group = iotsafe_curve_name(curve);
     if (curve == IOTSAFE_CURVE_NONE || !group) {
-        tool_err("unsupported key type: cannot express this public key as an EC key");
+        tool_err("unsupported key type: cannot express %s as an EC key", what);
         return EXIT_FAILURE_OTHER;
     }
     char group_buf[64];
@@ -41,7 +41,7 @@ int tool_write_pubkey_pem(const char *path, iotsafe_curve curve, const uint8_t *
     strcpy(group_buf, group);
     uint8_t pt[IOTSAFE_POINT_MAX];
     if (point_len == 0 || point_len > sizeof pt) {
-        tool_err("malformed card answer: public key of %zu bytes", point_len);
+        tool_err("malformed card answer: %s of %zu bytes", what, point_len);
         return EXIT_MALFORMED;
     }
     memcpy(pt, point, point_len);
@@ -57,7 +57,7 @@ int tool_write_pubkey_pem(const char *path, iotsafe_curve curve, const uint8_t *
     if (!ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
         EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
         /* A point not on the curve is the card's fault, not ours. */
-        tool_err("malformed card answer: the public key is not a valid %s point", group);
+        tool_err("malformed card answer: %s is not a valid %s point", what, group);
         rc = EXIT_MALFORMED;
         goto out;
     }

@@ -87,7 +87,8 @@ typedef struct tool_opts {
 #define TOOL_ESC(s) iotsafe_escape_str((s), (char[256]){0}, 256)
 
 /* "private key id=01 (DEVKEY)": an object in a message, as libiotsafe names it. */
-#define TOOL_OBJ(ob) iotsafe_object_str((ob), (char[IOTSAFE_OBJECT_STR_MAX]){0}, IOTSAFE_OBJECT_STR_MAX)
+#define TOOL_OBJ(ob) \
+    iotsafe_object_str((ob), (char[IOTSAFE_OBJECT_STR_MAX]){0}, IOTSAFE_OBJECT_STR_MAX)
 
 /* Print "iotsafe-tool: <message>" to stderr. */
 void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -131,14 +132,27 @@ int tool_public_of(iotsafe_card *c, const iotsafe_object *key, iotsafe_object *p
 int tool_open_object(const tool_opts *o, const enum obj_kind *kinds, size_t n_kinds,
                      iotsafe_card **card, iotsafe_object *out);
 
+/*
+ * The EC curve of a key from its key type, or from its pair's (may be NULL)
+ * when its own names none; dflt when neither gives a key type at all.
+ * EXIT_OK, or (exit code 1, unsupported feature) a message naming the key
+ * and its key type when that is not an EC curve the tool knows, or when
+ * there is no key type and no dflt (IOTSAFE_CURVE_NONE).
+ */
+int tool_key_curve(const iotsafe_object *key, const iotsafe_object *pair, iotsafe_curve dflt,
+                   iotsafe_curve *curve);
+
 /* Names for display / JSON. */
 const char *tool_type_name(iotsafe_obj_type t);
 const char *tool_usage_name(uint8_t usage);
 const char *tool_key_type_name(uint8_t key_type);
 
-/* PEM output helpers (OpenSSL). Each returns an exit code. */
-int tool_write_pubkey_pem(const char *path, iotsafe_curve curve, const uint8_t *point,
-                          size_t point_len);
+/*
+ * PEM output helpers (OpenSSL). Each returns an exit code. what names the
+ * key in messages ("public key id=01 (DEVKEY)").
+ */
+int tool_write_pubkey_pem(const char *path, const char *what, iotsafe_curve curve,
+                          const uint8_t *point, size_t point_len);
 int tool_write_cert(const char *path, const uint8_t *der, size_t len, int as_der, int *is_cert);
 int tool_write_keyref_pem(const char *path, const uint8_t *der, size_t len);
 

@@ -128,7 +128,7 @@ char *tool_hex(const uint8_t *buf, size_t len)
 }
 
 /* A file name the user gave, quoted in a message. */
-#define ESC_PATH(p) iotsafe_escape_str((p), (char[256]){0}, 256)
+#define ESC_PATH(p) TOOL_ESC(p)
 
 int tool_read_file(const char *path, uint8_t **data, size_t *len)
 {
@@ -193,6 +193,34 @@ int tool_write_output(const char *path, const uint8_t *data, size_t len)
         tool_err("cannot write %s", to_stdout ? "standard output" : ESC_PATH(path));
         return EXIT_IO;
     }
+    return EXIT_OK;
+}
+
+int tool_key_curve(const iotsafe_object *key, const iotsafe_object *pair, iotsafe_curve dflt,
+                   iotsafe_curve *curve)
+{
+    const iotsafe_object *keys[2] = {key, pair}, *typed = NULL;
+    for (size_t i = 0; i < 2; i++) {
+        if (keys[i] == NULL || !(keys[i]->present & IOTSAFE_HAS_KEY_TYPE))
+            continue;
+        *curve = iotsafe_key_type_curve(keys[i]->key_type);
+        if (*curve != IOTSAFE_CURVE_NONE)
+            return EXIT_OK;
+        if (typed == NULL)
+            typed = keys[i];
+    }
+    if (typed != NULL) {
+        tool_err("unsupported key type: key type 0x%02X of %s is not an EC key this tool can use",
+                 typed->key_type, TOOL_OBJ(typed));
+        return EXIT_FAILURE_OTHER;
+    }
+    if (dflt == IOTSAFE_CURVE_NONE) {
+        tool_err("unsupported key type: the card gives no key type for %s, so the tool cannot use "
+                 "it as an EC key",
+                 TOOL_OBJ(key));
+        return EXIT_FAILURE_OTHER;
+    }
+    *curve = dflt;
     return EXIT_OK;
 }
 

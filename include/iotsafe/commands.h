@@ -133,6 +133,16 @@ typedef struct iotsafe_object {
 /* Ref that names obj by ID (pointers into obj). */
 iotsafe_ref iotsafe_object_ref(const iotsafe_object *obj);
 
+/* Buffer size for iotsafe_object_str: type words, ID, and the label escaped and cut at 63. */
+#define IOTSAFE_OBJECT_STR_MAX 160
+
+/*
+ * "private key id=01 (DEVKEY)" (no label: "private key id=01"): how every
+ * message of libiotsafe, the provider and iotsafe-tool names an object. The
+ * label is escaped (iotsafe/escape.h) and cut with a marker past 63 bytes.
+ */
+const char *iotsafe_object_str(const iotsafe_object *obj, char *buf, size_t buflen);
+
 /*
  * Parse a GET DATA object list (any group order, one or several objects per
  * structure). Appends to *objs (realloc'ed) / *n. Strict: MALFORMED on any

@@ -33,6 +33,24 @@ const char *iotsafe_escape(const void *p, size_t n, char *out, size_t cap);
 /* Same for a NUL-terminated string (NULL reads as ""). */
 const char *iotsafe_escape_str(const char *s, char *out, size_t cap);
 
+/* Buffer size that always holds the JSON-escaped form of n bytes. */
+#define IOTSAFE_JSON_ESCAPED_SIZE(n) (6 * (size_t)(n) + 1)
+
+/*
+ * Write the n bytes at p as the contents of a JSON string (without the
+ * quotes) into out (cap bytes) and return out; NULL (and "" in out when
+ * cap > 0) when it does not fit: a JSON value is never cut.
+ * Kept as they are: printable ASCII, and well-formed UTF-8 sequences except
+ * the code points iotsafe_escape refuses. A quote and a backslash become
+ * \" and \\; control characters (C0, DEL) and the refused code points (C1
+ * controls, line/paragraph separators, bidirectional controls) become
+ * \u00XX / \uXXXX, so a JSON reader gets the same characters back and none
+ * reaches a terminal or a log raw. Each byte of malformed UTF-8 becomes
+ * \ufffd (U+FFFD REPLACEMENT CHARACTER), not \u00XX: that would decode to
+ * another character, one a well-formed label may really hold.
+ */
+const char *iotsafe_escape_json(const void *p, size_t n, char *out, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -52,7 +52,7 @@ ok "P-256 peer public key" ossl pkey -in p256.key -pubout -out p256.pem
 IOTSAFE_TRACE=1 openssl pkeyutl -derive -inkey iotsafe:label=DHKEY -peerkey p256.pem -out p.bin 2>p.trace
 is "P-256 ECDH next to the brainpool slot" "$?" 0
 like "slot 05 for the P-256 key" "$(cat p.trace)" 'iotsafe: > [0-9A-F]{2} 46 00 00 06 84 01 04 85 01 05'
-fails 'the peer key is on prime256v1 but card key id=06 \(label BPKEY\) is on brainpoolP256r1' \
+fails 'the peer key is on prime256v1 but the card key, private key id=06 \(BPKEY\), is on brainpoolP256r1' \
     "a P-256 peer for the brainpool key is refused" \
     openssl pkeyutl -derive -inkey "$BP" -peerkey p256.pem -out x.bin
 

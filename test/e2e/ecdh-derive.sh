@@ -84,15 +84,15 @@ ok "DEVKEY's public key still the one of the soft key" \
     sh -c "OPENSSL_CONF=/dev/null openssl pkey -in '$SOFT' -pubout | cmp - devpub.pem"
 
 # ---- refusals
-fails 'private key id=01 \(label DEVKEY\) may not be used for key agreement' \
+fails 'private key id=01 \(DEVKEY\) may not be used for key agreement' \
     "a sign-only key is refused" \
     openssl pkeyutl -derive -inkey 'iotsafe:label=DEVKEY' -peerkey peer1.pem -out x.bin
-fails 'private key id=02 \(label GENKEY\) may not be used for key agreement' \
+fails 'private key id=02 \(GENKEY\) may not be used for key agreement' \
     "a sign+keygen key is refused" \
     openssl pkeyutl -derive -inkey 'iotsafe:label=GENKEY' -peerkey peer1.pem -out x.bin
 ok "software brainpoolP256r1 peer" peer bp brainpoolP256r1
 ok "software secp384r1 peer" peer p384 secp384r1
-fails 'the peer key is on brainpoolP256r1 but card key id=04 \(label DHKEY\) is on prime256v1' \
+fails 'the peer key is on brainpoolP256r1 but the card key, private key id=04 \(DHKEY\), is on prime256v1' \
     "a peer on another curve is refused" \
     openssl pkeyutl -derive -inkey 'iotsafe:label=DHKEY' -peerkey bp.pem -out x.bin
 fails 'curve secp384r1 is not supported' "a peer on an unsupported curve is refused" \

@@ -148,12 +148,12 @@ gen() {
 }
 fails 'no private key matching iotsafe:label=NOSUCHKEY' "missing container" \
     gen -pkeyopt iotsafe-label:NOSUCHKEY -out x.pem
-fails 'key container id=01 \(label DEVKEY\) does not allow key generation' \
+fails 'private key id=01 \(DEVKEY\) does not allow key generation' \
     "wrong usage: keygen on a container without the keygen function" \
     gen -pkeyopt iotsafe-label:DEVKEY -out x.pem
 ok "a software ECDH peer" ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out peer.key
 ok "its public key" ossl pkey -in peer.key -pubout -out peer.pem
-fails 'private key id=02 \(label GENKEY\) may not be used for key agreement' \
+fails 'private key id=02 \(GENKEY\) may not be used for key agreement' \
     "wrong usage: ECDH with the sign-only device key" \
     openssl pkeyutl -derive -inkey device-key.pem -peerkey peer.pem -out x.bin
 fails 'holds prime256v1 keys, not brainpoolP256r1' "wrong curve for the container" \

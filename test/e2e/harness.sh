@@ -42,8 +42,9 @@
 #                         else comma-separated; the first is the primary group),
 #                         with the environment kept. Before the first use it
 #                         opens $WORK to others (mode 0711) and copies the
-#                         provider to $WORK/unpriv, with $UNPRIV_CONF naming it
-#                         (a build tree may sit below a private directory).
+#                         provider (and $KEY_HOLDER) to $WORK/unpriv, with
+#                         $UNPRIV_CONF naming it (a build tree may sit below a
+#                         private directory).
 #
 # Shared state: $STATE_DIR (exported as IOTSAFE_STATE_DIR) is root's, group
 # $STATE_GID, mode 2770, like the package's /run/iotsafe.
@@ -99,8 +100,9 @@ _H_FAILED=0
 
 # Shared card state (record of channel owners, queue of fair turns): a directory
 # of this script's own, made as the package makes /run/iotsafe: root's, group
-# $STATE_GID (the users who may share the card), mode 2770.
-STATE_GID=${IOTSAFE_TEST_GID:-46990}
+# iotsafe ($STATE_GID: the users who may share the card), mode 2770.
+STATE_GID=$(getent group iotsafe | cut -d: -f3)
+STATE_GID=${STATE_GID:-46990} # scripts/test.sh makes the group, as the package does
 STATE_DIR=$WORK/state
 mkdir "$STATE_DIR" && chown "0:$STATE_GID" "$STATE_DIR" && chmod 2770 "$STATE_DIR" || {
     echo "Bail out! cannot create the shared-state directory"
@@ -191,6 +193,10 @@ _h_unpriv_ready() {
     chmod 0755 "$WORK/unpriv/iotsafe.so"
     sed "s#^module = .*#module = $WORK/unpriv/iotsafe.so#" "$OPENSSL_CONF" >"$UNPRIV_CONF"
     chmod 0644 "$UNPRIV_CONF"
+    if [ -n "${KEY_HOLDER:-}" ]; then
+        cp "$KEY_HOLDER" "$WORK/unpriv/key_holder"
+        chmod 0755 "$WORK/unpriv/key_holder"
+    fi
 }
 
 as_user() {

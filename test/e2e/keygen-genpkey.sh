@@ -121,7 +121,7 @@ like "on brainpoolP256r1" "$LAST_OUT" 'brainpoolP256r1'
 
 # ---- refusals, each with its message
 ok "DEVKEY before the refused generation" sh -c "openssl pkey -in 'iotsafe:label=DEVKEY' -pubout -out dev-before.pem"
-fails 'key container id=01 \(label DEVKEY\) does not allow key generation' \
+fails 'private key id=01 \(DEVKEY\) does not allow key generation' \
     "container without the keygen function is refused" genpkey -pkeyopt iotsafe-label:DEVKEY
 ok "DEVKEY after the refusal" sh -c "openssl pkey -in 'iotsafe:label=DEVKEY' -pubout -out dev-after.pem"
 ok "DEVKEY unchanged" cmp dev-before.pem dev-after.pem

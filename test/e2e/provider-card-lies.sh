@@ -12,7 +12,7 @@ line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 card_up
 K='iotsafe:label=DEVKEY'
 R="in reader 'Virtual PCD 00 00'"
-WHO="private key id=01 \(label DEVKEY\) $R"
+WHO="private key id=01 \(DEVKEY\) $R"
 msg=$WORK/msg
 printf 'lying card test\n' >"$msg"
 ok "public key for verification" openssl pkey -in "$K" -pubout -out "$WORK/dev.pub"
@@ -69,7 +69,7 @@ fails "$INV: r is zero" "verification off: r = 0 is still refused" \
 ok "peer key" openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/peer.pem"
 ok "peer public key" openssl pkey -in "$WORK/peer.pem" -pubout -out "$WORK/peer.pub"
 DH='iotsafe:label=DHKEY'
-DHWHO="private key id=04 \(label DHKEY\) $R"
+DHWHO="private key id=04 \(DHKEY\) $R"
 fault dh-zero
 fails "card returned an invalid shared secret for $DHWHO: all zero" "ECDH: all-zero secret" \
     openssl pkeyutl -derive -inkey "$DH" -peerkey "$WORK/peer.pub" -out "$WORK/z"
@@ -80,11 +80,17 @@ fails "card returned an invalid shared secret for $DHWHO: not the x-coordinate o
 
 # ---- public keys read from the card
 fault pubkey-off-curve
-fails "public key id=01 \(label DEVKEY\) on the card $R is not a point on prime256v1" \
+fails "public key id=01 \(DEVKEY\) on the card $R is not a point on prime256v1" \
     "public key off the curve" openssl pkey -in "$K" -pubout
 fault pubkey-short
-fails "public key id=01 \(label DEVKEY\) on the card $R is 33 bytes long; an uncompressed prime256v1 point has 65" \
+fails "public key id=01 \(DEVKEY\) on the card $R is 33 bytes long; an uncompressed prime256v1 point has 65" \
     "public key of 33 bytes" openssl pkey -in "$K" -pubout
+
+# ---- a key type the provider does not know (every key says 7F): refused at
+# load, the key named by ID and label
+fault key-type-unknown
+fails "private key id=01 \(DEVKEY\) has key type 7F, not an EC curve this provider supports" \
+    "unknown key type: the key is not loaded" openssl pkey -in "$K" -pubout
 
 # ---- a key changed on the card under a running process
 fault none
@@ -104,7 +110,7 @@ session sign
 is "the old public key does not verify the new key's signature: refused" "$REPLY_LINE" "sign FAILED"
 session_stop
 like "the error says the key may have changed on the card" "$(cat "$SESSION_ERR")" \
-    "card returned an invalid signature for private key id=02 \(label GENKEY\) $R: it does not verify with the key's public key \(the key on the card may have changed since this key was loaded\)"
+    "card returned an invalid signature for private key id=02 \(GENKEY\) $R: it does not verify with the key's public key \(the key on the card may have changed since this key was loaded\)"
 
 fault none
 ok "fault=none: dgst -sign works again" openssl dgst -sha256 -sign "$K" -out "$WORK/sig" "$msg"

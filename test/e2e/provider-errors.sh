@@ -51,7 +51,7 @@ fails "bad value 'secret' for 'type'" "bad type" openssl storeutl 'iotsafe:type=
 fails "empty attribute" "stray ';'" openssl storeutl 'iotsafe:label=DEVKEY;'
 
 # ---- the private key never leaves the card
-fails 'private key id=01 \(label DEVKEY\) stays on the card' "pkey -text (print private parts)" \
+fails 'private key id=01 \(DEVKEY\) stays on the card' "pkey -text (print private parts)" \
     openssl pkey -in "$K" -text -noout
 # Our keymgmt refuses to export the private half, so libcrypto cannot make a
 # legacy key for the traditional format: both of its reasons, in order.
@@ -64,7 +64,7 @@ ok "nothing was written by the refused export" sh -c "[ ! -s '$WORK/trad.pem' ]"
 fails 'stays on the card' "pkey -text with the key file" openssl pkey -in "$WORK/card-key.pem" -text -noout
 
 # ---- usage and digest restrictions
-fails 'private key id=07 \(label NOSIGN\) may not be used for signing' "sign with the NOSIGN key" \
+fails 'private key id=07 \(NOSIGN\) may not be used for signing' "sign with the NOSIGN key" \
     openssl dgst -sha256 -sign 'iotsafe:label=NOSIGN' "$msg"
 fails 'digest sha1 cannot be used with IoT SAFE keys' "SHA-1 refused" \
     openssl dgst -sha1 -sign "$K" "$msg"

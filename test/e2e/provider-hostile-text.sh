@@ -36,7 +36,7 @@ clean "tool list"
 
 fails 'may not be used for signing' "provider: signing with the hostile-label key is refused" \
     openssl dgst -sha256 -sign 'iotsafe:id=%07' -out "$WORK/s" "$msg"
-has "provider message: label escaped" "private key id=07 (label $ESCAPED) may not be used for signing"
+has "provider message: label escaped" "private key id=07 ($ESCAPED) may not be used for signing"
 clean "provider message"
 
 fails 'COMPUTE SIGNATURE on private key id=07' "tool: the card refuses to sign" \
@@ -44,6 +44,16 @@ fails 'COMPUTE SIGNATURE on private key id=07' "tool: the card refuses to sign" 
 has "libiotsafe message: label escaped" \
     "COMPUTE SIGNATURE on private key id=07 ($ESCAPED) in reader 'Virtual PCD 00 00': card answered 6985"
 clean "libiotsafe message"
+
+# the tool's own messages name the key the same way
+sim_stop
+sim_start --set fault=key-type-unknown
+fails 'unsupported key type' "tool: a key type it does not know" "$TOOL" sign --id 07 --in "$msg"
+has "tool message: label escaped" \
+    "unsupported key type: key type 0x7F of private key id=07 ($ESCAPED) is not an EC key this tool can use"
+clean "tool message"
+sim_stop
+sim_start
 
 # ---- hostile URIs: attribute names, values, reader names
 fails 'malformed URI' "URI with an ESC in an attribute name" openssl pkey -in $'iotsafe:\e[2J=1' -pubout

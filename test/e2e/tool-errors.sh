@@ -8,13 +8,33 @@ line_program openssl "iotsafe-tool=$TOOL"
 msg=$WORK/msg
 printf 'error test\n' >"$msg"
 
+# raw DESC: the last output holds no ESC or BEL byte (user text is escaped).
+raw() {
+    case $LAST_OUT in
+    *$'\e'* | *$'\a'*) is "$1: no raw ESC or BEL" "$(printf '%s' "$LAST_OUT" | od -An -c)" "no control bytes" ;;
+    *) is "$1: no raw ESC or BEL" "no control bytes" "no control bytes" ;;
+    esac
+}
+
 # No PC/SC service: before card_up the harness's socket does not exist.
 fails 'iotsafe-tool: no PC/SC service' "no pcscd: clear message" "$TOOL" list
 is "no pcscd: exit code 3" "$LAST_RC" 3
 fails 'iotsafe-tool: no PC/SC service' "no pcscd (list --readers)" "$TOOL" list --readers
 is "no pcscd (list --readers): exit code 3" "$LAST_RC" 3
+# The reader the user asked for is quoted escaped, whatever the error.
+fails 'iotsafe-tool: no PC/SC service \(is pcscd running\?\): \\x1b\[31mX\\x07: ' \
+    "no pcscd, hostile --reader: shown escaped" "$TOOL" --reader $'\e[31mX\a' list
+raw "no pcscd, hostile --reader"
+fails 'iotsafe-tool: no reader: cannot open modem device .\\x1b\]0;T\\x07/nonexistent.: ' \
+    "hostile --modem: shown escaped" "$TOOL" --modem $'\e]0;T\a/nonexistent' list
+raw "hostile --modem"
 
 card_up
+
+fails 'iotsafe-tool: no reader: no reader matches .\\x1b\[31mX\\x07. \(readers: ' \
+    "unknown hostile --reader: shown escaped" "$TOOL" --reader $'\e[31mX\a' list
+is "unknown hostile --reader: exit code 3" "$LAST_RC" 3
+raw "unknown hostile --reader"
 
 # No card: simulator stopped, the reader is empty.
 sim_stop
@@ -42,6 +62,35 @@ is "unknown ID: exit code 6" "$LAST_RC" 6
 # Usage refused: NOSIGN may only do key agreement (card answers 6985).
 fails 'iotsafe-tool: usage refused' "sign with NOSIGN is refused" "$TOOL" sign --label NOSIGN --in "$msg"
 is "usage refused: exit code 7" "$LAST_RC" 7
+
+# A key type the tool does not know (the card says 7F): refused before the card
+# is asked, with the key named by ID and label and its type (exit 1, unsupported).
+ok "GENKEY's public key before" to_file "$WORK/gen-before.pem" "$TOOL" pubkey --label GENKEY
+sim_stop
+sim_start --set fault=key-type-unknown
+ok "unknown key type: list shows it" "$TOOL" list
+like "unknown key type: listed as other" "$LAST_OUT" '^private-key +id=01 label=DEVKEY key-type=other '
+NOTEC='is not an EC key this tool can use'
+fails "iotsafe-tool: unsupported key type: key type 0x7F of private key id=01 \(DEVKEY\) $NOTEC\$" \
+    "unknown key type: sign" "$TOOL" sign --label DEVKEY --in "$msg" --stats --out "$WORK/sig-7f"
+is "unknown key type: sign exits 1" "$LAST_RC" 1
+is "unknown key type: the card was not asked to sign (no --stats line)" \
+    "$(printf '%s\n' "$LAST_OUT" | grep -c 'signature 1:')" 0
+ok "unknown key type: no signature written" test ! -e "$WORK/sig-7f"
+fails "iotsafe-tool: unsupported key type: key type 0x7F of public key id=01 \(DEVKEY\) $NOTEC\$" \
+    "unknown key type: pubkey" "$TOOL" pubkey --label DEVKEY
+is "unknown key type: pubkey exits 1" "$LAST_RC" 1
+fails "iotsafe-tool: unsupported key type: key type 0x7F of private key id=01 \(DEVKEY\) $NOTEC\$" \
+    "unknown key type: keyfile" "$TOOL" keyfile --id 01
+is "unknown key type: keyfile exits 1" "$LAST_RC" 1
+fails "iotsafe-tool: unsupported key type: key type 0x7F of private key id=02 \(GENKEY\) $NOTEC\$" \
+    "unknown key type: genkey" "$TOOL" genkey --label GENKEY
+is "unknown key type: genkey exits 1" "$LAST_RC" 1
+sim_stop
+sim_start
+ok "GENKEY's public key after" to_file "$WORK/gen-after.pem" "$TOOL" pubkey --label GENKEY
+is "unknown key type: genkey refused before the card made a new key" \
+    "$(cat "$WORK/gen-after.pem")" "$(cat "$WORK/gen-before.pem")"
 
 # Bad arguments.
 fails 'invalid argument' "bad --id" "$TOOL" pubkey --id 0G

@@ -55,4 +55,41 @@ is "bad arguments: exit code 2" "$LAST_RC" 2
 ok "--help" "$TOOL" --help
 like "help documents exit codes" "$LAST_OUT" 'Exit codes'
 
+# ---- hostile card text in both listings, set in the card's state file. The
+# PSK secret key (id 08): J RLO 1 LS 2 NEL 3 CSI 4 LRI 5, a valid e-acute, 6 ESC
+# 7 DEL 8, a quote, a backslash, Z, RLM, U+0080, U+009F, PS: all well-formed
+# UTF-8. The CACERT file (id 03): C, a byte FF, A, an encoded surrogate, T, a
+# lone lead byte C3: malformed UTF-8.
+sim_stop
+sed -i -e 's/^label = 50534B$/label = 4AE280AE31E280A832C28533C29B34E281A635C3A9361B377F38225C5AE2808FC280C29FE280A9/I' \
+    -e 's/^label = 434143455254$/label = 43FF41EDA08054C3/I' "$SIM_STATE"
+is "PSK and CACERT relabelled" "$(grep -c '^label = \(4AE280AE\|43FF41\)' "$SIM_STATE")" 2
+sim_start
+E_ACUTE=$'\xc3\xa9'
+ok "list with hostile labels" "$TOOL" list
+like "text: PSK's label as escaped bytes" "$LAST_OUT" \
+    '^secret-key +id=08 label=J\\xe2\\x80\\xae1\\xe2\\x80\\xa82\\xc2\\x853\\xc2\\x9b4\\xe2\\x81\\xa65'"$E_ACUTE"'6\\x1b7\\x7f8"\\\\Z\\xe2\\x80\\x8f\\xc2\\x80\\xc2\\x9f\\xe2\\x80\\xa9 '
+like "text: CACERT's label as escaped bytes" "$LAST_OUT" '^file +id=03 label=C\\xffA\\xed\\xa0\\x80T\\xc3 '
+ok "list --json with hostile labels" to_file "$WORK/hostile.json" "$TOOL" list --json
+# JSON: controls, C1 controls, bidi controls and separators as \uXXXX, the
+# valid e-acute as it is, each byte of malformed UTF-8 as \ufffd
+JLABEL='"label": "J\u202e1\u20282\u00853\u009b4\u20665'"$E_ACUTE"'6\u001b7\u007f8\"\\Z\u200f\u0080\u009f\u2029"'
+ok "JSON: PSK's label escaped" grep -qF -- "$JLABEL" "$WORK/hostile.json"
+ok "JSON: CACERT's label escaped" grep -qF -- '"label": "C\ufffdA\ufffd\ufffd\ufffdT\ufffd"' "$WORK/hostile.json"
+if [ -x /usr/bin/python3 ]; then
+    # strict UTF-8, none of those characters raw, and the labels read back as the card's characters
+    ok "JSON: no raw control, bidi or separator character; the labels decode back" /usr/bin/python3 -c '
+import json, sys
+text = open(sys.argv[1], "rb").read().decode("utf-8")
+bad = [hex(ord(c)) for c in text
+       if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F or c in "\u200e\u200f\u2028\u2029"
+       or 0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069]
+assert not bad, "raw in the output: %s" % bad
+label = {o["id"] + o["type"]: o.get("label") for o in json.loads(text)}
+want = "J\u202e1\u20282\u00853\u009b4\u20665\u00e96\u001b7\u007f8\"\\Z\u200f\u0080\u009f\u2029"
+assert label["08secret"] == want, ascii(label["08secret"])
+assert label["03file"] == "C\ufffdA\ufffd\ufffd\ufffdT\ufffd", ascii(label["03file"])
+' "$WORK/hostile.json"
+fi
+
 done_testing

@@ -67,6 +67,70 @@ START_TEST(truncation)
 }
 END_TEST
 
+static const char *jesc(const char *in, size_t n, size_t cap)
+{
+    static char out[512];
+    return iotsafe_escape_json(in, n, out, cap);
+}
+#define JESC(lit) jesc(lit, sizeof(lit) - 1, 512)
+
+START_TEST(json_ascii_and_controls)
+{
+    ck_assert_str_eq(JESC("DEVKEY"), "DEVKEY");
+    ck_assert_str_eq(JESC("a \"q\" b\\c/d'e"), "a \\\"q\\\" b\\\\c/d'e");
+    ck_assert_str_eq(JESC("\x1b[31mX\a\n\r\t"), "\\u001b[31mX\\u0007\\u000a\\u000d\\u0009");
+    ck_assert_str_eq(JESC("nul\0\x1f\x7f"), "nul\\u0000\\u001f\\u007f");
+    ck_assert_str_eq(jesc(NULL, 3, 8), "");
+}
+END_TEST
+
+START_TEST(json_unicode)
+{
+    /* well-formed UTF-8 stays */
+    ck_assert_str_eq(JESC("Schl\xc3\xbcssel \xe2\x82\xac \xf0\x9f\x94\x91"),
+                     "Schl\xc3\xbcssel \xe2\x82\xac \xf0\x9f\x94\x91");
+    /* C1 controls: U+0080, NEL U+0085, CSI U+009B, U+009F */
+    ck_assert_str_eq(JESC("\xc2\x80\xc2\x85\xc2\x9b"
+                          "2J\xc2\x9f\xc2\xa0"),
+                     "\\u0080\\u0085\\u009b2J\\u009f\xc2\xa0");
+    /* line and paragraph separators */
+    ck_assert_str_eq(JESC("a\xe2\x80\xa8"
+                          "b\xe2\x80\xa9"),
+                     "a\\u2028b\\u2029");
+    /* bidirectional controls: LRM, RLM, LRE..RLO, LRI..PDI; neighbours stay */
+    ck_assert_str_eq(
+        JESC("\xe2\x80\x8e\xe2\x80\x8f\xe2\x80\xaa\xe2\x80\xae\xe2\x81\xa6\xe2\x81\xa9"),
+        "\\u200e\\u200f\\u202a\\u202e\\u2066\\u2069");
+    ck_assert_str_eq(JESC("\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xaa"),
+                     "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xaa");
+    /* malformed UTF-8: one U+FFFD per byte (lone continuation, Latin-1, overlong,
+       surrogate, truncated, past U+10FFFF, FF) */
+    ck_assert_str_eq(JESC("\x80"), "\\ufffd");
+    ck_assert_str_eq(JESC("caf\xe9!"), "caf\\ufffd!");
+    ck_assert_str_eq(JESC("\xc0\xaf"), "\\ufffd\\ufffd");
+    ck_assert_str_eq(JESC("\xed\xa0\x80"), "\\ufffd\\ufffd\\ufffd");
+    ck_assert_str_eq(JESC("\xe2\x82"), "\\ufffd\\ufffd");
+    ck_assert_str_eq(JESC("\xf4\x90\x80\x80"), "\\ufffd\\ufffd\\ufffd\\ufffd");
+    ck_assert_str_eq(JESC("\xff"), "\\ufffd");
+}
+END_TEST
+
+START_TEST(json_never_cut)
+{
+    char w[IOTSAFE_JSON_ESCAPED_SIZE(3)];
+    /* the worst case fits exactly */
+    ck_assert_str_eq(iotsafe_escape_json("\x01\xff\x7f", 3, w, sizeof w), "\\u0001\\ufffd\\u007f");
+    ck_assert_str_eq(iotsafe_escape_json("\xc2\x85", 2, w, sizeof w), "\\u0085");
+    /* too small: NULL and an empty buffer, never a cut value */
+    char small[8] = "junk";
+    ck_assert_ptr_null(iotsafe_escape_json("ABCDEFGH", 8, small, sizeof small));
+    ck_assert_str_eq(small, "");
+    ck_assert_ptr_null(iotsafe_escape_json("\x1b", 1, small, 6));
+    ck_assert_str_eq(iotsafe_escape_json("ABCDEFG", 7, small, sizeof small), "ABCDEFG");
+    ck_assert_ptr_null(iotsafe_escape_json("A", 1, small, 0));
+}
+END_TEST
+
 static Suite *escape_suite(void)
 {
     Suite *s = suite_create("escape");
@@ -74,6 +138,9 @@ static Suite *escape_suite(void)
     tcase_add_test(tc, plain_and_controls);
     tcase_add_test(tc, utf8);
     tcase_add_test(tc, truncation);
+    tcase_add_test(tc, json_ascii_and_controls);
+    tcase_add_test(tc, json_unicode);
+    tcase_add_test(tc, json_never_cut);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -306,6 +306,25 @@ START_TEST(ref_strings)
     ck_assert_str_eq(iotsafe_ref_str(&r1, buf, sizeof buf), "id=3034");
     const iotsafe_ref r2 = {.label = (const uint8_t *)"DEV KEY%\n", .label_len = 9};
     ck_assert_str_eq(iotsafe_ref_str(&r2, buf, sizeof buf), "label=DEV KEY%\\x0a");
+    /* an object as every message names it: kind, ID, label escaped (and cut past 63 bytes) */
+    char d[IOTSAFE_OBJECT_STR_MAX];
+    iotsafe_object o = {.type = IOTSAFE_OBJ_PRIVATE_KEY, .id = {0x01}, .id_len = 1};
+    ck_assert_str_eq(iotsafe_object_str(&o, d, sizeof d), "private key id=01");
+    memcpy(o.label, "DEVKEY", 6);
+    o.label_len = 6;
+    ck_assert_str_eq(iotsafe_object_str(&o, d, sizeof d), "private key id=01 (DEVKEY)");
+    o.type = IOTSAFE_OBJ_PUBLIC_KEY;
+    memcpy(o.label, "\x1b[2J\n\xe2\x80\xae", 8);
+    o.label_len = 8;
+    ck_assert_str_eq(iotsafe_object_str(&o, d, sizeof d),
+                     "public key id=01 (\\x1b[2J\\x0a\\xe2\\x80\\xae)");
+    o.type = IOTSAFE_OBJ_FILE;
+    memset(o.label, 0x1b, IOTSAFE_LABEL_MAX);
+    o.label_len = IOTSAFE_LABEL_MAX;
+    ck_assert_str_eq(iotsafe_object_str(&o, d, sizeof d),
+                     "file id=01 (\\x1b\\x1b\\x1b\\x1b\\x1b\\x1b\\x1b\\x1b\\x1b\\x1b\\x1b\\x1b"
+                     "...(+48 bytes))");
+    ck_assert_str_eq(iotsafe_object_str(NULL, d, sizeof d), "no object");
     ck_assert_uint_eq(iotsafe_hash_len(IOTSAFE_HASH_SHA384), 48);
     ck_assert_str_eq(iotsafe_hash_name(IOTSAFE_HASH_SHA512), "SHA512");
     ck_assert_str_eq(iotsafe_curve_name(iotsafe_key_type_curve(0x24)), "brainpoolP256r1");

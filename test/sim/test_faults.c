@@ -273,6 +273,58 @@ START_TEST(dh_and_pubkey_values)
 }
 END_TEST
 
+/* Offset of the value of tag 4B in one object structure (Cx LL {1-byte tag, 1-byte length}...), or 0. */
+static size_t key_type_at(const uint8_t *p, size_t n)
+{
+    for (size_t off = 2; n >= 2 && off + 2 <= n && off + 2 + p[off + 1] <= n; off += 2 + p[off + 1])
+        if (p[off] == 0x4B && p[off + 1] == 1)
+            return off + 2;
+    return 0;
+}
+
+/* key-type-unknown: every EC key's 4B reads 7F in GET DATA; nothing else changes. */
+START_TEST(key_type_unknown)
+{
+    static const char *const gets[] = {"81 CB C1 00 03 84 01 01 00", "81 CB C2 00 03 85 01 06 00",
+                                       "81 CB C4 00 03 86 01 08 00", "81 CB C3 00 03 83 01 02 00"};
+    static const uint8_t lie[] = {0x7F, 0x7F, 0xA0,
+                                  0}; /* private, public (brainpool), secret, file */
+    uint8_t good[4][100], bad[4][100], lg[300], lb[300];
+    size_t ng[4], nb[4], nlg, nlb;
+    sim_applet *a = t_ready(NULL);
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_uint_eq(t_send(a, gets[i], good[i], &ng[i]), 0x9000);
+    ck_assert_uint_eq(t_send(a, "81 CB 01 00 00", lg, &nlg), 0x6300);
+    sim_applet_free(a);
+    t_cleanup();
+
+    a = t_ready("fault=key-type-unknown", NULL);
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_uint_eq(t_send(a, gets[i], bad[i], &nb[i]), 0x9000);
+        ck_assert_uint_eq(nb[i], ng[i]);
+        size_t at = key_type_at(good[i], ng[i]);
+        ck_assert_uint_eq(at, key_type_at(bad[i], nb[i]));
+        if (lie[i] == 0) { /* a file has no key type */
+            ck_assert_uint_eq(at, 0);
+            ck_assert_mem_eq(bad[i], good[i], ng[i]);
+            continue;
+        }
+        ck_assert_uint_ne(at, 0);
+        ck_assert_uint_eq(bad[i][at], lie[i]);
+        ck_assert_mem_eq(bad[i], good[i], at);
+        ck_assert_mem_eq(bad[i] + at + 1, good[i] + at + 1, ng[i] - at - 1);
+    }
+    ck_assert_uint_eq(t_send(a, "81 CB 01 00 00", lb, &nlb), 0x6300);
+    ck_assert_uint_eq(nlb, nlg);
+    ck_assert_uint_eq(key_type_at(lb, nlb), key_type_at(lg, nlg)); /* the first object: DEVKEY */
+    ck_assert_uint_eq(lb[key_type_at(lb, nlb)], 0x7F);
+    /* the key still signs */
+    t_sw(a, INIT, 0x9000);
+    t_sw(a, UPDATE, 0x9000);
+    sim_applet_free(a);
+}
+END_TEST
+
 /* sig-short and sig-long never start with 30, which a host reads as DER: same verdict every run. */
 START_TEST(short_long_never_der)
 {
@@ -326,6 +378,7 @@ static Suite *suite(void)
     tcase_add_test(tc, signature_values);
     tcase_add_test(tc, answer_shapes);
     tcase_add_test(tc, dh_and_pubkey_values);
+    tcase_add_test(tc, key_type_unknown);
     suite_add_tcase(s, tc);
     /* 4000 ECDSA signatures: seconds of work, more under the sanitizers than libcheck's 4 s */
     TCase *many = tcase_create("many signatures");
