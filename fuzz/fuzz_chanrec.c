@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target for the parser of the channel-owner record
- * (src/channels.c), a file any local user can write: nothing may crash or
+ * (src/chanrec.c), a file every process of the card's group writes: nothing may crash or
  * read past the input, and every line kept must be within bounds.
  */
 #include <stddef.h>
@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (n > 8)
         abort();
     for (size_t i = 0; i < n; i++)
-        if (l[i].ch < 1 || l[i].ch > 19 || l[i].pid <= 0)
+        if (l[i].ch < 1 || l[i].ch > 19 || l[i].owner.pid <= 0)
             abort();
     free(buf);
     return 0;

@@ -383,13 +383,35 @@ void card_close_channel_final(iotsafe_card *c)
 }
 
 /*
- * MANAGE CHANNEL open. On 6A81 (no free channel), close the channels whose
- * recorded owner process is gone and ask once more. *sw gets the last status.
+ * Close the channels whose recorded owner is provably gone (chanrec.c): a
+ * process killed, or ended by a signal it had no handler for (haproxy on
+ * SIGTERM), ran no exit handler. The number closed; -1 when the record stayed
+ * locked past the deadline (st says so).
+ */
+static long reclaim_dead(iotsafe_card *c, iotsafe_status *st)
+{
+    uint8_t dead[19];
+    size_t n = 0;
+    long closed = 0;
+    if (chanrec_reap(c, dead, sizeof dead, &n, card_ins_timeout_ms(c, 0x70), st) != IOTSAFE_OK)
+        return -1;
+    for (size_t i = 0; i < n; i++) /* looked at again right before: nobody took it since */
+        closed += chanrec_still_free(c, dead[i]) && close_one(c, dead[i]);
+    return closed;
+}
+
+/*
+ * MANAGE CHANNEL open, after giving back the channels of dead owners (costs
+ * a read of the record; APDUs only when there are some). On 6A81 (no free
+ * channel) look once more, for owners that died meanwhile. *sw gets the last
+ * status.
  */
 static iotsafe_rc open_logical(iotsafe_card *c, uint16_t *sw, iotsafe_status *st)
 {
     const card_apdu open = {.ins = 0x70, .p1 = 0x00, .p2 = 0x00, .le = 1};
     card_resp r;
+    if (reclaim_dead(c, st) < 0)
+        return IOTSAFE_E_TIMEOUT;
     for (int attempt = 0;; attempt++) {
         iotsafe_rc rc = card_exchange_iso(c, 0x00, &open, &r, st);
         if (rc != IOTSAFE_OK)
@@ -411,13 +433,9 @@ static iotsafe_rc open_logical(iotsafe_card *c, uint16_t *sw, iotsafe_status *st
         }
         if (r.sw != 0x6A81 || attempt == 1)
             return IOTSAFE_OK;
-        uint8_t dead[19];
-        size_t n = 0, closed = 0;
-        rc = chanrec_reap(c, dead, sizeof dead, &n, card_ins_timeout_ms(c, 0x70), st);
-        if (rc != IOTSAFE_OK)
-            return rc;
-        for (size_t i = 0; i < n; i++) /* looked at again right before: nobody took it since */
-            closed += (size_t)(chanrec_still_free(c, dead[i]) && close_one(c, dead[i]));
+        long closed = reclaim_dead(c, st);
+        if (closed < 0)
+            return IOTSAFE_E_TIMEOUT;
         if (closed == 0)
             return IOTSAFE_OK;
     }

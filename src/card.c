@@ -74,63 +74,6 @@ void card_pub_put(iotsafe_card *c, const iotsafe_ref *ref, const uint8_t *point,
     e->point_len = len;
 }
 
-/* The directory, the channel record and the fair queue: all of them, or none (what says why). */
-static void shared_open(iotsafe_card *c, const char *dir)
-{
-    char why[320];
-    c->rec_fd = -1;
-    c->queue = NULL;
-    if (strcmp(c->t->ops->name, "func") == 0)
-        dir = "none"; /* an in-process card is nobody else's */
-    statedir_open(&c->state, dir, c->t);
-    if (c->state.dirfd < 0)
-        return;
-    why[0] = '\0';
-    if (chanrec_open(c, why, sizeof why) == 0)
-        c->queue = turnstile_open(&c->state, why, sizeof why);
-    if (c->queue == NULL) {
-        chanrec_close(c);
-        statedir_close(&c->state);
-        snprintf(c->state.what, sizeof c->state.what, "none (%s)",
-                 why[0] != '\0' ? why : "cannot map the queue of turns");
-    }
-}
-
-static void shared_close(iotsafe_card *c)
-{
-    turnstile_close(c->queue);
-    c->queue = NULL;
-    chanrec_close(c);
-    statedir_close(&c->state);
-}
-
-iotsafe_rc card_begin(iotsafe_card *c, iotsafe_status *st)
-{
-    const long start = now_ms();
-    const unsigned long wait = c->t->timeout_ms;
-    int turn = c->queue != NULL ? turnstile_enter(c->queue, wait) : 0;
-    if (turn < 0)
-        return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0, "reader '%s' busy for %lu ms",
-                                  c->reader, wait);
-    if (wait != 0) { /* the transaction gets what is left of the same deadline */
-        long left = (long)wait - (now_ms() - start);
-        c->t->timeout_ms = (unsigned long)(left > 1 ? left : 1);
-    }
-    iotsafe_rc rc = c->t->ops->begin(c->t, st);
-    c->t->timeout_ms = wait;
-    if (rc != IOTSAFE_OK && turn > 0)
-        turnstile_leave(c->queue);
-    return rc;
-}
-
-void card_end(iotsafe_card *c)
-{
-    iotsafe_status ignored;
-    (void)c->t->ops->end(c->t, &ignored); /* after a timeout the transport is dropped */
-    if (c->queue != NULL)
-        turnstile_leave(c->queue);
-}
-
 static int is_lost(iotsafe_rc rc)
 {
     return rc == IOTSAFE_E_CARD_RESET || rc == IOTSAFE_E_CARD_REMOVED || rc == IOTSAFE_E_NO_SERVICE;
@@ -349,7 +292,7 @@ iotsafe_rc iotsafe_card_attach(const iotsafe_config *cfg, iotsafe_transport *t, 
     c->trace = cfg->trace;
     c->trace_out = cfg->trace_out;
     atomic_init(&c->apdu_count, 0UL);
-    shared_open(c, cfg->state_dir);
+    card_shared_open(c, cfg->state_dir);
 
     iotsafe_rc rc = card_run(c, NULL, NULL, st);
     if (rc != IOTSAFE_OK) {
@@ -371,7 +314,7 @@ void iotsafe_card_free(iotsafe_card *c)
     card_flush_locked(c);
     card_unlock(c);
     card_lock_destroy(c);
-    shared_close(c);
+    card_shared_close(c);
     free(c);
 }
 
@@ -381,8 +324,8 @@ void iotsafe_card_discard(iotsafe_card *c)
         return;
     if (c->t != NULL && c->t->ops->discard != NULL)
         c->t->ops->discard(c->t);
-    chanreg_remove(c); /* from this process's copy of the registry: no I/O */
-    shared_close(c);   /* the parent's channel locks stay: it keeps its own copy of the file */
+    chanreg_remove(c);    /* from this process's copy of the registry: no I/O */
+    card_shared_close(c); /* the parent's channel locks stay: it keeps its own copy of the file */
     free(c->objs);
     /* the mutex may be held by a thread of the parent that does not exist here */
     free(c);

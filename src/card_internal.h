@@ -242,7 +242,10 @@ void turnstile_renew(card_turnstile *ts, unsigned long ms); /* the next command'
 void turnstile_leave(card_turnstile *ts);
 void turnstile_close(card_turnstile *ts);
 
-/* card.c: a transaction at the card: our fair turn, then the transport's */
+/* sharing.c: shared state of a handle (all of it, or none: c->state.what says why), and a
+   transaction at the card: our fair turn, then the transport's */
+void card_shared_open(iotsafe_card *c, const char *dir);
+void card_shared_close(iotsafe_card *c);
 iotsafe_rc card_begin(iotsafe_card *c, iotsafe_status *st);
 void card_end(iotsafe_card *c);
 

@@ -50,8 +50,8 @@ size_t chanrec_parse(const char *buf, size_t len, chanrec_line *l, size_t cap)
             line[n] = '\0';
             chanrec_line r;
             char tail;
-            if (sscanf(line, "%u %ld %llu %llu%c", &r.ch, &r.owner.pid, &r.owner.start,
-                       &r.owner.ns, &tail) == 4 &&
+            if (sscanf(line, "%u %ld %llu %llu%c", &r.ch, &r.owner.pid, &r.owner.start, &r.owner.ns,
+                       &tail) == 4 &&
                 r.ch >= 1 && r.ch <= 19 && r.owner.pid > 0)
                 l[k++] = r;
         }
@@ -62,14 +62,16 @@ size_t chanrec_parse(const char *buf, size_t len, chanrec_line *l, size_t cap)
 
 static int byte_lock(int fd, unsigned ch, short type)
 {
-    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = REC_LOCK_BASE + ch, .l_len = 1};
+    struct flock fl = {
+        .l_type = type, .l_whence = SEEK_SET, .l_start = REC_LOCK_BASE + ch, .l_len = 1};
     return fcntl(fd, F_OFD_SETLK, &fl);
 }
 
 /* 1 when another open file (another process, or another handle of ours) holds channel ch's lock. */
 static int held_elsewhere(int fd, unsigned ch)
 {
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = REC_LOCK_BASE + ch, .l_len = 1};
+    struct flock fl = {
+        .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = REC_LOCK_BASE + ch, .l_len = 1};
     if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
         return 1; /* cannot tell: count it as alive */
     return fl.l_type != F_UNLCK;
@@ -175,7 +177,8 @@ void chanrec_release(iotsafe_card *c, uint8_t ch)
     iotsafe_status ignored;
     if (rec_lock(c, CARD_EXIT_TIMEOUT_MS, "MANAGE CHANNEL (close)", &ignored) <= 0) {
         if (c->rec_fd >= 0)
-            (void)byte_lock(c->rec_fd, ch, F_UNLCK); /* the line stays; the next claimant drops it */
+            (void)byte_lock(c->rec_fd, ch,
+                            F_UNLCK); /* the line stays; the next claimant drops it */
         return;
     }
     chanrec_line l[REC_MAX];

@@ -78,7 +78,7 @@ void statedir_open(card_state *s, const char *dir, const iotsafe_transport *t)
     if (fd < 0) {
         int e = errno;
         snprintf(s->what, sizeof s->what, "none (%s %s)", s->dir,
-                 e == ENOENT                   ? "does not exist"
+                 e == ENOENT                  ? "does not exist"
                  : e == ELOOP || e == ENOTDIR ? "is a symbolic link or not a directory"
                                               : strerror(e));
         return;
@@ -166,7 +166,9 @@ static void open_error(const card_state *s, const char *prefix, int e, char *why
     char name[300];
     statedir_name(s, prefix, name, sizeof name);
     snprintf(why, cap, "%s %s", name,
-             e == ELOOP ? "is a symbolic link" : e == ENXIO ? "is not a regular file" : strerror(e));
+             e == ELOOP   ? "is a symbolic link"
+             : e == ENXIO ? "is not a regular file"
+                          : strerror(e));
 }
 
 int statedir_file(const card_state *s, const char *prefix, int create, char *why, size_t cap)

@@ -51,9 +51,9 @@
 #define TS_SLOTS 64
 #define TS_FILE_SIZE 4096
 #define TS_LOCK_BASE 65536
-#define TS_CHECK_MS 100      /* how often a waiter looks at the ticket being served */
-#define TS_TAKE_MS 250       /* a served ticket must be taken up (or claimed) within this */
-#define TS_MARGIN_MS 1000    /* lease beyond a command's deadline: pcscd round trips */
+#define TS_CHECK_MS 100   /* how often a waiter looks at the ticket being served */
+#define TS_TAKE_MS 250    /* a served ticket must be taken up (or claimed) within this */
+#define TS_MARGIN_MS 1000 /* lease beyond a command's deadline: pcscd round trips */
 #define TS_LEASE_MAX_MS 300000
 
 enum { TS_FREE = 0, TS_WAITING, TS_HOLDING, TS_GAVE_UP };

@@ -69,11 +69,23 @@ like "channels of killed processes were closed by their successors" \
     "$(grep -a -c 'channels open: 1 (command)' "$WORK/sim.log")" '^[1-9][0-9]*$'
 
 # A dead owner whose pid came back as another process (pid reuse): the start
-# time in the record tells them apart. Forge a record for channel 2 naming the
-# holder's pid with another start time, fill the card, and check the next
-# process reclaims channel 2 when the card answers 6A81.
-"$KEY_HOLDER" "$CARD_KEY_URI" kill >/dev/null 2>&1
-"$KEY_HOLDER" "$CARD_KEY_URI" kill >/dev/null 2>&1
+# time in the record tells them apart. Two processes hold channels 2 and 3 and
+# are killed; their record lines are then forged to name the holder's live pid
+# with another start time: the next process must still reclaim both.
+mkfifo "$WORK/dead.in"
+"$KEY_HOLDER" "$CARD_KEY_URI" hold <"$WORK/dead.in" >"$WORK/d2.out" 2>&1 &
+d2=$!
+"$KEY_HOLDER" "$CARD_KEY_URI" hold <"$WORK/dead.in" >"$WORK/d3.out" 2>&1 &
+d3=$!
+exec {dead_in}>"$WORK/dead.in" # their stdin stays open until they are killed
+track_pid "$d2"
+track_pid "$d3"
+for i in $(seq 300); do
+    grep -q holding "$WORK/d2.out" && grep -q holding "$WORK/d3.out" && break
+    sleep 0.1
+done
+{ kill -9 "$d2" "$d3" && wait "$d2" "$d3"; } 2>/dev/null
+exec {dead_in}>&-
 like "the card is full again (two dead owners)" "$(census)" '^1 2 3$'
 rec=$(grep -l "^1 $HOLD_PID " "$STATE_DIR"/channels-* 2>/dev/null | head -n 1)
 ns=$(stat -Lc %i /proc/self/ns/pid)
@@ -84,6 +96,7 @@ if [ -n "$rec" ]; then
     cat "$WORK/rec.new" >"$rec"
     ok "records naming a live pid with another start time are reclaimed" \
         "$KEY_HOLDER" "$CARD_KEY_URI" exit
+    is "... both channels closed" "$(census)" "1"
 else
     _h_report 0 "the channel record of this card exists"
 fi

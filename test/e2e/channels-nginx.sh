@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Channel census around nginx with the server key on a SIM-sized card (basic +
-# 3 logical channels): master + 4 workers, 20 reloads, 20 `nginx -t`, stop.
+# 3 logical channels): root master + 4 workers running as www-data in the
+# group iotsafe (they share the master's channel record and queue of turns),
+# 20 reloads, 20 `nginx -t`, stop.
 # nginx never tears OpenSSL's providers down; the card's channel count (from
 # the simulator's log) must be back where it began after each phase.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
@@ -26,9 +28,10 @@ ok "key-reference PEM for the server key" "$TOOL" keyfile --label DEVKEY --out "
 
 N=$WORK/nginx
 mkdir -p "$N/logs"
+chmod 0711 "$WORK" # the workers reach pcscd's socket and the state directory below it
 port=$(free_port)
 cat >"$N/nginx.conf" <<EOF
-user root;
+user www-data iotsafe;
 worker_processes 4;
 pid $N/nginx.pid;
 error_log $N/logs/error.log info;
@@ -92,6 +95,8 @@ track_pid "$master"
 wait_port "$port" || _h_bail "nginx did not start"
 settle
 is "master + 4 workers" "$(workers)" 4
+is "the workers run as www-data, group iotsafe" \
+    "$(ps -o user=,group= --ppid "$(cat "$N/nginx.pid")" | sort -u | tr -s ' ')" "www-data iotsafe"
 is "20 handshakes signed by the card through the workers" "$(handshakes 20)" 20
 
 for i in $(seq 20); do
@@ -112,6 +117,8 @@ i=0
 while kill -0 "$master" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 ok "nginx stopped" sh -c "! kill -0 $master 2>/dev/null"
 is "census after nginx start, 20 reloads, 20 -t and stop: back where it began" "$(census)" "$base"
+is "master and workers kept one channel record and one queue" "$(ls "$STATE_DIR" | wc -l)" 2
+is "... both the group's" "$(stat -c '%G %a' "$STATE_DIR"/* | sort -u)" "iotsafe 660"
 is "no power event reset the card meanwhile" "$(power_events)" "$powered"
 like "the card signed the handshakes (COMPUTE SIGNATURE in the simulator)" \
     "$(grep -a -c 'channels open' "$WORK/sim.log")" '^[1-9][0-9]*$'

@@ -67,5 +67,13 @@ fails 'inconsistencies between private key and certificate|key values mismatch' 
     "haproxy refuses a bundle whose card key does not match the certificate" \
     "${FOREIGN[@]}" "$HAPROXY" -c -f "$WORK/bad.cfg"
 
+# SIGTERM: haproxy (-db) has no handler for it, so no exit handler of ours runs and its
+# channel stays open; the next process that opens a channel closes it (owner provably gone).
 stop_spawned "$hapid"
+mark=$(wc -l <"$WORK/sim.log")
+ok "the next process uses the card" openssl pkey -in "$CARD_KEY_URI" -pubout -out "$WORK/next.pub"
+is "... and closed the channel haproxy left behind: no channel open, by command" \
+    "$(tail -n +"$mark" "$WORK/sim.log" | grep -a 'channels open:' | tail -n 1)" \
+    "iotsafe-sim: channels open: none (command)"
+is "... no power event did it" "$(tail -n +"$mark" "$WORK/sim.log" | grep -ac 'channels open: none (power')" 0
 done_testing

@@ -50,6 +50,13 @@ for f in "$modulesdir/iotsafe.so" /etc/ssl/openssl.cnf.d/iotsafe.cnf \
     /usr/share/man/man7/provider-iotsafe.7.gz; do
     ok "installed: $f" test -e "$root$f"
 done
+is "the shared-state directory is made at boot: root's, group iotsafe, 2770" \
+    "$(grep -v '^#' "$root/usr/lib/tmpfiles.d/libiotsafe0.conf")" "d /run/iotsafe 2770 root iotsafe -"
+dpkg-deb -e "$debs"/libiotsafe0_*.deb "$WORK/libiotsafe0.ctrl"
+like "libiotsafe0's postinst makes the group iotsafe" "$(cat "$WORK/libiotsafe0.ctrl/postinst")" \
+    'addgroup --system --quiet iotsafe'
+like "... and the directory where nothing runs tmpfiles.d" "$(cat "$WORK/libiotsafe0.ctrl/postinst")" \
+    'install -d -o root -g iotsafe -m 2770 /run/iotsafe'
 like "iotsafe.so is an OpenSSL provider module" \
     "$(nm -D --defined-only "$root$modulesdir/iotsafe.so" 2>&1)" ' T OSSL_provider_init$'
 ok "the iotsafe-tool man page renders" env MANWIDTH=80 man -l "$root/usr/share/man/man1/iotsafe-tool.1.gz"
