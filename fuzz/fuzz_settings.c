@@ -64,6 +64,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(t.level != IOTSAFE_TRACE_OFF && t.file > s && t.file <= s + size &&
                   t.file[0] != '\0');
     }
+    const char *dir = NULL;
+    if (iotsafe_setting_state_dir(s, &dir) == 0)
+        CHECK(dir == s && (strcmp(s, "none") == 0 ||
+                           (s[0] == '/' && strlen(s) <= 150 && strstr(s, "//") == NULL &&
+                            strstr(s, "/./") == NULL && strstr(s, "/../") == NULL)));
+    else
+        CHECK(dir == NULL);
     uint8_t bytes[32];
     size_t n = 0;
     if (iotsafe_hex_parse(s, " :", bytes, sizeof(bytes), &n) == 0) {

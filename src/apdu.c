@@ -243,6 +243,7 @@ static iotsafe_rc exchange_iso(iotsafe_card *c, uint8_t cla, const card_apdu *a,
     iotsafe_rc rc;
     r->len = 0;
     r->sw = 0;
+    r->apdus = 0;
 
     for (int resend = 0;; resend++) {
         size_t n = 0;
@@ -258,6 +259,7 @@ static iotsafe_rc exchange_iso(iotsafe_card *c, uint8_t cla, const card_apdu *a,
         if (le >= 0)
             cmd[n++] = (uint8_t)(le == 256 ? 0 : le);
         rc = xfer_one(c, cmd, n, le >= 1 ? (size_t)le : APDU_DATA_MAX, raw, &rlen, a->redact, st);
+        r->apdus++;
         if (rc != IOTSAFE_OK)
             return rc;
         sw = (uint16_t)(raw[rlen - 2] << 8 | raw[rlen - 1]);
@@ -281,6 +283,7 @@ static iotsafe_rc exchange_iso(iotsafe_card *c, uint8_t cla, const card_apdu *a,
         const uint8_t gr[5] = {cla, 0xC0, 0x00, 0x00, (uint8_t)(sw & 0xFF)};
         rc = xfer_one(c, gr, sizeof gr, (sw & 0xFF) == 0 ? APDU_DATA_MAX : (sw & 0xFF), raw, &rlen,
                       a->redact, st);
+        r->apdus++;
         if (rc != IOTSAFE_OK)
             return rc;
         sw = (uint16_t)(raw[rlen - 2] << 8 | raw[rlen - 1]);
@@ -315,11 +318,12 @@ iotsafe_rc card_exchange(iotsafe_card *c, const card_apdu *a, card_resp *r, iots
         iotsafe_rc rc = card_exchange_iso(c, card_cla(c->cla_inter, c->channel), a, r, st);
         if (rc != IOTSAFE_OK)
             return rc;
-        if (r->sw == 0x6881 && c->channel_opened && c->channel != 0) {
+        if (r->sw == 0x6881 && r->apdus == 1 && c->channel_opened && c->channel != 0) {
             /* our channel is not open any more (closed by another process): the card ran
                nothing; card_run opens a new channel and runs the operation again */
             c->channel_lost = 1;
             c->unsafe_sent = unsafe_before;
+            return IOTSAFE_OK; /* says nothing about the CLA the card wants */
         }
         if (c->cla_style == IOTSAFE_CLA_AUTO && !c->cla_resolved) {
             if (r->sw == 0x6E00 && !c->cla_inter) {

@@ -80,13 +80,26 @@ static int is_lost(iotsafe_rc rc)
 }
 
 /* Card-side state is gone (reset, removal) or unknown (timeout): start again from SELECT. */
-static void forget_card_state(iotsafe_card *c, int channel_may_live)
+enum forget {
+    FORGET_TIMEOUT, /* no answer: our channel may still be open on the card */
+    FORGET_CLOSED,  /* our channel was closed by someone else (6881) */
+    FORGET_LOST,    /* reset, removal, daemon restart: no channel is open any more */
+};
+
+static void forget_card_state(iotsafe_card *c, enum forget how)
 {
     /* after a timeout without reset the channel is still ours on the card: close it later */
-    if (channel_may_live && c->channel_opened)
+    if (how == FORGET_TIMEOUT && c->channel_opened)
         c->stale_channel = c->channel;
     else if (c->channel_opened)
         chanrec_release(c, c->channel);
+    if (how == FORGET_LOST) {
+        /* a channel left open by a timeout went with the reset: its number is someone else's next */
+        if (c->stale_channel != 0)
+            chanrec_release(c, c->stale_channel);
+        c->stale_channel = 0;
+        chanrec_forget_unlocked(c);
+    }
     c->selected = 0;
     c->channel_opened = 0;
     c->channel = 0;
@@ -138,6 +151,7 @@ static iotsafe_rc run_locked(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_
          */
         int began = 0;
         c->unsafe_sent = 0;
+        c->state_timeout = 0;
         c->last_ins = 0;
         c->cur_obj[0] = '\0';
         c->t->timeout_ms = c->timeout_ms != 0 ? c->timeout_ms : CARD_TIMEOUT_WAIT_MS;
@@ -162,7 +176,7 @@ static iotsafe_rc run_locked(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_
             /* another process closed our channel (the card said 6881, so it executed
                nothing): open a new one and run the operation again, once */
             c->channel_lost = 0;
-            forget_card_state(c, 0);
+            forget_card_state(c, FORGET_CLOSED);
             if (attempt == 0 && !c->unsafe_sent)
                 continue;
         }
@@ -173,7 +187,7 @@ static iotsafe_rc run_locked(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_
         if (rc == IOTSAFE_E_TIMEOUT) {
             char what[CARD_DESC_MAX + 40];
             unsigned long ms = c->t->timeout_ms;
-            forget_card_state(c, 1);
+            forget_card_state(c, FORGET_TIMEOUT);
             if (!began)
                 return iotsafe_status_set(
                     st, rc, 0,
@@ -191,7 +205,7 @@ static iotsafe_rc run_locked(iotsafe_card *c, card_op_fn op, void *arg, iotsafe_
         if (!is_lost(rc))
             return rc;
         /* all card-side state is gone: channel, selection, sessions, caches */
-        forget_card_state(c, 0);
+        forget_card_state(c, FORGET_LOST);
         if (attempt == 0)
             lost_at = now_ms();
         else

@@ -126,6 +126,7 @@ typedef struct card_resp {
     uint8_t data[CARD_RESP_MAX];
     size_t len;
     uint16_t sw;
+    unsigned apdus; /* APDUs the exchange took (6Cxx resends and GET RESPONSE included) */
 } card_resp;
 
 /* One sequence run under the card mutex and a transport transaction. */
@@ -220,6 +221,9 @@ iotsafe_rc chanrec_claim(iotsafe_card *c, uint8_t ch, unsigned long wait_ms, iot
 void chanrec_release(iotsafe_card *c, uint8_t ch);
 iotsafe_rc chanrec_reap(iotsafe_card *c, uint8_t *out, size_t cap, size_t *got,
                         unsigned long wait_ms, iotsafe_status *st);
+/* After a card reset or removal every channel is gone: drop the lines nobody holds a lock for
+   (their channel numbers now belong to whoever the card gives them to next). */
+void chanrec_forget_unlocked(iotsafe_card *c);
 /* re-check right before closing a reaped channel: nobody holds its lock */
 int chanrec_still_free(const iotsafe_card *c, uint8_t ch);
 

@@ -8,12 +8,15 @@
  * One line per channel, "CH PID START NS" (owner pid, its start time and its
  * PID namespace, owner.c). Edits happen under flock, waited for no longer
  * than the command's deadline. Besides its line, the owner holds an
- * open-file-description lock on byte LOCK_BASE + CH of the file for as long
- * as the channel is open: the kernel drops it when the owner dies, in any
- * namespace, and nobody can fake its absence by writing the file. A channel
- * is reclaimed only when that lock is free *and* its recorded owner is
- * provably dead in our own PID namespace; whatever the file says, a channel
- * whose owner lives is never closed.
+ * open-file-description lock on a byte of the channel's range of the file
+ * (REC_LOCK_BASE + CH * REC_CH_SPAN + its pid) for as long as the channel is
+ * open: the kernel drops it when the owner dies, in any namespace, and nobody
+ * can fake its absence by writing the file. Every claim has a byte of its own,
+ * so an earlier owner that has not let go yet (after a card reset) cannot
+ * leave the new one unprotected. A channel is reclaimed only when no lock is
+ * held anywhere in its range *and* every recorded owner is provably dead in
+ * our own PID namespace: whatever the file says, a channel whose owner lives
+ * is never closed.
  */
 #define _GNU_SOURCE /* F_OFD_SETLK, F_OFD_GETLK: locks that belong to an open file, not a process */
 #include <errno.h>
@@ -29,7 +32,8 @@
 
 #define REC_MAX 32 /* lines kept per card: channels 1..19, with room to spare */
 #define REC_FILE_MAX 4096
-#define REC_LOCK_BASE 65536 /* byte REC_LOCK_BASE + channel: held by the channel's owner */
+#define REC_LOCK_BASE 65536
+#define REC_CH_SPAN 4194304 /* one byte per possible pid (pid_max is at most 2^22) */
 
 /*
  * The record is written by every process of the group: parse it as hostile.
@@ -60,18 +64,26 @@ size_t chanrec_parse(const char *buf, size_t len, chanrec_line *l, size_t cap)
     return k;
 }
 
+static off_t ch_base(unsigned ch)
+{
+    return (off_t)REC_LOCK_BASE + (off_t)ch * REC_CH_SPAN;
+}
+
+/* Our claim on channel ch: the byte of our pid in its range. */
 static int byte_lock(int fd, unsigned ch, short type)
 {
-    struct flock fl = {
-        .l_type = type, .l_whence = SEEK_SET, .l_start = REC_LOCK_BASE + ch, .l_len = 1};
+    struct flock fl = {.l_type = type,
+                       .l_whence = SEEK_SET,
+                       .l_start = ch_base(ch) + (off_t)((unsigned long)getpid() % REC_CH_SPAN),
+                       .l_len = 1};
     return fcntl(fd, F_OFD_SETLK, &fl);
 }
 
-/* 1 when another open file (another process, or another handle of ours) holds channel ch's lock. */
+/* 1 when another open file (another process, or another handle of ours) holds a lock on channel ch. */
 static int held_elsewhere(int fd, unsigned ch)
 {
     struct flock fl = {
-        .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = REC_LOCK_BASE + ch, .l_len = 1};
+        .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = ch_base(ch), .l_len = REC_CH_SPAN};
     if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
         return 1; /* cannot tell: count it as alive */
     return fl.l_type != F_UNLCK;
@@ -143,8 +155,9 @@ static void rec_write(int fd, const chanrec_line *l, size_t n)
             break;
         k += (size_t)w;
     }
-    if (ftruncate(fd, 0) == 0 && k > 0)
-        (void)!pwrite(fd, buf, k, 0);
+    /* written before cut: a process killed in between leaves every line, not none */
+    if (k == 0 || pwrite(fd, buf, k, 0) == (ssize_t)k)
+        (void)!ftruncate(fd, (off_t)k);
 }
 
 static size_t rec_drop(chanrec_line *l, size_t n, unsigned ch)
@@ -175,7 +188,12 @@ iotsafe_rc chanrec_claim(iotsafe_card *c, uint8_t ch, unsigned long wait_ms, iot
 void chanrec_release(iotsafe_card *c, uint8_t ch)
 {
     iotsafe_status ignored;
-    if (rec_lock(c, CARD_EXIT_TIMEOUT_MS, "MANAGE CHANNEL (close)", &ignored) <= 0) {
+    unsigned long wait = c->timeout_ms != 0 && c->timeout_ms < CARD_EXIT_TIMEOUT_MS
+                             ? c->timeout_ms
+                             : CARD_EXIT_TIMEOUT_MS;
+    int locked = rec_lock(c, wait, "MANAGE CHANNEL (close)", &ignored);
+    c->state_timeout = 0; /* nobody hears of it: the close itself went fine */
+    if (locked <= 0) {
         if (c->rec_fd >= 0)
             (void)byte_lock(c->rec_fd, ch,
                             F_UNLCK); /* the line stays; the next claimant drops it */
@@ -188,6 +206,23 @@ void chanrec_release(iotsafe_card *c, uint8_t ch)
             l[k++] = l[i];
     rec_write(c->rec_fd, l, k);
     (void)byte_lock(c->rec_fd, ch, F_UNLCK);
+    rec_unlock(c);
+}
+
+void chanrec_forget_unlocked(iotsafe_card *c)
+{
+    iotsafe_status ignored;
+    int locked = rec_lock(c, CARD_EXIT_TIMEOUT_MS, "card reset", &ignored);
+    c->state_timeout = 0;
+    if (locked <= 0)
+        return;
+    chanrec_line l[REC_MAX];
+    size_t n = rec_read(c->rec_fd, l), k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (held_elsewhere(c->rec_fd, l[i].ch))
+            l[k++] = l[i];
+    if (k != n)
+        rec_write(c->rec_fd, l, k);
     rec_unlock(c);
 }
 

@@ -102,12 +102,29 @@ int iotsafe_setting_seconds(const char *s, unsigned long *ms)
     return 0;
 }
 
+int iotsafe_state_dir_plain(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 150 || s[0] != '/' || (n > 1 && s[n - 1] == '/'))
+        return 0;
+    for (const char *p = s; *p != '\0'; p++) { /* each component: not empty, ".", ".." */
+        if (*p != '/')
+            continue;
+        const char *q = p + 1;
+        size_t len = strcspn(q, "/");
+        if ((len == 0 && n > 1) || (len == 1 && q[0] == '.') ||
+            (len == 2 && q[0] == '.' && q[1] == '.'))
+            return 0;
+    }
+    return 1;
+}
+
 int iotsafe_setting_state_dir(const char *s, const char **out)
 {
     if (s == NULL)
         return -1;
     size_t n = strlen(s);
-    if (strcmp(s, "none") != 0 && (s[0] != '/' || n > 150))
+    if (strcmp(s, "none") != 0 && !iotsafe_state_dir_plain(s))
         return -1;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)

@@ -47,9 +47,16 @@ iotsafe_rc card_begin(iotsafe_card *c, iotsafe_status *st)
     const long start = now_ms();
     const unsigned long wait = c->t->timeout_ms;
     int turn = c->queue != NULL ? turnstile_enter(c->queue, wait) : 0;
-    if (turn < 0)
-        return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0, "reader '%s' busy for %lu ms",
-                                  c->reader, wait);
+    if (turn < 0) {
+        char name[300];
+        statedir_name(&c->state, "turn", name, sizeof name);
+        c->state_timeout = 1; /* card_run keeps this message */
+        return iotsafe_status_set(st, IOTSAFE_E_TIMEOUT, 0,
+                                  "waiting for the card in reader '%s': no turn after %.1f s "
+                                  "(another process holds it, or the card does not answer; "
+                                  "queue %s)",
+                                  c->reader, (double)wait / 1000.0, name);
+    }
     if (wait != 0) { /* the transaction gets what is left of the same deadline */
         long left = (long)wait - (now_ms() - start);
         c->t->timeout_ms = (unsigned long)(left > 1 ? left : 1);

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +71,11 @@ void statedir_open(card_state *s, const char *dir, const iotsafe_transport *t)
         snprintf(s->what, sizeof s->what, "none (state-dir = none)");
         return;
     }
-    if (dir[0] != '/') {
-        snprintf(s->what, sizeof s->what, "none (state-dir '%s' is not an absolute path)", s->dir);
+    if (!iotsafe_state_dir_plain(dir)) {
+        snprintf(s->what, sizeof s->what,
+                 "none (state-dir '%s' is not a plain absolute path: no '.', '..', '//' or "
+                 "trailing '/')",
+                 s->dir);
         return;
     }
     int fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -100,7 +104,7 @@ void statedir_open(card_state *s, const char *dir, const iotsafe_transport *t)
         snprintf(s->what, sizeof s->what,
                  "none (%s is writable by every user (mode %04o): only a group may share it)",
                  s->dir, mode);
-    } else if (faccessat(AT_FDCWD, dir, R_OK | W_OK | X_OK, AT_EACCESS) != 0) {
+    } else if (faccessat(fd, ".", R_OK | W_OK | X_OK, AT_EACCESS) != 0) {
         snprintf(s->what, sizeof s->what,
                  "none (%s (group %s, mode %04o) is not writable by this user: not a member of "
                  "group %s)",
@@ -171,34 +175,13 @@ static void open_error(const card_state *s, const char *prefix, int e, char *why
                           : strerror(e));
 }
 
-int statedir_file(const card_state *s, const char *prefix, int create, char *why, size_t cap)
-{
-    char rel[64];
-    snprintf(rel, sizeof rel, "%s-%s", prefix, s->key);
-    const int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-    int fd = -1;
-    if (create) {
-        fd = openat(s->dirfd, rel, flags | O_CREAT | O_EXCL, 0660);
-        if (fd >= 0)
-            own_new(s, fd);
-    }
-    if (fd < 0 && (!create || errno == EEXIST))
-        fd = openat(s->dirfd, rel, flags);
-    if (fd < 0 && errno == ENOENT && !create)
-        return -2;
-    if (fd < 0) {
-        open_error(s, prefix, errno, why, cap);
-        return -1;
-    }
-    if (check_fd(s, fd, prefix, why, cap) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-int statedir_publish(const card_state *s, const char *prefix, int (*init)(int fd), char *why,
-                     size_t cap)
+/*
+ * A fresh PREFIX-KEY written by init under a temporary name and renamed into
+ * place (replacing what is there, or without replace only where nothing is: then
+ * -1 with why empty when another process was quicker).
+ */
+static int publish(const card_state *s, const char *prefix, int (*init)(int fd), int replace,
+                   char *why, size_t cap)
 {
     char rel[64], tmp[96];
     snprintf(rel, sizeof rel, "%s-%s", prefix, s->key);
@@ -215,15 +198,58 @@ int statedir_publish(const card_state *s, const char *prefix, int (*init)(int fd
         return -1;
     }
     own_new(s, fd);
-    if (init(fd) != 0 || check_fd(s, fd, prefix, why, cap) != 0 ||
-        renameat(s->dirfd, tmp, s->dirfd, rel) != 0) {
-        if (why[0] == '\0')
-            open_error(s, prefix, errno, why, cap);
+    int e = 0;
+    if (init(fd) != 0 || check_fd(s, fd, prefix, why, cap) != 0)
+        e = errno != 0 ? errno : EIO;
+    else if (renameat2(s->dirfd, tmp, s->dirfd, rel, replace ? 0 : RENAME_NOREPLACE) != 0)
+        e = errno;
+    if (e != 0) {
+        if (why[0] == '\0' && !(e == EEXIST && !replace))
+            open_error(s, prefix, e, why, cap);
         unlinkat(s->dirfd, tmp, 0);
         close(fd);
         return -1;
     }
     return fd;
+}
+
+static int no_init(int fd)
+{
+    (void)fd;
+    return 0;
+}
+
+int statedir_file(const card_state *s, const char *prefix, int create, char *why, size_t cap)
+{
+    char rel[64];
+    snprintf(rel, sizeof rel, "%s-%s", prefix, s->key);
+    const int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    int fd = openat(s->dirfd, rel, flags);
+    if (fd < 0 && errno == ENOENT && create) {
+        /* made under another name with its mode and group, then put in place unless someone
+           was quicker: nobody ever sees it half made */
+        fd = publish(s, prefix, no_init, 0, why, cap);
+        if (fd >= 0 || why[0] != '\0')
+            return fd;
+        fd = openat(s->dirfd, rel, flags);
+    }
+    if (fd < 0 && errno == ENOENT && !create)
+        return -2;
+    if (fd < 0) {
+        open_error(s, prefix, errno, why, cap);
+        return -1;
+    }
+    if (check_fd(s, fd, prefix, why, cap) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int statedir_publish(const card_state *s, const char *prefix, int (*init)(int fd), char *why,
+                     size_t cap)
+{
+    return publish(s, prefix, init, 1, why, cap);
 }
 
 int statedir_same_file(const card_state *s, const char *prefix, int fd, off_t size)

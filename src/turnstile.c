@@ -20,7 +20,8 @@
  * - at most TS_SLOTS tickets are out at once, so a ticket's slot is never
  *   reused before the ticket was served (no ring wrap);
  * - the owner of a ticket holds an open-file-description lock on byte
- *   TS_LOCK_BASE + slot while it waits and while it holds the turn. The
+ *   TS_LOCK_BASE + ticket while it waits and while it holds the turn (a byte
+ *   of its own: a stale earlier owner of the slot cannot be holding it). The
  *   kernel drops it when the owner dies, whatever its PID namespace: a
  *   served ticket whose lock is free is passed at once, and so is every dead
  *   ticket behind it, in the same look;
@@ -96,19 +97,17 @@ static int64_t boot_ms(void)
 
 static int slot_lock(int fd, uint32_t ticket, short type)
 {
-    struct flock fl = {.l_type = type,
-                       .l_whence = SEEK_SET,
-                       .l_start = TS_LOCK_BASE + (off_t)(ticket % TS_SLOTS),
-                       .l_len = 1};
+    struct flock fl = {
+        .l_type = type, .l_whence = SEEK_SET, .l_start = TS_LOCK_BASE + (off_t)ticket, .l_len = 1};
     return fcntl(fd, F_OFD_SETLK, &fl);
 }
 
-/* 1 when some other open file holds the lock of ticket's slot (0: its owner is gone). */
+/* 1 when some other open file holds ticket's lock (0: its owner is gone). */
 static int slot_held(int fd, uint32_t ticket)
 {
     struct flock fl = {.l_type = F_WRLCK,
                        .l_whence = SEEK_SET,
-                       .l_start = TS_LOCK_BASE + (off_t)(ticket % TS_SLOTS),
+                       .l_start = TS_LOCK_BASE + (off_t)ticket,
                        .l_len = 1};
     if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
         return 1;
@@ -122,14 +121,23 @@ static int init_page(int fd)
     atomic_store(&sh.magic, TS_MAGIC);
     atomic_store(&sh.size, (uint32_t)sizeof sh);
     /* allocated, not sparse: touching a hole on a full tmpfs would be a SIGBUS */
-    if (posix_fallocate(fd, 0, TS_FILE_SIZE) != 0)
+    int e = posix_fallocate(fd, 0, TS_FILE_SIZE);
+    if (e != 0) {
+        errno = e;
         return -1;
+    }
     return pwrite(fd, &sh, sizeof sh, 0) == (ssize_t)sizeof sh ? 0 : -1;
 }
 
 static int page_valid(ts_shared *sh)
 {
-    uint32_t n = atomic_load(&sh->next), s = atomic_load(&sh->serving);
+    uint32_t s, n;
+    for (int i = 0;; i++) { /* next and serving as of one moment: serving unchanged around next */
+        s = atomic_load(&sh->serving);
+        n = atomic_load(&sh->next);
+        if (atomic_load(&sh->serving) == s || i == 100)
+            break;
+    }
     return atomic_load(&sh->magic) == TS_MAGIC && atomic_load(&sh->size) == sizeof(ts_shared) &&
            n - s <= TS_SLOTS;
 }
@@ -144,9 +152,14 @@ static void unmap(card_turnstile *ts)
     ts->fd = -1;
 }
 
-/* Map the file at the path; with rebuild, first replace it by a fresh one. 0: mapped. */
+/*
+ * Map the file at the path; with rebuild, first replace it by a fresh one
+ * (unless someone already did: the path names another file). 0: mapped.
+ */
 static int map_current(card_turnstile *ts, int rebuild, char *why, size_t cap)
 {
+    if (rebuild && ts->fd >= 0 && !statedir_same_file(ts->s, "turn", ts->fd, TS_FILE_SIZE))
+        rebuild = 0;
     unmap(ts);
     why[0] = '\0';
     int fd = rebuild ? -2 : statedir_file(ts->s, "turn", 0, why, cap);
@@ -170,8 +183,11 @@ static int map_current(card_turnstile *ts, int rebuild, char *why, size_t cap)
     }
     ts->fd = fd;
     ts->sh = m;
-    if (!page_valid(ts->sh))
+    if (!page_valid(ts->sh)) {
+        if (rebuild)
+            return -1; /* corrupted again at once: give up the queue for now */
         return map_current(ts, 1, why, cap);
+    }
     return 0;
 }
 
@@ -269,6 +285,15 @@ static void release_slot(card_turnstile *ts, uint32_t t, uint32_t state)
     ts->slot_locked = 0;
 }
 
+/* The lease of a ticket whose owner waits until `until` (0: no deadline), never beyond the maximum. */
+static int64_t wait_lease(long until)
+{
+    int64_t span = until != 0 ? until - now_ms() + TS_MARGIN_MS : TS_LEASE_MAX_MS;
+    if (span > TS_LEASE_MAX_MS - TS_MARGIN_MS)
+        span = TS_LEASE_MAX_MS - TS_MARGIN_MS;
+    return boot_ms() + span;
+}
+
 /* Take a ticket when fewer than TS_SLOTS are out. 1: taken; 0: deadline; -1: page corrupt. */
 static int take_ticket(card_turnstile *ts, long until, uint32_t *t)
 {
@@ -290,7 +315,9 @@ static int take_ticket(card_turnstile *ts, long until, uint32_t *t)
         long left = until != 0 ? until - now_ms() : TS_CHECK_MS;
         if (left <= 0)
             return 0;
+        atomic_fetch_add(&ts->sh->sleepers, 1);
         futex_wait(&ts->sh->serving, s, left < TS_CHECK_MS ? left : TS_CHECK_MS);
+        atomic_fetch_sub(&ts->sh->sleepers, 1);
     }
 }
 
@@ -314,17 +341,17 @@ int turnstile_enter(card_turnstile *ts, unsigned long timeout_ms)
                 return 0;
             continue;
         }
-        const int64_t lease = until != 0 ? boot_ms() + (until - now_ms()) + TS_MARGIN_MS
-                                         : boot_ms() + TS_LEASE_MAX_MS;
-        claim_slot(ts, t, lease);
+        claim_slot(ts, t, wait_lease(until));
         uint32_t seen = t - 1;
         long first_seen = now_ms();
         int corrupt = 0;
         for (;;) {
             uint32_t s = atomic_load(&ts->sh->serving);
             if (s == t) {
+                /* the transport's own wait (SCardBeginTransaction) has what is left of our
+                   deadline; each command then renews the lease with its own */
                 ts_slot *sl = &ts->sh->slot[t % TS_SLOTS];
-                atomic_store(&sl->lease, boot_ms() + CARD_TIMEOUT_READ_MS + TS_MARGIN_MS);
+                atomic_store(&sl->lease, wait_lease(until));
                 atomic_store(&sl->state, TS_HOLDING);
                 ts->mine = t;
                 ts->held = 1;
@@ -356,6 +383,7 @@ int turnstile_enter(card_turnstile *ts, unsigned long timeout_ms)
             atomic_fetch_add(&ts->sh->sleepers, 1);
             futex_wait(&ts->sh->serving, s, wait);
             atomic_fetch_sub(&ts->sh->sleepers, 1);
+            atomic_store(&ts->sh->slot[t % TS_SLOTS].lease, wait_lease(until)); /* long waits */
         }
         release_slot(ts, t, TS_GAVE_UP);
         if (corrupt && (rebuilds++ > 3 || map_current(ts, 1, why, sizeof why) != 0))

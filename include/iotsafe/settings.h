@@ -30,9 +30,12 @@ int iotsafe_setting_channel_exhausted(const char *s, iotsafe_channel_exhausted *
 int iotsafe_setting_at_mode(const char *s, iotsafe_at_mode *out);
 /* Seconds, decimals allowed ("2", "0.5"), 0.1 to 3600 -> milliseconds. */
 int iotsafe_setting_seconds(const char *s, unsigned long *ms);
-/* The shared-state directory: "none", or an absolute path of at most 150 bytes without
-   control characters. *out points into s. */
+/* The shared-state directory: "none", or a plain absolute path (iotsafe_state_dir_plain)
+   without control characters. *out points into s. */
 int iotsafe_setting_state_dir(const char *s, const char **out);
+/* 1 for an absolute path of at most 150 bytes whose components are neither empty, "." nor
+   ".." and that does not end in '/' (such paths could lead through a symbolic link). */
+int iotsafe_state_dir_plain(const char *s);
 /* An AID: 5 to 16 bytes of hex, bytes optionally separated by ' ' or ':'. */
 int iotsafe_setting_aid(const char *s, uint8_t out[16], size_t *len);
 

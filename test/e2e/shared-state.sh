@@ -146,6 +146,29 @@ kill "$FLOCK_PID"
 wait "$FLOCK_PID" 2>/dev/null
 ok "... and once the lock is let go, new processes sign" victim exit
 
+# a member takes its turn and keeps it: a live holder (its lock held, a valid lease)
+python3 - "$TURN" >"$WORK/turn-holder.out" <<'PY' &
+import fcntl, mmap, os, struct, sys, time
+f = open(sys.argv[1], "r+b")
+m = mmap.mmap(f.fileno(), 4096)
+t = struct.unpack_from("<I", m, 8)[0]  # nobody queues now: ticket `next` is served at once
+struct.pack_into("<I", m, 8, t + 1)
+fcntl.fcntl(f.fileno(), fcntl.F_OFD_SETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 65536 + t, 1, 0))
+lease = int(time.clock_gettime(time.CLOCK_BOOTTIME) * 1000) + 120000
+struct.pack_into("<IIiIq", m, 24 + (t % 64) * 24, t, 2, os.getpid(), 0, lease)
+print("holding", flush=True)
+time.sleep(300)
+PY
+TURN_PID=$!
+track_pid "$TURN_PID"
+until grep -q holding "$WORK/turn-holder.out"; do sleep 0.05; done
+fails "waiting for the card in reader .Virtual PCD 00 00.: no turn after 2\\.0 s \\(another process holds it, or the card does not answer; queue $STATE_DIR/turn-[0-9a-f]{16}\\)" \
+    "a turn held for ever costs a new process its deadline, with the queue named" \
+    timeout 60 env IOTSAFE_TIMEOUT=2 "$KEY_HOLDER" "$CARD_KEY_URI" exit
+kill "$TURN_PID"
+wait "$TURN_PID" 2>/dev/null
+ok "... the holder gone (its lock with it), the next process signs at once" victim sign 2
+
 # a forged record: every channel "owned" by dead processes, while live ones use them
 start_holder H2
 start_holder H3

@@ -118,6 +118,33 @@ START_TEST(traces)
 }
 END_TEST
 
+START_TEST(state_dirs)
+{
+    const char *d = NULL;
+    ck_assert_int_eq(iotsafe_setting_state_dir("/run/iotsafe", &d), 0);
+    ck_assert_str_eq(d, "/run/iotsafe");
+    ck_assert_int_eq(iotsafe_setting_state_dir("none", &d), 0);
+    ck_assert_int_eq(iotsafe_setting_state_dir("/", &d), 0);
+    /* paths that could lead through a symbolic link or somewhere else */
+    ck_assert_int_eq(iotsafe_setting_state_dir("run/iotsafe", &d), -1);
+    ck_assert_int_eq(iotsafe_setting_state_dir("/run/iotsafe/", &d), -1);
+    ck_assert_int_eq(iotsafe_setting_state_dir("/run/iotsafe/.", &d), -1);
+    ck_assert_int_eq(iotsafe_setting_state_dir("/run/../tmp", &d), -1);
+    ck_assert_int_eq(iotsafe_setting_state_dir("/run//iotsafe", &d), -1);
+    ck_assert_int_eq(iotsafe_setting_state_dir("/run/./iotsafe", &d), -1);
+    ck_assert_int_eq(iotsafe_setting_state_dir("/run/iot\nsafe", &d), -1);
+    ck_assert_int_eq(iotsafe_setting_state_dir("", &d), -1);
+    ck_assert_int_eq(iotsafe_setting_state_dir("NONE", &d), -1);
+    char longp[160];
+    memset(longp, 'a', sizeof longp);
+    longp[0] = '/';
+    longp[sizeof longp - 1] = '\0';
+    ck_assert_int_eq(iotsafe_setting_state_dir(longp, &d), -1); /* over 150 bytes */
+    /* ".." or "." inside a name are plain names */
+    ck_assert_int_eq(iotsafe_setting_state_dir("/run/..iotsafe./x.", &d), 0);
+}
+END_TEST
+
 static Suite *settings_suite(void)
 {
     Suite *s = suite_create("settings");
@@ -126,6 +153,7 @@ static Suite *settings_suite(void)
     tcase_add_test(tc, seconds_words);
     tcase_add_test(tc, aids);
     tcase_add_test(tc, traces);
+    tcase_add_test(tc, state_dirs);
     suite_add_tcase(s, tc);
     return s;
 }
