@@ -24,7 +24,8 @@
  *   of its own: a stale earlier owner of the slot cannot be holding it). The
  *   kernel drops it when the owner dies, whatever its PID namespace: a
  *   served ticket whose lock is free is passed at once, and so is every dead
- *   ticket behind it, in the same look;
+ *   ticket behind it, in the same look; so is one whose owner is provably
+ *   dead in our PID namespace (a forked child may keep a dead parent's lock);
  * - every ticket carries a lease (CLOCK_BOOTTIME): the waiter's deadline,
  *   then, once served, the running command's deadline, renewed per APDU. A
  *   served ticket whose lease ran out, or claims more than TS_LEASE_MAX_MS,
@@ -62,9 +63,11 @@ enum { TS_FREE = 0, TS_WAITING, TS_HOLDING, TS_GAVE_UP };
 typedef struct ts_slot {
     _Atomic uint32_t ticket; /* which ticket this slot describes; written last by its owner */
     _Atomic uint32_t state;  /* TS_* */
-    _Atomic int32_t pid;     /* for a person reading the file; never used for a decision */
+    _Atomic int32_t pid;     /* owner, in its PID namespace */
     uint32_t pad;
-    _Atomic int64_t lease; /* CLOCK_BOOTTIME ms by which the owner is done */
+    _Atomic int64_t lease;  /* CLOCK_BOOTTIME ms by which the owner is done */
+    _Atomic uint64_t ns;    /* owner's PID namespace (owner.c) */
+    _Atomic uint64_t start; /* owner's start time */
 } ts_slot;
 
 typedef struct ts_shared {
@@ -86,6 +89,7 @@ struct card_turnstile {
     uint32_t mine; /* ticket held between enter and leave */
     int held;
     int slot_locked;
+    card_owner me; /* this process, as slots name it (read again after fork) */
 };
 
 static int64_t boot_ms(void)
@@ -239,8 +243,11 @@ static int ticket_gone(card_turnstile *ts, uint32_t s, long first_seen)
         return late; /* not claimed (its owner died between taking and claiming?) */
     uint32_t state = atomic_load(&sl->state);
     int64_t lease = atomic_load(&sl->lease), now = boot_ms();
+    const card_owner o = {
+        .pid = atomic_load(&sl->pid), .ns = atomic_load(&sl->ns), .start = atomic_load(&sl->start)};
     int gone = state == TS_GAVE_UP || lease < now || lease - now > TS_LEASE_MAX_MS ||
-               (state == TS_WAITING && late) || !slot_held(ts->fd, s);
+               (state == TS_WAITING && late) || !slot_held(ts->fd, s) ||
+               owner_provably_dead(&o, &ts->s->me);
     return gone && atomic_load(&sl->ticket) == s; /* still the same owner's slot */
 }
 
@@ -269,7 +276,11 @@ static void claim_slot(card_turnstile *ts, uint32_t t, int64_t lease)
 {
     ts_slot *sl = &ts->sh->slot[t % TS_SLOTS];
     ts->slot_locked = slot_lock(ts->fd, t, F_WRLCK) == 0;
-    atomic_store(&sl->pid, (int32_t)getpid());
+    if (ts->me.pid != (long)getpid())
+        owner_self(&ts->s->me, &ts->me);
+    atomic_store(&sl->pid, (int32_t)ts->me.pid);
+    atomic_store(&sl->ns, ts->me.ns);
+    atomic_store(&sl->start, ts->me.start);
     atomic_store(&sl->state, TS_WAITING);
     atomic_store(&sl->lease, lease);
     atomic_store(&sl->ticket, t); /* last: the slot is t's from here on */

@@ -116,8 +116,8 @@ with open(path, "r+b") as f:
     page = bytearray(f.read(4096))
     magic, size, nxt, serving = struct.unpack_from("<IIII", page, 0)
     lease = int(time.clock_gettime(time.CLOCK_BOOTTIME) * 1000) + 60000
-    # slot of the ticket being served: ticket, state HOLDING (2), pid 1, lease
-    struct.pack_into("<IIiIq", page, 24 + (serving % 64) * 24, serving, 2, 1, 0, lease)
+    # slot of the ticket being served: ticket, state HOLDING (2), pid 1, lease, ns, start
+    struct.pack_into("<IIiIqQQ", page, 24 + (serving % 64) * 40, serving, 2, 1, 0, lease, 0, 0)
     struct.pack_into("<I", page, 8, serving + 1)
     f.seek(0)
     f.write(page)
@@ -125,6 +125,13 @@ PY
 }
 forge_ticket
 ok "a forged served ticket (pid 1, 60 s lease): the next signer signs" victim sign 2
+# the same with an unprivileged service user as the victim
+member_victim() { as_user $MEMBER "$STATE_GID" timeout 60 env IOTSAFE_TIMEOUT=5 "$WORK/unpriv/key_holder" "$CARD_KEY_URI" "$@"; }
+head -c 4096 /dev/urandom >"$TURN"
+ok "random bytes again: a member (www-data) signs" member_victim sign 2
+is "... and rebuilt the queue, for the group" "$(stat -c '%U %G %a %s' "$TURN")" "www-data iotsafe 660 4096"
+forge_ticket
+ok "a forged served ticket: the member signs too" member_victim sign 2
 truncate -s 0 "$TURN"
 ok "the queue truncated to nothing: the next signer signs" victim sign 2
 is "... the queue was rebuilt" "$(stat -c '%s' "$TURN")" 4096
@@ -155,7 +162,9 @@ t = struct.unpack_from("<I", m, 8)[0]  # nobody queues now: ticket `next` is ser
 struct.pack_into("<I", m, 8, t + 1)
 fcntl.fcntl(f.fileno(), fcntl.F_OFD_SETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 65536 + t, 1, 0))
 lease = int(time.clock_gettime(time.CLOCK_BOOTTIME) * 1000) + 120000
-struct.pack_into("<IIiIq", m, 24 + (t % 64) * 24, t, 2, os.getpid(), 0, lease)
+ns = os.stat("/proc/self/ns/pid").st_ino
+start = int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])
+struct.pack_into("<IIiIqQQ", m, 24 + (t % 64) * 40, t, 2, os.getpid(), 0, lease, ns, start)
 print("holding", flush=True)
 time.sleep(300)
 PY
