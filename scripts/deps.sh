@@ -3,7 +3,7 @@
 # Sourced by test.sh and demo.sh (no shell options set here); does nothing
 # when everything is present.
 IOTSAFE_DEB_PACKAGES=(
-  gcc clang libclang-rt-14-dev meson ninja-build pkg-config
+  gcc clang libclang-rt-dev cmake meson ninja-build pkg-config
   libssl-dev openssl libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools check
   curl mosquitto mosquitto-clients libmosquitto-dev
   util-linux procps iproute2 python3

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh Debian 12 machine:
-#   ./scripts/test.sh                  every OpenSSL line (3.0, 3.5, 4.0): unit and
-#                                      end-to-end tests on each, plus the ASan+UBSan
-#                                      and fuzz passes on 3.0
-#   ./scripts/test.sh --openssl LINE   one line: 3.0 (the system's), 3.5 or 4.0
+# The whole test suite, from a fresh Debian 12 or 13 machine:
+#   ./scripts/test.sh                  the system pass (the system's own OpenSSL and
+#                                      programs, whatever line that is: 3.0 on Debian 12,
+#                                      3.5 on 13), then each supported line the system
+#                                      does not have (3.5, 4.0) built from Debian's
+#                                      sources, then the ASan+UBSan and fuzz passes on
+#                                      the system's line
+#   ./scripts/test.sh --openssl LINE   one line: 3.0, 3.5 or 4.0 (the system's, or built)
 #   ./scripts/test.sh --quick          plain passes only (combines with --openssl)
-#   ./scripts/test.sh --sanitize       only the sanitizer and fuzz passes (3.0)
+#   ./scripts/test.sh --sanitize       only the sanitizer and fuzz passes (system line)
 # Installs missing packages (apt-get); builds OpenSSL 3.5/4.x, curl and mosquitto
 # from Debian's source packages into a cache (scripts/openssl-line.sh,
 # IOTSAFE_CACHE_DIR, default /var/cache/iotsafe-provider) the first time; builds
@@ -19,7 +22,14 @@ cd "$here"
 . scripts/openssl-line.sh
 
 usage() { echo "usage: $0 [--quick|--sanitize] [--openssl 3.0|3.5|4.0]"; exit 2; }
-plain=1 sanitize=1 lines=(3.0 3.5 4.0)
+# The system's own OpenSSL line (major.minor of the openssl program apt installs).
+system_line() {
+  local v
+  v=$(PATH=/usr/bin:/bin openssl version 2>/dev/null | awk '{ print $2 }')
+  v=${v%%[a-z-]*}
+  echo "${v%.*}"
+}
+plain=1 sanitize=1 lines=()
 set_line() { case "$1" in 3.0 | 3.5) lines=("$1") ;; 4 | 4.x | 4.0) lines=(4.0) ;; *) usage ;; esac; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,9 +41,15 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ $plain -eq 1 ] || lines=(3.0)
 
 iotsafe_install_deps || { echo "package installation failed"; echo "0 passed, 1 failed"; exit 1; }
+sys_line=$(system_line)
+[ -n "$sys_line" ] || { echo "no system openssl"; echo "0 passed, 1 failed"; exit 1; }
+if [ ${#lines[@]} -eq 0 ]; then # the system first, then what only a build can give
+  lines=("$sys_line")
+  for l in 3.5 4.0; do [ "$l" = "$sys_line" ] || lines+=("$l"); done
+fi
+[ $plain -eq 1 ] || lines=("$sys_line")
 
 # End-to-end tests give each pcscd its own mount namespace: that needs root.
 if [ "$(id -u)" -ne 0 ]; then
@@ -89,15 +105,22 @@ PY
 # the system's soname, so the system's programs load it too; 4.x does not).
 run_line() { # line plain|sanitize
   local line=$1 kind=$2
-  if [ "$line" = 3.0 ]; then
-    export IOTSAFE_OPENSSL_LINE=3.0
+  if [ "$line" = "$sys_line" ]; then
+    local label
+    label="OpenSSL $(PATH=/usr/bin:/bin openssl version | awk '{ print $2 }') (system)"
+    export IOTSAFE_OPENSSL_LINE=$sys_line IOTSAFE_SYSTEM_PASS=1
     if [ "$kind" = plain ]; then
-      run_pass "OpenSSL 3.0: tests" build
+      run_pass "$label: tests" build
     else
-      run_pass "OpenSSL 3.0: tests under ASan+UBSan" build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+      run_pass "$label: tests under ASan+UBSan" build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
       # libFuzzer smoke runs of every parser target (clang); tests=false: the suite above already ran
-      CC=clang run_pass "OpenSSL 3.0: fuzz targets (short runs)" build-fuzz -Dfuzz=true -Dtests=false
+      CC=clang run_pass "$label: fuzz targets (short runs)" build-fuzz -Dfuzz=true -Dtests=false
     fi
+    unset IOTSAFE_SYSTEM_PASS
+    return
+  fi
+  if [ "$line" = 3.0 ]; then # only a system can give 3.0 (Debian 12)
+    echo "=== OpenSSL 3.0: not this system's line ($sys_line): run the suite on Debian 12 for it"
     return
   fi
   echo "=== OpenSSL $line: OpenSSL, curl and mosquitto from Debian's sources (cache $(ossl_cache_dir))"
@@ -130,8 +153,8 @@ for line in "${lines[@]}"; do
 done
 if [ $sanitize -eq 1 ]; then
   case " ${lines[*]} " in
-    *" 3.0 "*) run_line 3.0 sanitize ;;
-    *) echo "=== the ASan+UBSan and fuzz passes run on the 3.0 line (--openssl 3.0 or no --openssl)" ;;
+    *" $sys_line "*) run_line "$sys_line" sanitize ;;
+    *) echo "=== the ASan+UBSan and fuzz passes run on the system's line, $sys_line (--openssl $sys_line or no --openssl)" ;;
   esac
 fi
 

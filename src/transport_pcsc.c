@@ -207,14 +207,21 @@ static LONG establish(pcsc_impl *p)
 
 static void drop_handles(pcsc_impl *p);
 
+/* pcscd 2.x refuses a process its polkit check does not allow with SCARD_W_SECURITY_VIOLATION. */
+static const char pcsc_polkit_hint[] =
+    "; pcscd refused this process at its polkit check (org.debian.pcsc-lite.access_pcsc, "
+    "access_card): run it as a member of the group iotsafe, which the rule "
+    "/usr/share/polkit-1/rules.d/60-iotsafe-pcscd.rules allows";
+
 static iotsafe_rc scard_err(iotsafe_status *st, iotsafe_rc rc, const char *what, const char *reader,
                             LONG r)
 {
+    const char *hint = r == SCARD_W_SECURITY_VIOLATION ? pcsc_polkit_hint : "";
     if (reader != NULL)
-        return iotsafe_status_set(st, rc, 0, "%s on reader '%s': %s (0x%08lX)", what, reader,
-                                  pcsc_stringify_error(r), (unsigned long)r);
-    return iotsafe_status_set(st, rc, 0, "%s: %s (0x%08lX)", what, pcsc_stringify_error(r),
-                              (unsigned long)r);
+        return iotsafe_status_set(st, rc, 0, "%s on reader '%s': %s (0x%08lX)%s", what, reader,
+                                  pcsc_stringify_error(r), (unsigned long)r, hint);
+    return iotsafe_status_set(st, rc, 0, "%s: %s (0x%08lX)%s", what, pcsc_stringify_error(r),
+                              (unsigned long)r, hint);
 }
 
 /* Mapping for calls on an established card handle. */

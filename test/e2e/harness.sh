@@ -260,9 +260,16 @@ EOF
     echo "== pcscd on vpcd port $_H_PORT" >>"$d/pcscd.log"
     # pcscd 1.9.9 hard-codes /run/pcscd: give it its own via a private mount
     # namespace. unshare and sh both exec, so $! is pcscd itself.
+    # pcscd 2.x asks polkit about every client. This pcscd is the test's own, reached only by
+    # the test's processes, and a container or CI job has no system bus to ask through: run it
+    # without polkit there (IOTSAFE_TEST_POLKIT=1 keeps polkit, for a host with polkitd).
+    local polkit=
+    if [ "${IOTSAFE_TEST_POLKIT:-0}" != 1 ] && pcscd --help 2>&1 | grep -q -- '--disable-polkit'; then
+        polkit=--disable-polkit
+    fi
     unshare --mount --propagation private \
-        sh -c 'mount --bind "$1/run" /run/pcscd && exec pcscd --foreground -c "$1/reader.conf.d"' \
-        sh "$d" >>"$d/pcscd.log" 2>&1 </dev/null &
+        sh -c 'mount --bind "$1/run" /run/pcscd && exec pcscd --foreground -c "$1/reader.conf.d" $2' \
+        sh "$d" "$polkit" >>"$d/pcscd.log" 2>&1 </dev/null &
     _H_PCSCD_PID=$!
     while [ ! -S "$d/run/pcscd.comm" ]; do
         i=$((i + 1))

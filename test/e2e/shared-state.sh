@@ -58,6 +58,22 @@ stop_holder() { # NAME: close its stdin, it exits normally; appends its exit cod
     wait "$pid"
     STOPPED="${STOPPED:+$STOPPED }$?"
 }
+# a python program (on stdin) run with ARG in the background until stop_python NAME;
+# waits for its line "ready"
+start_python() { # NAME ARG
+    local pid
+    python3 - "$2" <&0 >"$WORK/$1.out" &
+    pid=$!
+    track_pid "$pid"
+    eval "${1}_PID=$pid"
+    until grep -q ready "$WORK/$1.out"; do sleep 0.05; done
+}
+stop_python() { # NAME
+    local pid
+    eval "pid=\$${1}_PID"
+    kill "$pid"
+    wait "$pid" 2>/dev/null
+}
 DBG=$WORK/dbg # debug logs of every user
 mkdir -m 1777 "$DBG"
 
@@ -137,24 +153,22 @@ ok "the queue truncated to nothing: the next signer signs" victim sign 2
 is "... the queue was rebuilt" "$(stat -c '%s' "$TURN")" 4096
 
 # a member holds the record's lock and never lets go
-python3 -c 'import fcntl, sys, time
+start_python FLOCK "$REC" <<'PY'
+import fcntl, sys, time
 f = open(sys.argv[1])
 fcntl.flock(f, fcntl.LOCK_EX)
-print("locked", flush=True)
-time.sleep(300)' "$REC" >"$WORK/flock.out" &
-FLOCK_PID=$!
-track_pid "$FLOCK_PID"
-until grep -q locked "$WORK/flock.out"; do sleep 0.05; done
+print("ready", flush=True)
+time.sleep(300)
+PY
 fails "MANAGE CHANNEL \\(open\\) on the card in reader .Virtual PCD 00 00.: the channel record $STATE_DIR/channels-[0-9a-f]{16} stayed locked for 2\\.0 s \\(another process holds it\\)" \
     "a record lock held for ever costs a new process its deadline, with the file named" \
     timeout 60 env IOTSAFE_TIMEOUT=2 "$KEY_HOLDER" "$CARD_KEY_URI" exit
 is "... the channel it had opened was given back" "$(census)" "1"
-kill "$FLOCK_PID"
-wait "$FLOCK_PID" 2>/dev/null
+stop_python FLOCK
 ok "... and once the lock is let go, new processes sign" victim exit
 
 # a member takes its turn and keeps it: a live holder (its lock held, a valid lease)
-python3 - "$TURN" >"$WORK/turn-holder.out" <<'PY' &
+start_python TURNHOLDER "$TURN" <<'PY'
 import fcntl, mmap, os, struct, sys, time
 f = open(sys.argv[1], "r+b")
 m = mmap.mmap(f.fileno(), 4096)
@@ -165,17 +179,13 @@ lease = int(time.clock_gettime(time.CLOCK_BOOTTIME) * 1000) + 120000
 ns = os.stat("/proc/self/ns/pid").st_ino
 start = int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])
 struct.pack_into("<IIiIqQQ", m, 24 + (t % 64) * 40, t, 2, os.getpid(), 0, lease, ns, start)
-print("holding", flush=True)
+print("ready", flush=True)
 time.sleep(300)
 PY
-TURN_PID=$!
-track_pid "$TURN_PID"
-until grep -q holding "$WORK/turn-holder.out"; do sleep 0.05; done
 fails "waiting for the card in reader .Virtual PCD 00 00.: no turn after 2\\.0 s \\(another process holds it, or the card does not answer; queue $STATE_DIR/turn-[0-9a-f]{16}\\)" \
     "a turn held for ever costs a new process its deadline, with the queue named" \
     timeout 60 env IOTSAFE_TIMEOUT=2 "$KEY_HOLDER" "$CARD_KEY_URI" exit
-kill "$TURN_PID"
-wait "$TURN_PID" 2>/dev/null
+stop_python TURNHOLDER
 ok "... the holder gone (its lock with it), the next process signs at once" victim sign 2
 
 # a forged record: every channel "owned" by dead processes, while live ones use them

@@ -15,7 +15,9 @@
 
 [ -z "${IOTSAFE_SAN_PRELOAD:-}" ] || skip_all "the packages are built and tested in the plain pass"
 # The packages build against the distribution's own OpenSSL: that line tests them.
-[ "${IOTSAFE_OPENSSL_LINE:-3.0}" = 3.0 ] || skip_all "the Debian 12 packages use the system OpenSSL 3.0: tested on that line"
+sys_openssl=$(PATH=/usr/bin:/bin openssl version | awk '{ print $2 }')
+[ "$IOTSAFE_OPENSSL_LINE" = "${sys_openssl%.*}" ] ||
+    skip_all "the packages use the system's own OpenSSL ($sys_openssl): tested in the system pass"
 for p in dpkg-buildpackage lintian dpkg pkg-config; do
     command -v "$p" >/dev/null || skip_all "$p is not installed"
 done
@@ -52,6 +54,8 @@ for f in "$modulesdir/iotsafe.so" /etc/ssl/openssl.cnf.d/iotsafe.cnf \
 done
 is "the shared-state directory is made at boot: root's, group iotsafe, 2770" \
     "$(grep -v '^#' "$root/usr/lib/tmpfiles.d/libiotsafe0.conf")" "d /run/iotsafe 2770 root iotsafe -"
+like "pcscd's polkit check lets the group iotsafe use the card (pcscd 2.x)" \
+    "$(cat "$root/usr/share/polkit-1/rules.d/60-iotsafe-pcscd.rules")" 'subject\.isInGroup\("iotsafe"\)'
 dpkg-deb -e "$debs"/libiotsafe0_*.deb "$WORK/libiotsafe0.ctrl"
 like "libiotsafe0's postinst makes the group iotsafe" "$(cat "$WORK/libiotsafe0.ctrl/postinst")" \
     'addgroup --system --quiet iotsafe'
