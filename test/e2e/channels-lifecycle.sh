@@ -103,14 +103,8 @@ fi
 
 # ---- every channel held by a live process: channel-exhausted decides
 unset IOTSAFE_CHANNEL_EXHAUSTED
-coproc H2 { exec "$KEY_HOLDER" "$CARD_KEY_URI" hold 2>>"$WORK/hold.err"; }
-track_pid "$H2_PID"
-IFS= read -r -t 30 _ <&"${H2[0]}"
-IFS= read -r -t 30 _ <&"${H2[0]}"
-coproc H3 { exec "$KEY_HOLDER" "$CARD_KEY_URI" hold 2>>"$WORK/hold.err"; }
-track_pid "$H3_PID"
-IFS= read -r -t 30 _ <&"${H3[0]}"
-IFS= read -r -t 30 _ <&"${H3[0]}"
+start_holder H2
+start_holder H3
 is "three live processes hold the three channels" "$(census)" "1 2 3"
 
 fails 'MANAGE CHANNEL \(open\) on the card in reader .Virtual PCD 00 00.: card answered 6A81 \(function not supported\): no free logical channel \(channel-exhausted=fail\)' \
@@ -125,9 +119,11 @@ is "... a logical channel asked for once, not before every operation (at most on
     "$(grep -c '^iotsafe: > 00 70 00 00' <<<"$LAST_OUT")" 1
 ok "channel-exhausted=basic works the same" \
     env IOTSAFE_CHANNEL_EXHAUSTED=basic "$KEY_HOLDER" "$CARD_KEY_URI" sign 2
-eval "exec ${H2[1]}>&- ${H3[1]}>&-" # stdin closes: they exit(0) with the key loaded
-wait "$H2_PID" "$H3_PID" 2>/dev/null
-is "the two extra holders closed their channels at exit" "$(census)" "1"
+STOPPED=
+stop_holder H2 # stdin closes: they exit(0) with the key loaded
+stop_holder H3
+is "the two extra holders exited normally" "$STOPPED" "0 0"
+is "... and closed their channels at exit" "$(census)" "1"
 is "no power event hid anything during the test" "$(power_events)" "$powered"
 
 done_testing

@@ -30,34 +30,6 @@ lost_channel() {
         grep -vc -- " $2[ (]" || true
 }
 sim_lines() { wc -l <"$WORK/sim.log"; }
-# key_holder in hold mode (holds the key and its channel) until stop_holder NAME
-HOLDER_FDS=()
-start_holder() { # NAME [COMMAND PREFIX...]
-    local name=$1 i=0 fd pid closes=
-    shift
-    mkfifo "$WORK/$name.in"
-    # the new holder must not keep the other holders' stdin open
-    for fd in "${HOLDER_FDS[@]+"${HOLDER_FDS[@]}"}"; do
-        closes+=" $fd>&-"
-    done
-    eval '"$@" "$KEY_HOLDER" "$CARD_KEY_URI" hold <"$WORK/$name.in" >"$WORK/$name.out" 2>>"$WORK/hold.err"'"$closes &"
-    pid=$!
-    track_pid "$pid"
-    exec {fd}>"$WORK/$name.in" # the holder's stdin stays open while we keep this end
-    HOLDER_FDS+=("$fd")
-    eval "${name}_PID=$pid ${name}_FD=$fd"
-    while ! grep -q holding "$WORK/$name.out" && [ $i -lt 300 ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-}
-stop_holder() { # NAME: close its stdin, it exits normally; appends its exit code to $STOPPED
-    local fd pid
-    eval "fd=\$${1}_FD pid=\$${1}_PID"
-    exec {fd}>&-
-    wait "$pid"
-    STOPPED="${STOPPED:+$STOPPED }$?"
-}
 # a python program (on stdin) run with ARG in the background until stop_python NAME;
 # waits for its line "ready"
 start_python() { # NAME ARG
