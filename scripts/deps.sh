@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Install the Debian 12 packages the build, the tests and the demo need.
+# Install the Debian packages (12 and 13: names both releases have) the build, the tests and the demo need.
 # Sourced by test.sh and demo.sh (no shell options set here); does nothing
 # when everything is present.
 IOTSAFE_DEB_PACKAGES=(
-  gcc clang libclang-rt-dev cmake meson ninja-build pkg-config
+  gcc build-essential clang libclang-rt-dev cmake meson ninja-build pkg-config
   libssl-dev openssl libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools check
   curl mosquitto mosquitto-clients libmosquitto-dev
   util-linux procps iproute2 python3
   nginx haproxy stunnel4 socat openvpn hostapd eapoltest libpaho-mqtt-dev binutils
-  pandoc man-db dpkg-dev debhelper lintian clang-format
+  pandoc man-db dpkg-dev debhelper lintian clang-format mmdebstrap
 )
 
 iotsafe_install_deps() {

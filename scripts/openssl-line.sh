@@ -19,17 +19,18 @@ ossl_cache_dir() { echo "${IOTSAFE_CACHE_DIR:-/var/cache/iotsafe-provider}"; }
 ossl_log() { echo "openssl-line: $*" >&2; }
 
 # The first Debian main archive the machine's apt sources name (not the security
-# archive), in one-line (.list) or deb822 (.sources) format.
+# archive; with the argument "security", the security archive), in one-line
+# (.list) or deb822 (.sources) format.
 ossl_archive_uri() {
-  local f files=()
+  local want=${1:-main} f files=()
   [ -f /etc/apt/sources.list ] && files+=(/etc/apt/sources.list)
   for f in /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
     [ -f "$f" ] && files+=("$f")
   done
   [ ${#files[@]} -gt 0 ] || return 1
-  awk '
+  awk -v want="$want" '
     function debian_suite(s) {
-      sub(/-(updates|backports|proposed-updates)$/, "", s)
+      sub(/-(updates|backports|proposed-updates|security)$/, "", s)
       return s ~ /^(buster|bullseye|bookworm|trixie|forky|duke|sid|unstable|testing|stable|oldstable)$/
     }
     function consider(types, uris, suites, comps,   n, i, u, s, ok) {
@@ -39,7 +40,7 @@ ossl_archive_uri() {
       if (!ok) return
       n = split(uris, u, " ")
       for (i = 1; i <= n; i++)
-        if (u[i] !~ /security/) { print u[i]; found = 1; exit }
+        if ((want == "security") == (u[i] ~ /security/)) { print u[i]; found = 1; exit }
     }
     FNR == 1 { flush() }
     function flush() {

@@ -9,6 +9,9 @@
 #   ./scripts/test.sh --openssl LINE   one line: 3.0, 3.5 or 4.0 (the system's, or built)
 #   ./scripts/test.sh --quick          plain passes only (combines with --openssl)
 #   ./scripts/test.sh --sanitize       only the sanitizer and fuzz passes (system line)
+# On Debian 12 the whole run (no --openssl, not --sanitize) also runs the suite
+# in a Debian 13 root (scripts/debian13-pass.sh; IOTSAFE_DEBIAN13=0 leaves it
+# out), which then stands for the 3.5 line instead of a built 3.5.
 # Installs missing packages (apt-get); builds OpenSSL 3.5/4.x, curl and mosquitto
 # from Debian's source packages into a cache (scripts/openssl-line.sh,
 # IOTSAFE_CACHE_DIR, default /var/cache/iotsafe-provider) the first time; builds
@@ -29,14 +32,14 @@ system_line() {
   v=${v%%[a-z-]*}
   echo "${v%.*}"
 }
-plain=1 sanitize=1 lines=()
+plain=1 sanitize=1 lines=() explicit=0
 set_line() { case "$1" in 3.0 | 3.5) lines=("$1") ;; 4 | 4.x | 4.0) lines=(4.0) ;; *) usage ;; esac; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) sanitize=0 ;;
     --sanitize) plain=0 ;;
-    --openssl) [ $# -ge 2 ] || usage; set_line "$2"; shift ;;
-    --openssl=*) set_line "${1#--openssl=}" ;;
+    --openssl) [ $# -ge 2 ] || usage; set_line "$2"; explicit=1; shift ;;
+    --openssl=*) set_line "${1#--openssl=}"; explicit=1 ;;
     *) usage ;;
   esac
   shift
@@ -45,9 +48,18 @@ done
 iotsafe_install_deps || { echo "package installation failed"; echo "0 passed, 1 failed"; exit 1; }
 sys_line=$(system_line)
 [ -n "$sys_line" ] || { echo "no system openssl"; echo "0 passed, 1 failed"; exit 1; }
+# On Debian 12 the whole run also runs the suite in a Debian 13 root (its own OpenSSL 3.5 and
+# programs: scripts/debian13-pass.sh), which then stands for the 3.5 line (IOTSAFE_DEBIAN13=0: not).
+debian13=0
+if [ $explicit -eq 0 ] && [ $plain -eq 1 ] && [ "${IOTSAFE_DEBIAN13:-1}" != 0 ] &&
+  grep -q '^VERSION_CODENAME=bookworm' /etc/os-release 2>/dev/null; then
+  debian13=1
+fi
 if [ ${#lines[@]} -eq 0 ]; then # the system first, then what only a build can give
   lines=("$sys_line")
-  for l in 3.5 4.0; do [ "$l" = "$sys_line" ] || lines+=("$l"); done
+  for l in 3.5 4.0; do
+    [ "$l" = "$sys_line" ] || { [ "$l" = 3.5 ] && [ $debian13 -eq 1 ]; } || lines+=("$l")
+  done
 fi
 [ $plain -eq 1 ] || lines=("$sys_line")
 
@@ -145,12 +157,27 @@ run_line() { # line plain|sanitize
   read -r total_pass total_fail total_skip <"$counts_file"
   mapfile -t summary <"$summary_file"
 }
-counts_file=$(mktemp) summary_file=$(mktemp)
-trap 'rm -f "$counts_file" "$summary_file"' EXIT
+counts_file=$(mktemp) summary_file=$(mktemp) WORK_LOG_DIR=$(mktemp -d)
+trap 'rm -rf "$counts_file" "$summary_file" "$WORK_LOG_DIR"' EXIT
 
 for line in "${lines[@]}"; do
   [ $plain -eq 1 ] && run_line "$line" plain
 done
+if [ $debian13 -eq 1 ]; then
+  echo "=== Debian 13 (trixie) pass: the suite in a trixie root (scripts/debian13-pass.sh)"
+  t0=$(date +%s)
+  out=$WORK_LOG_DIR/debian13.log
+  ./scripts/debian13-pass.sh 2>&1 | tee "$out"
+  set -- $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$out" | tail -n 1)
+  if [ $# -eq 3 ]; then
+    ver=$(sed -n 's/^=== \(OpenSSL [^ ]* (system)\): tests: .*/\1/p' "$out" | tail -n 1)
+    summary+=("Debian 13 (trixie), ${ver:-OpenSSL 3.5}: $1 passed, $2 failed, $3 skipped ($(( $(date +%s) - t0 )) s)")
+    total_pass=$((total_pass + $1)); total_fail=$((total_fail + $2)); total_skip=$((total_skip + $3))
+  else
+    summary+=("Debian 13 (trixie): the pass did not run (see above)")
+    total_fail=$((total_fail + 1))
+  fi
+fi
 if [ $sanitize -eq 1 ]; then
   case " ${lines[*]} " in
     *" $sys_line "*) run_line "$sys_line" sanitize ;;
