@@ -205,6 +205,11 @@ int statedir_file(const card_state *s, const char *prefix, int create, char *why
 /* Put a fresh PREFIX-KEY in place (written by init under a temporary name, then renamed). */
 int statedir_publish(const card_state *s, const char *prefix, int (*init)(int fd), char *why,
                      size_t cap);
+/* Open-file-description locks (they belong to an open file, not a process, and go when their
+   holder dies, whatever its PID namespace): take or drop one (F_OFD_SETLK, never waits); 1 when
+   another open file holds one in [start, start+len) (or when that cannot be told). */
+int statedir_lock(int fd, off_t start, off_t len, short type);
+int statedir_locked_elsewhere(int fd, off_t start, off_t len);
 /* 1 while PREFIX-KEY is still fd's file and has this size */
 int statedir_same_file(const card_state *s, const char *prefix, int fd, off_t size);
 

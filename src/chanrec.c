@@ -18,7 +18,6 @@
  * our own PID namespace: whatever the file says, a channel whose owner lives
  * is never closed.
  */
-#define _GNU_SOURCE /* F_OFD_SETLK, F_OFD_GETLK: locks that belong to an open file, not a process */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -72,21 +71,13 @@ static off_t ch_base(unsigned ch)
 /* Our claim on channel ch: the byte of our pid in its range. */
 static int byte_lock(int fd, unsigned ch, short type)
 {
-    struct flock fl = {.l_type = type,
-                       .l_whence = SEEK_SET,
-                       .l_start = ch_base(ch) + (off_t)((unsigned long)getpid() % REC_CH_SPAN),
-                       .l_len = 1};
-    return fcntl(fd, F_OFD_SETLK, &fl);
+    return statedir_lock(fd, ch_base(ch) + (off_t)((unsigned long)getpid() % REC_CH_SPAN), 1, type);
 }
 
 /* 1 when another open file (another process, or another handle of ours) holds a lock on channel ch. */
 static int held_elsewhere(int fd, unsigned ch)
 {
-    struct flock fl = {
-        .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = ch_base(ch), .l_len = REC_CH_SPAN};
-    if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
-        return 1; /* cannot tell: count it as alive */
-    return fl.l_type != F_UNLCK;
+    return statedir_locked_elsewhere(fd, ch_base(ch), REC_CH_SPAN);
 }
 
 int chanrec_open(iotsafe_card *c, char *why, size_t cap)
@@ -185,13 +176,17 @@ iotsafe_rc chanrec_claim(iotsafe_card *c, uint8_t ch, unsigned long wait_ms, iot
     return IOTSAFE_OK;
 }
 
+/* Tidying the record up (nobody waits for its result): the exit deadline, or `timeout` if shorter. */
+static unsigned long tidy_wait(const iotsafe_card *c)
+{
+    return c->timeout_ms != 0 && c->timeout_ms < CARD_EXIT_TIMEOUT_MS ? c->timeout_ms
+                                                                      : CARD_EXIT_TIMEOUT_MS;
+}
+
 void chanrec_release(iotsafe_card *c, uint8_t ch)
 {
     iotsafe_status ignored;
-    unsigned long wait = c->timeout_ms != 0 && c->timeout_ms < CARD_EXIT_TIMEOUT_MS
-                             ? c->timeout_ms
-                             : CARD_EXIT_TIMEOUT_MS;
-    int locked = rec_lock(c, wait, "MANAGE CHANNEL (close)", &ignored);
+    int locked = rec_lock(c, tidy_wait(c), "MANAGE CHANNEL (close)", &ignored);
     c->state_timeout = 0; /* nobody hears of it: the close itself went fine */
     if (locked <= 0) {
         if (c->rec_fd >= 0)
@@ -212,7 +207,7 @@ void chanrec_release(iotsafe_card *c, uint8_t ch)
 void chanrec_forget_unlocked(iotsafe_card *c)
 {
     iotsafe_status ignored;
-    int locked = rec_lock(c, CARD_EXIT_TIMEOUT_MS, "card reset", &ignored);
+    int locked = rec_lock(c, tidy_wait(c), "card reset", &ignored);
     c->state_timeout = 0;
     if (locked <= 0)
         return;

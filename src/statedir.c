@@ -15,7 +15,7 @@
  * is kept for the debug log. All files are opened relative to the directory
  * checked once, never following a link, never blocking on a FIFO.
  */
-#define _GNU_SOURCE /* O_PATH */
+#define _GNU_SOURCE /* O_PATH, F_OFD_SETLK, F_OFD_GETLK, renameat2 */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -259,4 +259,18 @@ int statedir_same_file(const card_state *s, const char *prefix, int fd, off_t si
     snprintf(rel, sizeof rel, "%s-%s", prefix, s->key);
     return fstatat(s->dirfd, rel, &a, AT_SYMLINK_NOFOLLOW) == 0 && fstat(fd, &b) == 0 &&
            a.st_ino == b.st_ino && a.st_dev == b.st_dev && b.st_size == size;
+}
+
+int statedir_lock(int fd, off_t start, off_t len, short type)
+{
+    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len};
+    return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+int statedir_locked_elsewhere(int fd, off_t start, off_t len)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = start, .l_len = len};
+    if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
+        return 1; /* cannot tell: count it as held */
+    return fl.l_type != F_UNLCK;
 }

@@ -31,7 +31,7 @@
  *   served ticket whose lease ran out, or claims more than TS_LEASE_MAX_MS,
  *   or that nobody took up within TS_TAKE_MS, is passed.
  */
-#define _GNU_SOURCE /* F_OFD_SETLK, F_OFD_GETLK: locks that belong to an open file, not a process */
+#define _GNU_SOURCE /* CLOCK_BOOTTIME */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -101,21 +101,13 @@ static int64_t boot_ms(void)
 
 static int slot_lock(int fd, uint32_t ticket, short type)
 {
-    struct flock fl = {
-        .l_type = type, .l_whence = SEEK_SET, .l_start = TS_LOCK_BASE + (off_t)ticket, .l_len = 1};
-    return fcntl(fd, F_OFD_SETLK, &fl);
+    return statedir_lock(fd, TS_LOCK_BASE + (off_t)ticket, 1, type);
 }
 
 /* 1 when some other open file holds ticket's lock (0: its owner is gone). */
 static int slot_held(int fd, uint32_t ticket)
 {
-    struct flock fl = {.l_type = F_WRLCK,
-                       .l_whence = SEEK_SET,
-                       .l_start = TS_LOCK_BASE + (off_t)ticket,
-                       .l_len = 1};
-    if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
-        return 1;
-    return fl.l_type != F_UNLCK;
+    return statedir_locked_elsewhere(fd, TS_LOCK_BASE + (off_t)ticket, 1);
 }
 
 static int init_page(int fd)

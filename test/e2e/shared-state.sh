@@ -12,6 +12,7 @@
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 . "$SOURCE_ROOT/test/e2e/tls-common.sh"
 . "$SOURCE_ROOT/test/e2e/channels-common.sh"
+. "$SOURCE_ROOT/test/e2e/card-session.sh"
 line_program openssl "key_holder=$KEY_HOLDER" "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so"
 command -v setpriv >/dev/null || skip_all "setpriv (util-linux) not installed"
 
@@ -194,6 +195,19 @@ is "... the namespaced process's channel 2 was never closed" "$(lost_channel "$m
 STOPPED=
 stop_holder NS
 is "... it exits normally and closes its channel" "$STOPPED:$(census)" "0:1"
+
+# ---- a channel closed under a live process anyway (another PC/SC program, a stale record)
+session_start
+session load "$CARD_KEY_URI"
+session sign
+is "a long-running process signs on its own channel" "$REPLY_LINE:$(census)" "sign ok:1 2"
+ok "another PC/SC client closes channel 2 under it" \
+    sh -c 'echo "00 70 80 02" | scriptor -r "Virtual PCD 00 00"'
+is "... the card has only channel 1 open" "$(census)" "1"
+session sign
+is "... its next signature meets 6881, opens a new channel and signs" "$REPLY_LINE:$(census)" "sign ok:1 2"
+session_stop
+is "... it exits normally and closes that channel" "$SESSION_RC:$(census)" "0:1"
 
 is "no power event hid anything up to here" "$(power_events)" "$powered"
 

@@ -4,11 +4,15 @@
 
 #include "testutil.h"
 
-static const char *esc(const char *in, size_t n, size_t cap)
+typedef const char *(*escaper)(const void *in, size_t n, char *out, size_t cap);
+
+/* in (n bytes) through f into a buffer of cap bytes (at most 512) */
+static const char *run_escaper(escaper f, const char *in, size_t n, size_t cap)
 {
     static char out[512];
-    return iotsafe_escape(in, n, out, cap);
+    return f(in, n, out, cap);
 }
+#define esc(in, n, cap) run_escaper(iotsafe_escape, in, n, cap)
 #define ESC(lit) esc(lit, sizeof(lit) - 1, 512)
 
 START_TEST(plain_and_controls)
@@ -67,11 +71,7 @@ START_TEST(truncation)
 }
 END_TEST
 
-static const char *jesc(const char *in, size_t n, size_t cap)
-{
-    static char out[512];
-    return iotsafe_escape_json(in, n, out, cap);
-}
+#define jesc(in, n, cap) run_escaper(iotsafe_escape_json, in, n, cap)
 #define JESC(lit) jesc(lit, sizeof(lit) - 1, 512)
 
 START_TEST(json_ascii_and_controls)
