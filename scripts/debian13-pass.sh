@@ -11,6 +11,7 @@
 #   scripts/test.sh --quick --openssl 3.5   (trixie's own OpenSSL 3.5 and programs)
 #
 #   scripts/debian13-pass.sh       prints that run's output; exit status is its own
+#   scripts/debian13-pass.sh --root-only   only makes (or checks) the cached root
 # Sourced functions and variables: scripts/deps.sh, scripts/openssl-line.sh.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,7 +41,10 @@ if [ ! -f "$tarball" ]; then
     --customize-hook='rm -f "$1"/usr/sbin/policy-rc.d; printf "#!/bin/sh\nexit 101\n" >"$1"/usr/sbin/policy-rc.d; chmod 755 "$1"/usr/sbin/policy-rc.d' \
     trixie "$tarball.part" "${mirrors[@]}" || { log "mmdebstrap failed"; rm -f "$tarball.part"; exit 1; }
   mv "$tarball.part" "$tarball"
+  # roots of other package lists are never used again
+  find "$cache" -maxdepth 1 -name "trixie-root-*.tar" ! -name "${tarball##*/}" -delete
 fi
+[ "${1:-}" = --root-only ] && { echo "$tarball"; exit 0; }
 
 root=$(mktemp -d /var/tmp/iotsafe-trixie.XXXXXX) || exit 1
 trap 'rm -rf --one-file-system "$root"' EXIT

@@ -9,6 +9,7 @@ IOTSAFE_DEB_PACKAGES=(
   util-linux procps iproute2 python3
   nginx haproxy stunnel4 socat openvpn hostapd eapoltest libpaho-mqtt-dev binutils
   pandoc man-db dpkg-dev debhelper lintian clang-format mmdebstrap
+  polkitd dbus-daemon
 )
 
 iotsafe_install_deps() {
