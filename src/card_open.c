@@ -61,6 +61,58 @@ static int rank(iotsafe_rc rc)
     }
 }
 
+/* The reader READER names (or, without one, the first reader whose card has the applet). */
+static iotsafe_rc open_in(const iotsafe_config *cfg, const char *names, const char *reader,
+                          unsigned long wait_ms, iotsafe_card **out, iotsafe_status *st)
+{
+    iotsafe_transport *t = NULL;
+    iotsafe_rc rc;
+    if (reader != NULL && *reader != '\0') {
+        const char *name = pick_reader(names, reader);
+        if (name == NULL) {
+            char list[200], want[80];
+            join_names(names, list, sizeof list);
+            return iotsafe_status_set(st, IOTSAFE_E_NO_READER, 0,
+                                      "no reader matches '%s' (readers: %s)",
+                                      iotsafe_escape_str(reader, want, sizeof want), list);
+        }
+        rc = pcsc_open_deadline(name, wait_ms, &t, st);
+        if (rc == IOTSAFE_OK)
+            rc = iotsafe_card_attach(cfg, t, out, st);
+        return rc;
+    }
+
+    iotsafe_status best;
+    int best_rank = 0;
+    iotsafe_status_clear(&best);
+    for (const char *s = names; *s != '\0'; s += strlen(s) + 1) {
+        iotsafe_status one;
+        rc = pcsc_open_deadline(s, wait_ms, &t, &one);
+        if (rc == IOTSAFE_OK)
+            rc = iotsafe_card_attach(cfg, t, out, &one);
+        if (rc == IOTSAFE_OK)
+            return IOTSAFE_OK;
+        if (rc == IOTSAFE_E_NO_SERVICE || rc == IOTSAFE_E_NOMEM) {
+            if (st != NULL)
+                *st = one;
+            return rc;
+        }
+        if (rank(rc) > best_rank) {
+            best_rank = rank(rc);
+            best = one;
+        }
+    }
+    if (best.rc == IOTSAFE_E_NO_CARD)
+        return iotsafe_status_set(st, IOTSAFE_E_NO_CARD, 0, "no card in any reader (%s)", best.msg);
+    if (st != NULL)
+        *st = best;
+    return best.rc;
+}
+
+/* How long a reader pcscd has not yet polled may take to show its card (pcscd polls every
+   0.4 s; a vpcd card connects within 50 ms of pcscd's start). */
+#define CARD_FIRST_POLL_MS 1500
+
 iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader, iotsafe_card **out,
                              iotsafe_status *st)
 {
@@ -73,57 +125,15 @@ iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader, iots
     iotsafe_rc rc = iotsafe_pcsc_list_readers(&names, &count, st);
     if (rc != IOTSAFE_OK)
         return rc;
-    iotsafe_transport *t = NULL;
     const unsigned long wait_ms = cfg != NULL && cfg->timeout_ms != 0 ? cfg->timeout_ms
                                                                       : CARD_TIMEOUT_WAIT_MS;
-
-    if (reader != NULL && *reader != '\0') {
-        const char *name = pick_reader(names, reader);
-        if (name == NULL) {
-            char list[200], want[80];
-            join_names(names, list, sizeof list);
-            rc = iotsafe_status_set(st, IOTSAFE_E_NO_READER, 0,
-                                    "no reader matches '%s' (readers: %s)",
-                                    iotsafe_escape_str(reader, want, sizeof want), list);
-        } else {
-            rc = pcsc_open_deadline(name, wait_ms, &t, st);
-            if (rc == IOTSAFE_OK)
-                rc = iotsafe_card_attach(cfg, t, out, st);
-        }
-        free(names);
-        return rc;
-    }
-
-    /* no choice given: the first reader whose card has the applet */
-    iotsafe_status best;
-    int best_rank = 0;
-    iotsafe_status_clear(&best);
-    for (const char *s = names; *s != '\0'; s += strlen(s) + 1) {
-        iotsafe_status one;
-        rc = pcsc_open_deadline(s, wait_ms, &t, &one);
-        if (rc == IOTSAFE_OK)
-            rc = iotsafe_card_attach(cfg, t, out, &one);
-        if (rc == IOTSAFE_OK) {
-            free(names);
-            return IOTSAFE_OK;
-        }
-        if (rc == IOTSAFE_E_NO_SERVICE || rc == IOTSAFE_E_NOMEM) {
-            free(names);
-            if (st != NULL)
-                *st = one;
-            return rc;
-        }
-        if (rank(rc) > best_rank) {
-            best_rank = rank(rc);
-            best = one;
-        }
-    }
+    rc = open_in(cfg, names, reader, wait_ms, out, st);
+    /* a pcscd that has just started may not have seen the card yet: wait for its first look */
+    if (rc == IOTSAFE_E_NO_CARD &&
+        pcsc_wait_first_card(names, wait_ms < CARD_FIRST_POLL_MS ? wait_ms : CARD_FIRST_POLL_MS))
+        rc = open_in(cfg, names, reader, wait_ms, out, st);
     free(names);
-    if (best.rc == IOTSAFE_E_NO_CARD)
-        return iotsafe_status_set(st, IOTSAFE_E_NO_CARD, 0, "no card in any reader (%s)", best.msg);
-    if (st != NULL)
-        *st = best;
-    return best.rc;
+    return rc;
 }
 
 iotsafe_rc iotsafe_card_open_at(const iotsafe_config *cfg, const char *device,

@@ -526,6 +526,52 @@ iotsafe_rc iotsafe_pcsc_list_readers(char **names, size_t *count, iotsafe_status
     return IOTSAFE_OK;
 }
 
+/*
+ * A pcscd that has just started (socket activation, or after it exited idle) lists its readers at
+ * once but sees a card only at its first poll of each reader, some 0.4 s later; a card
+ * connected through vpcd comes later still. pcsc-lite counts a reader's card events in the high
+ * 16 bits of dwEventState: an empty reader with no event yet may still be waiting for its first
+ * poll, so wait for it (bounded); a reader whose card was removed is empty for good.
+ */
+#define PCSC_READERS_MAX 16
+int pcsc_wait_first_card(const char *names, unsigned long max_ms)
+{
+    SCARD_READERSTATE rs[PCSC_READERS_MAX];
+    DWORD n = 0;
+    for (const char *s = names; *s != '\0' && n < PCSC_READERS_MAX; s += strlen(s) + 1) {
+        memset(&rs[n], 0, sizeof rs[n]);
+        rs[n].szReader = s;
+        rs[n].dwCurrentState = SCARD_STATE_UNAWARE;
+        n++;
+    }
+    if (n == 0 || max_ms == 0)
+        return 0;
+    SCARDCONTEXT ctx;
+    if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx) != SCARD_S_SUCCESS)
+        return 0;
+    int found = 0, waiting = 0;
+    if (SCardGetStatusChange(ctx, 0, rs, n) == SCARD_S_SUCCESS) {
+        for (DWORD i = 0; i < n; i++) {
+            if ((rs[i].dwEventState & SCARD_STATE_EMPTY) != 0 && (rs[i].dwEventState >> 16) == 0)
+                waiting = 1;
+            rs[i].dwCurrentState = rs[i].dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+        }
+    }
+    const long end = now_ms() + (long)max_ms;
+    while (waiting && !found) {
+        const long left = end - now_ms();
+        if (left <= 0 || SCardGetStatusChange(ctx, (DWORD)left, rs, n) != SCARD_S_SUCCESS)
+            break;
+        for (DWORD i = 0; i < n; i++) {
+            if ((rs[i].dwEventState & SCARD_STATE_PRESENT) != 0)
+                found = 1;
+            rs[i].dwCurrentState = rs[i].dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+        }
+    }
+    SCardReleaseContext(ctx);
+    return found;
+}
+
 iotsafe_rc iotsafe_pcsc_open(const char *reader_name, iotsafe_transport **out, iotsafe_status *st)
 {
     return pcsc_open_deadline(reader_name, CARD_TIMEOUT_WAIT_MS, out, st);

@@ -52,6 +52,17 @@ done
 session fds
 is "open files after 3 pcscd restarts" "$REPLY_LINE" "$fds0"
 
+# A pcscd that has just started (socket activation, or after it exited idle) lists the reader at
+# once but sees its card only at its first poll: the first command must not call that "no card".
+for i in 1 2 3; do
+    pcscd_stop
+    pcscd_start
+    ok "pcscd just started ($i): the first command finds the card" "$TOOL" list
+done
+sim_stop
+fails 'iotsafe-tool: no card in the reader: opening the card: no card in any reader' \
+    "a card removed is reported as gone" "$TOOL" list
+sim_start
 for i in 1 2; do
     card_reset
     session sign
