@@ -41,7 +41,6 @@ m = re.search(r"^## Quick start with the packages.*?$(.*?)(?=^## )", text, re.M 
 found = re.findall(r"^```sh\n(.*?)^```", m.group(1) if m else "", re.M | re.S)
 for i, b in enumerate(found, 1):
     open(f"{sys.argv[2]}/{i}.sh", "w", encoding="utf-8").write(b)
-print(len(found))
 EOF
 is "the README's quick start has its four blocks" "$(ls "$blocks" | wc -l)" 4
 is "block 1: the three commands" "$(wc -l <"$blocks/1.sh")" 3
