@@ -46,8 +46,8 @@ static void usage(FILE *f)
                "                   --config FILE [...]\n"
                "Connects as the card to vpcd on 127.0.0.1:PORT and reconnects whenever the\n"
                "connection drops. With --modem, plays a modem instead: PATH becomes a symlink\n"
-               "to a pseudo-terminal answering AT+CSIM, AT+CCHO/AT+CGLA/AT+CCHC (doc/modem.md).\n"
-               "See doc/simulator.md for the provisioning file format.\n"
+               "to a pseudo-terminal answering AT+CSIM, AT+CCHO/AT+CGLA/AT+CCHC.\n"
+               "iotsafe-sim(1) describes the provisioning file, the state file and the service.\n"
                "Settings (--set key=value, or key = value in the config's [applet] section):\n");
     char values[512];
     const char *name;

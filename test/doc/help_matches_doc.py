@@ -8,9 +8,15 @@ usage: help_matches_doc.py TOOL SIM DOCDIR [MANDIR]
 Checks, as TAP: the global options of `iotsafe-tool --help` are those of
 doc/iotsafe-tool.md; the commands and their synopses are the same in both;
 `iotsafe-tool COMMAND --help` shows that synopsis and only options the
-document gives the command; the exit codes agree; every option of
-`iotsafe-sim --help` is documented; and, when MANDIR holds the built man
-pages, each rendered page shows every synopsis.
+document gives the command; the exit codes agree; the environment variables
+the help names are in the document's Environment table. The options of
+`iotsafe-sim --help` are those of the OPTIONS of doc/man/iotsafe-sim.1.md,
+its settings (with their words) those of SETTINGS, its fault kinds those of
+FAULT INJECTION. The provider's environment variables (the settings table of
+doc/provider.md) are those of the ENVIRONMENT of
+doc/man/provider-iotsafe.7.md. When MANDIR holds the built man pages, the
+rendered pages show every synopsis and option, and each has the usual
+sections in the usual order.
 """
 import os
 import re
@@ -131,34 +137,115 @@ def main():
 
     # ---- exit codes
     help_codes = set(re.findall(r"(?:^|\s)(\d+) [a-z]", "\n".join(help_block(out, "Exit codes:"))))
-    doc_codes = {row[0] for row in table_rows(md_section(doc, "Errors and exit codes"))}
+    doc_codes = {row[0] for row in table_rows(md_section(doc, "Exit status"))}
     check("exit codes: help and document list the same", help_codes == doc_codes,
           f"help: {sorted(help_codes, key=int)}\ndocument: {sorted(doc_codes)}")
 
-    # ---- iotsafe-sim
-    rc, sout = run(sim, "--help")
-    sim_docs = "".join(open(os.path.join(docdir, f), encoding="utf-8").read()
-                       for f in ("man/iotsafe-sim.1.md", "simulator.md", "modem.md"))
-    sim_opts = sorted(set(re.findall(r"--[a-z-]+", sout)))
-    missing = [o for o in sim_opts if o not in sim_docs]
-    check("iotsafe-sim --help exits 0", rc == 0, sout)
-    check("every iotsafe-sim option is documented", sim_opts and not missing, f"undocumented: {missing}")
+    # ---- environment variables of iotsafe-tool
+    help_env = set(re.findall(r"\bIOTSAFE_[A-Z_]+", out))
+    doc_env = {code_spans(row[0])[0] for row in table_rows(md_section(doc, "Environment"))}
+    check("iotsafe-tool: every variable --help names is in the document's Environment",
+          help_env and help_env <= doc_env, f"not in the document: {sorted(help_env - doc_env)}")
 
-    # ---- the built man pages show the same synopses
+    # ---- iotsafe-sim: its man page against its --help
+    rc, sout = run(sim, "--help")
+    check("iotsafe-sim --help exits 0", rc == 0, sout)
+    page_md = open(os.path.join(docdir, "man", "iotsafe-sim.1.md"), encoding="utf-8").read()
+    usage, _, settings = sout.partition("\nSettings")
+    help_opts_sim = set(re.findall(r"--[a-z-]+", usage)) | {"--help"}
+    doc_opts_sim = set(re.findall(r"\*\*(--[a-z-]+)\*\*", md_section(page_md, "OPTIONS")))
+    check("iotsafe-sim: help and OPTIONS list the same options",
+          len(help_opts_sim) > 1 and help_opts_sim == doc_opts_sim,
+          f"help only: {sorted(help_opts_sim - doc_opts_sim)}\n"
+          f"page only: {sorted(doc_opts_sim - help_opts_sim)}")
+
+    help_set = dict(re.findall(r"^  ([a-z0-9-]+)=(.*)$", settings, re.M))
+    # SETTINGS: one item per setting, its term `**name**=values` at the start
+    # of a line; `**prefix-***WORD*` stands for prefix-x with each `x` of its item.
+    items = re.split(r"\n\n(?=\*\*)", md_section(page_md, "SETTINGS"))
+    documented, words_of = set(), {}
+    for item in items:
+        term = item.split("\n", 1)[0]
+        if not term.startswith("**"):
+            continue
+        m = re.match(r"\*\*([a-z0-9]+-)\*\*\*[A-Z]+\*", term)
+        if m:
+            names = {m.group(1) + w for w in code_spans(item)}
+            documented |= names & set(help_set)
+            continue
+        for name in re.findall(r"\*\*([a-z0-9-]+)\*\*", term):
+            documented.add(name)
+            words_of[name] = term
+    check("iotsafe-sim: help and SETTINGS list the same settings",
+          help_set and set(help_set) == documented,
+          f"help only: {sorted(set(help_set) - documented)}\n"
+          f"page only: {sorted(documented - set(help_set))}")
+    wrong = []
+    for name, values in sorted(help_set.items()):
+        if name in words_of and re.fullmatch(r"[A-Za-z0-9]+(\|[A-Za-z0-9]+)+", values):
+            missing_words = [w for w in values.split("|") if f"`{w}`" not in words_of[name]]
+            if missing_words:
+                wrong.append(f"{name}: {missing_words}")
+    check("iotsafe-sim: SETTINGS gives each setting the words of --help", not wrong, "\n".join(wrong))
+
+    fault_line = help_set.get("fault", "")
+    help_faults = {k.strip() for k in fault_line.split(";")[0].split(",")} - {"none", ""}
+    doc_faults = set(re.findall(r"^\*\*([a-z0-9-]+)\*\*", md_section(page_md, "FAULT INJECTION"), re.M))
+    doc_faults |= set(re.findall(r"^\*\*[a-z0-9-]+\*\*, \*\*([a-z0-9-]+)\*\*",
+                                 md_section(page_md, "FAULT INJECTION"), re.M))
+    check("iotsafe-sim: help and FAULT INJECTION list the same fault kinds",
+          help_faults and help_faults == doc_faults,
+          f"help only: {sorted(help_faults - doc_faults)}\npage only: {sorted(doc_faults - help_faults)}")
+
+    # ---- the provider's environment variables
+    prov = open(os.path.join(docdir, "provider.md"), encoding="utf-8").read()
+    prov_env = {c for row in table_rows(md_section(prov, "Configuration")) if len(row) > 1
+                for c in code_spans(row[1]) if re.fullmatch(r"IOTSAFE_[A-Z_]+", c)}
+    prov_page = open(os.path.join(docdir, "man", "provider-iotsafe.7.md"), encoding="utf-8").read()
+    page_env = set(re.findall(r"\bIOTSAFE_[A-Z_]+", md_section(prov_page, "ENVIRONMENT")))
+    check("provider-iotsafe(7): ENVIRONMENT names the variables of the settings table",
+          prov_env and prov_env == page_env,
+          f"table only: {sorted(prov_env - page_env)}\nENVIRONMENT only: {sorted(page_env - prov_env)}")
+
+    # ---- the built man pages: synopses, options, sections
     man = shutil.which("man")
-    page = os.path.join(mandir, "iotsafe-tool.1") if mandir else None
-    if page and os.path.exists(page) and man:
+    pages = {"iotsafe-tool.1": None, "iotsafe-sim.1": None, "provider-iotsafe.7": None}
+    if mandir and man:
         env = dict(os.environ, MANWIDTH="400", MAN_KEEP_FORMATTING="0")
-        p = subprocess.run([man, "-l", page], capture_output=True, text=True, env=env, check=False)
-        text = norm(re.sub(r".\x08", "", p.stdout).replace("\u2010", "-"))
+        for name in pages:
+            path = os.path.join(mandir, name)
+            if os.path.exists(path):
+                p = subprocess.run([man, "-l", path], capture_output=True, text=True, env=env,
+                                   check=False)
+                pages[name] = re.sub(r".\x08", "", p.stdout).replace("\u2010", "-") if p.returncode == 0 else ""
+    if all(v is not None for v in pages.values()):
+        text = norm(pages["iotsafe-tool.1"])
         absent = [n for n, (syn, _) in doc_rows.items() if syn not in text]
-        check("iotsafe-tool(1) shows every command synopsis", p.returncode == 0 and not absent,
-              f"absent: {absent}")
+        check("iotsafe-tool(1) shows every command synopsis", text and not absent, f"absent: {absent}")
         absent = [o for o in sorted(help_opts) if o.split(", ")[-1] not in text]
         check("iotsafe-tool(1) shows every global option", not absent, f"absent: {absent}")
+        text = norm(pages["iotsafe-sim.1"])
+        absent = [o for o in sorted(help_opts_sim) if o not in text]
+        check("iotsafe-sim(1) shows every option", text and not absent, f"absent: {absent}")
+        for name, rendered in pages.items():
+            heads = [l for l in rendered.splitlines() if re.fullmatch(r"[A-Z][A-Z0-9 :()/.,'-]*", l)]
+            # EXAMPLES may come early in a long page (provider-iotsafe.7)
+            want = ["NAME", "SYNOPSIS", "DESCRIPTION"]
+            need = ["ENVIRONMENT", "FILES", "SEE ALSO"]
+            if name.endswith(".1"):
+                need.insert(0, "EXIT STATUS")
+            order = [h for h in heads if h in need]
+            check(f"{name}: usual sections in the usual order",
+                  heads[:3] == want and heads[-1] == "SEE ALSO" and order == need
+                  and "EXAMPLES" in heads, f"sections: {heads}")
+            ex = rendered.split("\nEXAMPLES\n", 1)[-1]
+            first = next((l.strip() for l in ex.splitlines() if l.startswith("       ") and
+                          l.strip().startswith(("sudo", "iotsafe", "openssl"))), "")
+            check(f"{name}: EXAMPLES start with the quick start",
+                  first.startswith("sudo apt install pcscd vsmartcard-vpcd"), f"first command: {first}")
     else:
         N_skip = "man pages not built (no pandoc) or no man command"
-        print(f"ok {N + 1} - iotsafe-tool(1) shows the synopses # SKIP {N_skip}")
+        print(f"ok {N + 1} - the man pages # SKIP {N_skip}")
         globals()["N"] = N + 1
 
     print(f"1..{N}")
