@@ -7,7 +7,8 @@
 # scripts/openssl-line.sh (ossl_cache_dir, ossl_archive_uri). Functions:
 #
 #   debroot_tarball NAME SUITE PKG...   print the tarball NAME-<key>.tar (made
-#                                       first when missing or old; other NAME-*
+#                                       first when missing or a week old, one
+#                                       maker at a time; other NAME-*
 #                                       tarballs are removed); status 1 on failure
 #   debroot_enter ROOT [--net] [--cache] CMD
 #                                       run bash -c CMD chrooted in ROOT, in a
@@ -29,10 +30,13 @@ debroot_tarball() {
   cache=$(ossl_cache_dir)
   mkdir -p "$cache" || return 1
   # mmdebstrap's own packages must not be listed: it fetches them with apt itself.
-  pkgs=$(printf '%s\n' "$@" | sort -u | paste -sd, -)
+  pkgs=$(printf '%s\n' "$@" | LC_ALL=C sort -u | paste -sd, -)
   key=$(printf '%s %s' "$suite" "$pkgs" | sha256sum | cut -c1-12)
   tarball=$cache/$name-$key.tar
-  if [ -f "$tarball" ] && [ -n "$(find "$tarball" -mtime +7)" ]; then
+  # one maker at a time per name (two test runs may share the cache); released when this returns
+  local lockfd
+  exec {lockfd}>"$cache/.lock-$name" && flock "$lockfd" || return 1
+  if [ -f "$tarball" ] && [ -n "$(find "$tarball" -mtime +6)" ]; then
     rm -f "$tarball" # a week old: take the newest point releases again
   fi
   if [ ! -f "$tarball" ]; then
@@ -48,20 +52,28 @@ debroot_tarball() {
       "$suite" "$tarball.part" "${mirrors[@]}" >&2 || {
       debroot_log "mmdebstrap failed"
       rm -f "$tarball.part"
+      exec {lockfd}>&-
       return 1
     }
     mv "$tarball.part" "$tarball"
     # roots of other package lists are never used again
     find "$cache" -maxdepth 1 -name "$name-*.tar" ! -name "${tarball##*/}" -delete
   fi
+  exec {lockfd}>&-
   echo "$tarball"
 }
 
 debroot_enter() {
   local root=$1 net=0 cache= v envs=()
   shift
-  [ "${1:-}" = --net ] && { net=1; shift; }
-  [ "${1:-}" = --cache ] && { cache=$(ossl_cache_dir); shift; }
+  while :; do
+    case ${1:-} in
+    --net) net=1 ;;
+    --cache) cache=$(ossl_cache_dir) ;;
+    *) break ;;
+    esac
+    shift
+  done
   for v in ${DEBROOT_ENV:-}; do
     [ -n "${!v+x}" ] && envs+=("$v=${!v}")
   done

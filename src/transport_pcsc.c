@@ -530,8 +530,9 @@ iotsafe_rc iotsafe_pcsc_list_readers(char **names, size_t *count, iotsafe_status
  * A pcscd that has just started (socket activation, or after it exited idle) lists its readers at
  * once but sees a card only at its first poll of each reader, some 0.4 s later; a card
  * connected through vpcd comes later still. pcsc-lite counts a reader's card events in the high
- * 16 bits of dwEventState: an empty reader with no event yet may still be waiting for its first
- * poll, so wait for it (bounded); a reader whose card was removed is empty for good.
+ * 16 bits of dwEventState: while no reader has had one, pcscd may not have looked yet, so wait
+ * (bounded) for a card. Once any reader has had an event (a card removed), pcscd has looked: an
+ * empty reader is empty for good and the caller hears so at once.
  */
 #define PCSC_READERS_MAX 16
 int pcsc_wait_first_card(const char *names, unsigned long max_ms)
@@ -551,9 +552,12 @@ int pcsc_wait_first_card(const char *names, unsigned long max_ms)
         return 0;
     int found = 0, waiting = 0;
     if (SCardGetStatusChange(ctx, 0, rs, n) == SCARD_S_SUCCESS) {
+        waiting = 1;
         for (DWORD i = 0; i < n; i++) {
-            if ((rs[i].dwEventState & SCARD_STATE_EMPTY) != 0 && (rs[i].dwEventState >> 16) == 0)
-                waiting = 1;
+            if ((rs[i].dwEventState & SCARD_STATE_PRESENT) != 0)
+                found = 1; /* pcscd looked between our connect and now */
+            if ((rs[i].dwEventState >> 16) != 0)
+                waiting = 0; /* it has looked before */
             rs[i].dwCurrentState = rs[i].dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
         }
     }

@@ -36,6 +36,7 @@
 #   free_port             print a free 127.0.0.1 TCP port.
 #   wait_port PORT        wait (max 10 s) until 127.0.0.1:PORT accepts connections.
 #   track_pid PID         have the EXIT trap stop PID too (background helpers).
+#   stop_pid PID          stop PID now (SIGTERM, then SIGKILL after 3 s) and forget it.
 #   card_reset            another PC/SC client resets the card (SCARD_RESET_CARD).
 #   as_user UID GIDS CMD...
 #                         run CMD as user UID with groups GIDS ("" for none,
@@ -182,6 +183,15 @@ trap 'exit 129' HUP
 
 track_pid() {
     _H_TRACKED+=("$1")
+}
+
+stop_pid() {
+    local p keep=()
+    _h_stop_pid "$1"
+    for p in "${_H_TRACKED[@]+"${_H_TRACKED[@]}"}"; do
+        [ "$p" = "$1" ] || keep+=("$p")
+    done
+    _H_TRACKED=("${keep[@]+"${keep[@]}"}")
 }
 
 UNPRIV_CONF=$WORK/unpriv/openssl.cnf

@@ -61,34 +61,47 @@ awk -F: -v OFS=: '$1 == "iotsafe" { $4 = ($4 == "" ? "www-data" : $4 ",www-data"
 like "in polkitd's group database www-data is a member of iotsafe" \
     "$(grep '^iotsafe:' "$WORK/group")" '^iotsafe:[^:]*:[0-9]+:(.*,)?www-data$'
 POLKIT_PID=
-polkitd_start() { # RULES_DIR
+has_polkit_name() { # prints true or false: does a polkitd own its name on the private bus?
+    dbus-send --system --print-reply --dest=org.freedesktop.DBus / \
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.PolicyKit1 2>/dev/null |
+        sed -n 's/^ *boolean //p'
+}
+polkitd_start() { # RULES_DIR: polkitd reads only these rules (every rules directory it knows is masked)
     local empty=$WORK/no-rules n
     mkdir -p "$empty"
     unshare --mount --propagation private sh -c '
-        mount --bind "$1" /etc/polkit-1/rules.d && mount --bind "$2" /usr/share/polkit-1/rules.d &&
-            mount --bind "$3" /etc/group && exec "$4"' \
+        rules=$1 empty=$2
+        mount --bind "$rules" /etc/polkit-1/rules.d && mount --bind "$empty" /usr/share/polkit-1/rules.d &&
+            mount --bind "$3" /etc/group || exit 1
+        for d in /run/polkit-1/rules.d /usr/local/share/polkit-1/rules.d; do
+            [ ! -d "$d" ] || mount --bind "$empty" "$d" || exit 1
+        done
+        exec "$4"' \
         sh "$1" "$empty" "$WORK/group" "$POLKITD" >>"$BUS/polkitd.log" 2>&1 </dev/null &
     POLKIT_PID=$!
     track_pid "$POLKIT_PID"
     for n in $(seq 1000); do
-        dbus-send --system --print-reply --dest=org.freedesktop.DBus / \
-            org.freedesktop.DBus.NameHasOwner string:org.freedesktop.PolicyKit1 2>/dev/null |
-            grep -q 'boolean true' && return 0
+        [ "$(has_polkit_name)" = true ] && return 0
         sleep 0.01
     done
     echo "# polkitd did not take its name on the bus"
     sed 's/^/# /' "$BUS/polkitd.log"
     return 1
 }
-polkitd_stop() {
-    kill "$POLKIT_PID" 2>/dev/null
-    wait "$POLKIT_PID" 2>/dev/null
+polkitd_stop() { # and wait until the bus has dropped its name, so the next one is not mistaken for it
+    local n
+    stop_pid "$POLKIT_PID"
     POLKIT_PID=
+    for n in $(seq 1000); do
+        [ "$(has_polkit_name)" = false ] && return 0
+        sleep 0.01
+    done
+    return 1
 }
 mkdir -p "$WORK/rules"
 cp "$RULE" "$WORK/rules/"
 chmod -R a+rX "$WORK/rules"
-polkitd_start "$WORK/rules" || echo "Bail out! polkitd did not start"
+polkitd_start "$WORK/rules" || { echo "Bail out! polkitd did not start"; exit 1; }
 
 # ---- the test's pcscd with its polkit check on
 export IOTSAFE_TEST_POLKIT=1
@@ -125,16 +138,16 @@ like "... and it was pcscd's polkit check that refused it" \
     "$(tail -n +"$((pl + 1))" "$_H_PCSCD_DIR/pcscd.log")" 'Rejected unauthorized PC/SC client'
 
 # ---- without the rule: the group alone does not get through
-polkitd_stop
-polkitd_start "$WORK/no-rules" || echo "Bail out! polkitd did not restart"
+polkitd_stop || { echo "Bail out! polkitd's name stayed on the bus"; exit 1; }
+polkitd_start "$WORK/no-rules" || { echo "Bail out! polkitd did not restart"; exit 1; }
 n=$(card_signatures)
 fails "$DENIED" "without the rule the member is refused too, with the same message" \
     sign_as $MEMBER "$STATE_GID" member-norule
 is "... the card saw nothing of it" "$(card_signatures)" "$n"
 
 # ---- the rule again: polkit is asked per client, so no restart of pcscd is needed
-polkitd_stop
-polkitd_start "$WORK/rules" || echo "Bail out! polkitd did not restart"
+polkitd_stop || { echo "Bail out! polkitd's name stayed on the bus"; exit 1; }
+polkitd_start "$WORK/rules" || { echo "Bail out! polkitd did not restart"; exit 1; }
 n=$(card_signatures)
 ok "with the rule back the member signs again, with the same pcscd" sign_as $MEMBER "$STATE_GID" member2
 card_signed "the card made that signature" "$n"

@@ -63,23 +63,18 @@ diag "packages and root: $(($(date +%s) - start)) s"
 cp -r "$WORK/qs" "$root/qs"
 cp "$blocks"/*.sh "$root/qs/"
 
-# The runner: each line of a block in one shell, in order, as typed; per line its
-# output (out/N) and APDU trace (out/N.trace), and a line "rc N" in out/N.rc. After a
-# line that starts a background server (-accept PORT ... &), wait until it listens.
+# The runner: each line of a block in one shell, in order, as typed (or pasted); per line its
+# output (out/N), APDU trace (out/N.trace) and exit status (out/N.rc).
 cat >"$root/qs/run-lines.sh" <<'EOF'
 n=0
 run_block() {
-    local line port i
+    local line
     while IFS= read -r line; do
         n=$((n + 1))
         printf '%s\n' "$line" >"/qs/out/$n.cmd"
         export IOTSAFE_TRACE="yes:/qs/out/$n.trace"
         eval "$line" >"/qs/out/$n" 2>&1 </qs/answers # a user answers yes to apt
         echo "$?" >"/qs/out/$n.rc"
-        port=$(printf '%s\n' "$line" | sed -n 's/.*-accept \([0-9]*\) .*&$/\1/p')
-        if [ -n "$port" ]; then
-            for i in $(seq 500); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.02; done
-        fi
     done <"$1"
 }
 EOF
@@ -100,14 +95,21 @@ unit_exec() { # UNIT INSTANCE: start the unit's ExecStart in the background
         echo $! >/qs/out/sim-$inst.pid
     )
 }
-wait_card() { # READER: until iotsafe-tool lists its card (the service is up), at most 10 s
+wait_card() { # READER: until iotsafe-tool lists its card (the service is up), at most ~10 s
     local i
-    for i in $(seq 200); do iotsafe-tool --reader "$1" list >/dev/null 2>&1 && return 0; sleep 0.05; done
+    for i in $(seq 100); do iotsafe-tool --reader "$1" list >/dev/null 2>&1 && return 0; sleep 0.1; done
     return 1
 }
 unit_stop() { # INSTANCE
-    local pid
-    pid=$(cat /qs/out/sim-$1.pid) && kill "$pid" && while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+    local pid i
+    pid=$(cat /qs/out/sim-$1.pid) && kill "$pid" || return 1
+    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    return 1
+}
+card_key() { # NAME: CLIENT's public key read from the card; a signature with the key file
+    iotsafe-tool pubkey --label CLIENT >"out/$1.pub" 2>&1
+    IOTSAFE_TRACE="yes:out/$1.trace" openssl req -new -key device-key.pem -subj "/CN=$1" -out "$1.csr" >"out/$1.req" 2>&1
+    echo "rc $?" >>"out/$1.req"
 }
 EOF
 cat >"$root/qs/main.sh" <<'EOF'
@@ -121,23 +123,26 @@ export DEBIAN_FRONTEND=noninteractive
 sed -n 1p 1.sh >step1.sh && sed -n 3p 1.sh >step3.sh
 run_block step1.sh
 run_block 2.sh
+for i in $(seq 100); do pgrep -u iotsafe-sim -x iotsafe-sim >/dev/null && break; sleep 0.1; done
 echo "sim users: $(ps -o user= -C iotsafe-sim | sort -u | tr '\n' ' ')" >out/sim-users
 run_block step3.sh
 openssl req -in device.csr -verify -noout >out/csr-verify 2>&1; echo "$?" >>out/csr-verify
 run_block 3.sh
-openssl pkey -in device-key.pem -pubout >out/pub-before 2>&1
+iotsafe-tool pubkey --label CLIENT >out/pub-genkey 2>&1
 run_block 4.sh
-# the units: restart the card with its own command, twice; its key must still be there
-pkill -u iotsafe-sim -x iotsafe-sim; while pgrep -u iotsafe-sim -x iotsafe-sim >/dev/null; do sleep 0.05; done
+# the units: restart the card with their own command, twice; its key must still be there
+card_key before
+pid=$(pgrep -u iotsafe-sim -x iotsafe-sim) && kill "$pid"
+for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 unit_exec iotsafe-sim.service 35963 >out/unit-cmd
-wait_card 'Virtual PCD 00 00'
-openssl pkey -in device-key.pem -pubout >out/pub-after 2>&1
-unit_stop 35963
+wait_card 'Virtual PCD 00 00'; echo "rc $?" >out/wait-1
+card_key after
+unit_stop 35963; echo "rc $?" >out/stop-1
 unit_exec iotsafe-sim.service 35963 >/dev/null
-wait_card 'Virtual PCD 00 00'
-openssl pkey -in device-key.pem -pubout >out/pub-after2 2>&1
+wait_card 'Virtual PCD 00 00'; echo "rc $?" >out/wait-2
+card_key after2
 unit_exec iotsafe-sim@.service 35964 >out/unit-cmd-35964
-wait_card 'Virtual PCD 00 01'
+wait_card 'Virtual PCD 00 01'; echo "rc $?" >out/wait-3
 iotsafe-tool --reader 'Virtual PCD 00 01' list >out/list-35964 2>&1; echo "rc $?" >>out/list-35964
 stat -c '%U %G %a' /var/lib/iotsafe-sim /var/lib/iotsafe-sim/card-35963.state /var/lib/iotsafe-sim/card-35964.state >out/state-files 2>&1
 getent group iotsafe >out/group 2>&1
@@ -198,11 +203,19 @@ is "... the card signed the handshake" "$(signs 16)" 1
 # the units
 like "the unit's command, as its user" "$(out unit-cmd)" \
     '^iotsafe-sim: /usr/bin/iotsafe-sim --port 35963 --config /usr/share/iotsafe-sim/demo-card.conf --state /var/lib/iotsafe-sim/card-35963.state$'
-like "the key generated on the card, before" "$(out pub-before)" 'BEGIN PUBLIC KEY'
-is "... is still there after the unit restarted the card" "$(out pub-after)" "$(out pub-before)"
-is "... and after a second restart" "$(out pub-after2)" "$(out pub-before)"
+like "the key generated on the card" "$(out pub-genkey)" 'BEGIN PUBLIC KEY'
+is "... is the one the card holds before the restarts" "$(out before.pub)" "$(out pub-genkey)"
+is "... and signs with the key file (one COMPUTE SIGNATURE)" "$(out before.req | tail -n 1) $(signs before)" "rc 0 1"
+is "the unit's card answers after the restart" "$(out wait-1)" "rc 0"
+is "... with the key generated before" "$(out after.pub)" "$(out pub-genkey)"
+is "... which signs with the key file (one COMPUTE SIGNATURE)" "$(out after.req | tail -n 1) $(signs after)" "rc 0 1"
+is "the unit's card stopped by its PID (SIGTERM)" "$(out stop-1)" "rc 0"
+is "... and answers after a second restart" "$(out wait-2)" "rc 0"
+is "... with the same key" "$(out after2.pub)" "$(out pub-genkey)"
+is "... which signs (one COMPUTE SIGNATURE)" "$(out after2.req | tail -n 1) $(signs after2)" "rc 0 1"
 like "iotsafe-sim@35964's command" "$(out unit-cmd-35964)" \
     '^iotsafe-sim: /usr/bin/iotsafe-sim --port 35964 --config /usr/share/iotsafe-sim/demo-card.conf --state /var/lib/iotsafe-sim/card-35964.state$'
+is "... its card answers" "$(out wait-3)" "rc 0"
 like "... a fresh demo card in vpcd's second reader" "$(out list-35964)" '^private-key id=01 label=CLIENT '
 is "state: the directory and each card's file are the service user's" "$(out state-files)" \
     "iotsafe-sim iotsafe-sim 750
