@@ -217,7 +217,9 @@ def main():
             if os.path.exists(path):
                 p = subprocess.run([man, "-l", path], capture_output=True, text=True, env=env,
                                    check=False)
-                pages[name] = re.sub(r".\x08", "", p.stdout).replace("\u2010", "-") if p.returncode == 0 else ""
+                # overstrike (groff 1.22) or SGR escapes (groff 1.23 in Debian 13) for bold and italics
+                plain = re.sub(r".\x08|\x1b\[[0-9;]*m", "", p.stdout)
+                pages[name] = plain.replace("\u2010", "-") if p.returncode == 0 else ""
     if all(v is not None for v in pages.values()):
         text = norm(pages["iotsafe-tool.1"])
         absent = [n for n, (syn, _) in doc_rows.items() if syn not in text]
