@@ -261,9 +261,10 @@ void card_end(iotsafe_card *c);
 /* transport_pcsc.c: connect, waiting at most wait_ms for the reader */
 iotsafe_rc pcsc_open_deadline(const char *reader_name, unsigned long wait_ms,
                               iotsafe_transport **out, iotsafe_status *st);
-/* transport_pcsc.c: 1 when one of the readers NAMES (a multi-string) has a card now, or gets one
-   within max_ms while pcscd has seen no card event in any of them since it started; else 0 */
-int pcsc_wait_first_card(const char *names, unsigned long max_ms);
+/* transport_pcsc.c: 1 when one of the readers NAMES (a multi-string; only the one at ONLY, a
+   pointer into NAMES, unless NULL) has a card now, or gets one within max_ms while pcscd has
+   seen no card event in any of them since it started; else 0 */
+int pcsc_wait_first_card(const char *names, const char *only, unsigned long max_ms);
 
 /* apdu.c: command names, deadline class and retry safety by INS */
 const char *card_ins_name(uint8_t ins);

@@ -113,8 +113,6 @@ static iotsafe_rc open_in(const iotsafe_config *cfg, const char *names, const ch
 /* How long a reader pcscd has not yet polled may take to show its card (pcscd polls every
    0.4 s; a vpcd card connects within 50 ms of pcscd's start). */
 #define CARD_FIRST_POLL_MS 1500
-/* pcsc-lite's own bound on a reader name (MAX_READERNAME) */
-#define PCSC_NAME_MAX 128
 
 iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader, iotsafe_card **out,
                              iotsafe_status *st)
@@ -130,30 +128,19 @@ iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader, iots
         return rc;
     const unsigned long wait_ms = cfg != NULL && cfg->timeout_ms != 0 ? cfg->timeout_ms
                                                                       : CARD_TIMEOUT_WAIT_MS;
-    const long start = now_ms();
+    const long end = now_ms() + (long)wait_ms;
     rc = open_in(cfg, names, reader, wait_ms, out, st);
+    /* a pcscd that has just started may not have looked at its readers yet: wait for its first
+       look (in the named reader, or in any), then try once more within the same deadline */
     if (rc == IOTSAFE_E_NO_CARD) {
-        /* a pcscd that has just started may not have looked at its readers yet: wait for its
-           first look, then try once more with what is left of the deadline */
-        const char *watch = names;
-        char one[PCSC_NAME_MAX + 2];
-        const char *name = reader != NULL && *reader != '\0' ? pick_reader(names, reader) : NULL;
-        if (name != NULL) { /* the chosen reader alone, as a multi-string */
-            const size_t len = strlen(name);
-            one[0] = one[1] = '\0';
-            if (len + 2 <= sizeof one) {
-                memcpy(one, name, len);
-                one[len] = one[len + 1] = '\0';
-            }
-            watch = one; /* a name longer than pcsc-lite's own limit: nothing to wait for */
-        }
-        const unsigned long spent = (unsigned long)(now_ms() - start);
-        const unsigned long left = spent < wait_ms ? wait_ms - spent : 0;
-        const long waited = now_ms();
-        if (pcsc_wait_first_card(watch, left < CARD_FIRST_POLL_MS ? left : CARD_FIRST_POLL_MS)) {
-            const unsigned long again = (unsigned long)(now_ms() - waited);
-            if (again < left)
-                rc = open_in(cfg, names, reader, left - again, out, st);
+        const char *only = reader != NULL && *reader != '\0' ? pick_reader(names, reader) : NULL;
+        long left = end - now_ms();
+        if (left > 0 && pcsc_wait_first_card(names, only,
+                                             left < CARD_FIRST_POLL_MS ? (unsigned long)left
+                                                                       : CARD_FIRST_POLL_MS)) {
+            left = end - now_ms();
+            if (left > 0)
+                rc = open_in(cfg, names, reader, (unsigned long)left, out, st);
         }
     }
     free(names);

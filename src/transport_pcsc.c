@@ -535,11 +535,13 @@ iotsafe_rc iotsafe_pcsc_list_readers(char **names, size_t *count, iotsafe_status
  * empty reader is empty for good and the caller hears so at once.
  */
 #define PCSC_READERS_MAX 16
-int pcsc_wait_first_card(const char *names, unsigned long max_ms)
+int pcsc_wait_first_card(const char *names, const char *only, unsigned long max_ms)
 {
     SCARD_READERSTATE rs[PCSC_READERS_MAX];
     DWORD n = 0;
     for (const char *s = names; *s != '\0' && n < PCSC_READERS_MAX; s += strlen(s) + 1) {
+        if (only != NULL && s != only)
+            continue;
         memset(&rs[n], 0, sizeof rs[n]);
         rs[n].szReader = s;
         rs[n].dwCurrentState = SCARD_STATE_UNAWARE;
