@@ -107,7 +107,7 @@ static int rec_lock(iotsafe_card *c, unsigned long wait_ms, const char *cmd, iot
             return 1;
         if (errno != EWOULDBLOCK && errno != EINTR)
             return 0;
-        long left = wait_ms != 0 ? (long)wait_ms - (now_ms() - start) : nap;
+        long left = (long)wait_ms - (now_ms() - start); /* 0: one try, never an endless wait */
         if (left <= 0) {
             char name[300];
             statedir_name(&c->state, "channels", name, sizeof name);

@@ -288,13 +288,18 @@ static void release_slot(card_turnstile *ts, uint32_t t, uint32_t state)
     ts->slot_locked = 0;
 }
 
-/* The lease of a ticket whose owner waits until `until` (0: no deadline), never beyond the maximum. */
-static int64_t wait_lease(long until)
+/* A lease SPAN ms from now, never beyond what waiters accept (TS_LEASE_MAX_MS, less a margin). */
+static int64_t lease_in(int64_t span)
 {
-    int64_t span = until != 0 ? until - now_ms() + TS_MARGIN_MS : TS_LEASE_MAX_MS;
     if (span > TS_LEASE_MAX_MS - TS_MARGIN_MS)
         span = TS_LEASE_MAX_MS - TS_MARGIN_MS;
     return boot_ms() + span;
+}
+
+/* The lease of a ticket whose owner waits until `until` (0: no deadline). */
+static int64_t wait_lease(long until)
+{
+    return lease_in(until != 0 ? until - now_ms() + TS_MARGIN_MS : TS_LEASE_MAX_MS);
 }
 
 /* Take a ticket when fewer than TS_SLOTS are out. 1: taken; 0: deadline; -1: page corrupt. */
@@ -367,6 +372,8 @@ int turnstile_enter(card_turnstile *ts, unsigned long timeout_ms)
             /* serving went past our ticket: someone took us for gone; queue again */
             if ((int32_t)(s - t) > 0)
                 break;
+            /* still ours to renew (long waits), only now that serving has not passed it */
+            atomic_store(&ts->sh->slot[t % TS_SLOTS].lease, wait_lease(until));
             if (pass_gone(ts, t, &seen, &first_seen))
                 continue;
             long wait = TS_CHECK_MS;
@@ -386,7 +393,6 @@ int turnstile_enter(card_turnstile *ts, unsigned long timeout_ms)
             atomic_fetch_add(&ts->sh->sleepers, 1);
             futex_wait(&ts->sh->serving, s, wait);
             atomic_fetch_sub(&ts->sh->sleepers, 1);
-            atomic_store(&ts->sh->slot[t % TS_SLOTS].lease, wait_lease(until)); /* long waits */
         }
         release_slot(ts, t, TS_GAVE_UP);
         if (corrupt && (rebuilds++ > 3 || map_current(ts, 1, why, sizeof why) != 0))
@@ -398,8 +404,8 @@ void turnstile_renew(card_turnstile *ts, unsigned long ms)
 {
     if (ts == NULL || !ts->held)
         return;
-    int64_t span = ms != 0 && ms < TS_LEASE_MAX_MS ? (int64_t)ms : TS_LEASE_MAX_MS - TS_MARGIN_MS;
-    atomic_store(&ts->sh->slot[ts->mine % TS_SLOTS].lease, boot_ms() + span + TS_MARGIN_MS);
+    atomic_store(&ts->sh->slot[ts->mine % TS_SLOTS].lease,
+                 lease_in(ms != 0 ? (int64_t)ms + TS_MARGIN_MS : TS_LEASE_MAX_MS));
 }
 
 void turnstile_leave(card_turnstile *ts)
