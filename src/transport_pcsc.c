@@ -526,6 +526,41 @@ iotsafe_rc iotsafe_pcsc_list_readers(char **names, size_t *count, iotsafe_status
     return IOTSAFE_OK;
 }
 
+#define PCSC_READERS_MAX 16
+
+/* Which of the readers hold a card now, as pcscd last saw them (no wait, no card I/O). */
+iotsafe_rc iotsafe_pcsc_cards_present(const char *names, int *present, size_t n, iotsafe_status *st)
+{
+    SCARD_READERSTATE rs[PCSC_READERS_MAX];
+    size_t i = 0;
+    for (const char *s = names; s != NULL && *s != '\0' && i < n; s += strlen(s) + 1, i++) {
+        present[i] = 0;
+        if (i < PCSC_READERS_MAX) {
+            memset(&rs[i], 0, sizeof rs[i]);
+            rs[i].szReader = s;
+            rs[i].dwCurrentState = SCARD_STATE_UNAWARE;
+        }
+    }
+    DWORD count = (DWORD)(i < PCSC_READERS_MAX ? i : PCSC_READERS_MAX);
+    if (count == 0)
+        return IOTSAFE_OK;
+    SCARDCONTEXT ctx;
+    LONG r = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx);
+    if (r != SCARD_S_SUCCESS)
+        return scard_err(st, map_connect_err(r),
+                         r == SCARD_E_NO_SERVICE ? "no PC/SC service (is pcscd running?)"
+                                                 : "SCardEstablishContext",
+                         NULL, r);
+    r = SCardGetStatusChange(ctx, 0, rs, count);
+    SCardReleaseContext(ctx);
+    if (r != SCARD_S_SUCCESS && r != SCARD_E_TIMEOUT)
+        return scard_err(st, map_connect_err(r), "SCardGetStatusChange", NULL, r);
+    for (DWORD k = 0; k < count; k++)
+        present[k] = (rs[k].dwEventState & SCARD_STATE_PRESENT) != 0 &&
+                     (rs[k].dwEventState & SCARD_STATE_MUTE) == 0;
+    return IOTSAFE_OK;
+}
+
 /*
  * A pcscd that has just started (socket activation, or after it exited idle) lists its readers at
  * once but sees a card only at its first poll of each reader, some 0.4 s later; a card
@@ -534,7 +569,6 @@ iotsafe_rc iotsafe_pcsc_list_readers(char **names, size_t *count, iotsafe_status
  * (bounded) for a card. Once any reader has had an event (a card removed), pcscd has looked: an
  * empty reader is empty for good and the caller hears so at once.
  */
-#define PCSC_READERS_MAX 16
 int pcsc_wait_first_card(const char *names, const char *only, unsigned long max_ms)
 {
     SCARD_READERSTATE rs[PCSC_READERS_MAX];

@@ -262,6 +262,24 @@ iotsafe_rc iotsafe_compute_hkdf_extract(iotsafe_card *c, iotsafe_hash hash, cons
                                         size_t ikm_len, const uint8_t *salt, size_t salt_len,
                                         uint8_t *prk, size_t *prk_len, iotsafe_status *st);
 
+/*
+ * Why r||s cannot be a signature of curve c (r or s zero or not below the
+ * group order, wrong length), or NULL when both lie in [1, n-1].
+ */
+const char *iotsafe_ecdsa_rs_problem(iotsafe_curve c, const uint8_t *rs, size_t rs_len);
+
+/*
+ * What to hand the card to sign a digest of any length (1 to 64 bytes) with
+ * an ECDSA key on curve c whose card allows the hashes in allowed (a bit map;
+ * 0: any): the same ECDSA integer as a digest of one of those hashes, into
+ * out (capacity *out_len, at least 64), with that hash in *hash. A digest of
+ * an allowed hash's length is passed as it is. IOTSAFE_E_USAGE when no
+ * allowed hash can carry it.
+ */
+iotsafe_rc iotsafe_ecdsa_card_input(iotsafe_curve c, uint16_t allowed, const uint8_t *digest,
+                                    size_t dlen, uint8_t *out, size_t *out_len,
+                                    iotsafe_hash *hash);
+
 /* Raw r||s (two equal halves) <-> DER ECDSA-Sig-Value, without OpenSSL. */
 iotsafe_rc iotsafe_ecdsa_rs_to_der(const uint8_t *rs, size_t rs_len, uint8_t *der, size_t *der_len);
 iotsafe_rc iotsafe_ecdsa_der_to_rs(const uint8_t *der, size_t der_len, size_t half, uint8_t *rs,

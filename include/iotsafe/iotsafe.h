@@ -14,5 +14,6 @@
 #include "iotsafe/uri.h"
 #include "iotsafe/keyref.h"
 #include "iotsafe/settings.h"
+#include "iotsafe/options.h"
 
 #endif

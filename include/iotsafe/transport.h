@@ -79,6 +79,13 @@ typedef struct iotsafe_pcsc_options {
 /* List reader names (NUL-separated, double-NUL terminated, malloc'ed; caller frees). */
 iotsafe_rc iotsafe_pcsc_list_readers(char **names, size_t *count, iotsafe_status *st);
 
+/*
+ * For each reader of names (as iotsafe_pcsc_list_readers gives them, at most n):
+ * present[i] = 1 when pcscd sees a card in it that answered its reset. No card I/O.
+ */
+iotsafe_rc iotsafe_pcsc_cards_present(const char *names, int *present, size_t n,
+                                      iotsafe_status *st);
+
 /* Connect to one reader (exact name) in shared mode, T=0|T=1. */
 iotsafe_rc iotsafe_pcsc_open(const char *reader_name, iotsafe_transport **out, iotsafe_status *st);
 
