@@ -63,13 +63,12 @@ static CK_RV check_template(const CK_ATTRIBUTE *t, CK_ULONG n, const iotsafe_obj
         } else if (a->type == CKA_EXTRACTABLE && yes) {
             p11_log("%s never leaves the card: it cannot be extractable", desc);
             return CKR_TEMPLATE_INCONSISTENT;
-        } else if ((a->type == CKA_SIGN && yes && (c->functions & IOTSAFE_FN_SIGN) == 0) ||
-                   (a->type == CKA_DERIVE && yes &&
-                    (c->functions & IOTSAFE_FN_KEY_AGREEMENT) == 0)) {
-            p11_log("%s may not %s (the card's usage for it)", desc,
-                    a->type == CKA_SIGN ? "sign" : "derive");
-            return CKR_TEMPLATE_INCONSISTENT;
         }
+        /*
+         * CKA_SIGN / CKA_DERIVE are not checked: the container's usage is fixed on the
+         * card, programs ask for both by habit, and the new key's attributes say what
+         * it may do.
+         */
     }
     return CKR_OK;
 }
