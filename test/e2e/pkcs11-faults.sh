@@ -11,6 +11,8 @@
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 SIM_VERBOSE=1
 command -v pkcs11-tool >/dev/null || skip_all "pkcs11-tool (opensc) is not installed"
+# pkcs11-tool loads the module: both must be on the line under test
+line_program pkcs11-tool "iotsafe-pkcs11.so=$P11_MODULE"
 card_up
 cd "$WORK" || exit 1
 unset OPENSSL_CONF
