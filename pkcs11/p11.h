@@ -98,6 +98,8 @@ CK_RV p11_ready(void);
 
 /* settings.c: environment over the module's file; a bad setting said once. */
 CK_RV p11_settings_load(iotsafe_options *o);
+/* The lines of a module file (text, len bytes) named name in messages; for the loader and fuzzing. */
+CK_RV p11_settings_parse(iotsafe_options *o, const char *text, size_t len, const char *name);
 
 /* log.c: one escaped line, "iotsafe-pkcs11: ..." on stderr (or the trace file). */
 void p11_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

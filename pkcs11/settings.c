@@ -46,7 +46,57 @@ static CK_RV apply(iotsafe_options *o, iotsafe_option which, const char *v, cons
     return CKR_OK;
 }
 
-/* key = value lines, # comments; unknown keys and lines without '=' are errors. */
+/* Say a problem with the file at line no and fail. */
+static CK_RV file_problem(const char *name, int no, const char *what)
+{
+    char e[IOTSAFE_ESCAPED_SIZE(128)];
+    p11_log("%s line %d: %s; the module is unusable until this is fixed",
+            iotsafe_escape_str(name, e, sizeof(e)), no, what);
+    return CKR_FUNCTION_FAILED;
+}
+
+CK_RV p11_settings_parse(iotsafe_options *o, const char *text, size_t len, const char *name)
+{
+    char e[IOTSAFE_ESCAPED_SIZE(128)];
+    iotsafe_escape_str(name, e, sizeof(e));
+    size_t pos = 0;
+    for (int no = 1; pos < len; no++) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        const size_t n = (nl != NULL ? (size_t)(nl - text) : len) - pos;
+        char line[P11_CONF_LINE_MAX + 1], ek[IOTSAFE_ESCAPED_SIZE(40)];
+        char origin[IOTSAFE_ESCAPED_SIZE(128) + 64];
+        if (no > P11_CONF_LINES_MAX)
+            return file_problem(name, no, "too many lines");
+        if (n > P11_CONF_LINE_MAX)
+            return file_problem(name, no, "too long a line");
+        if (memchr(text + pos, '\0', n) != NULL)
+            return file_problem(name, no, "a NUL byte");
+        memcpy(line, text + pos, n);
+        line[n] = '\0';
+        pos += n + 1;
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        char *eq = strchr(s, '=');
+        if (eq == NULL)
+            return file_problem(name, no, "expected 'key = value'");
+        *eq = '\0';
+        const char *key = trim(s), *val = trim(eq + 1);
+        int which = iotsafe_option_lookup(key);
+        if (which < 0) {
+            p11_log("%s line %d: unknown setting '%s'; the module is unusable until this is fixed",
+                    e, no, iotsafe_escape_str(key, ek, sizeof(ek)));
+            return CKR_FUNCTION_FAILED;
+        }
+        snprintf(origin, sizeof(origin), "'%s' in %s line %d", key, e, no);
+        CK_RV rv = apply(o, (iotsafe_option)which, val, origin);
+        if (rv != CKR_OK)
+            return rv;
+    }
+    return CKR_OK;
+}
+
+/* The file whole (bounded), then its lines. */
 static CK_RV load_file(iotsafe_options *o, const char *path, int named)
 {
     char e[IOTSAFE_ESCAPED_SIZE(128)];
@@ -59,43 +109,23 @@ static CK_RV load_file(iotsafe_options *o, const char *path, int named)
                 iotsafe_escape_str(path, e, sizeof(e)), strerror(errno));
         return CKR_FUNCTION_FAILED;
     }
-    char line[P11_CONF_LINE_MAX + 2];
-    CK_RV rv = CKR_OK;
-    for (int no = 1; rv == CKR_OK && fgets(line, sizeof(line), f) != NULL; no++) {
-        char origin[IOTSAFE_ESCAPED_SIZE(128) + 64], ek[IOTSAFE_ESCAPED_SIZE(40)];
-        if (no > P11_CONF_LINES_MAX || (strlen(line) > P11_CONF_LINE_MAX && !feof(f))) {
-            p11_log("%s line %d: too long a file or line; the module is unusable until this "
-                    "is fixed",
-                    iotsafe_escape_str(path, e, sizeof(e)), no);
-            rv = CKR_FUNCTION_FAILED;
-            break;
-        }
-        char *s = trim(line);
-        if (*s == '\0' || *s == '#')
-            continue;
-        char *eq = strchr(s, '=');
-        if (eq == NULL) {
-            p11_log("%s line %d: expected 'key = value'; the module is unusable until this is "
-                    "fixed",
-                    iotsafe_escape_str(path, e, sizeof(e)), no);
-            rv = CKR_FUNCTION_FAILED;
-            break;
-        }
-        *eq = '\0';
-        const char *key = trim(s), *val = trim(eq + 1);
-        int which = iotsafe_option_lookup(key);
-        if (which < 0) {
-            p11_log("%s line %d: unknown setting '%s'; the module is unusable until this is fixed",
-                    iotsafe_escape_str(path, e, sizeof(e)), no,
-                    iotsafe_escape_str(key, ek, sizeof(ek)));
-            rv = CKR_FUNCTION_FAILED;
-            break;
-        }
-        iotsafe_escape_str(path, e, sizeof(e));
-        snprintf(origin, sizeof(origin), "'%s' in %s line %d", key, e, no);
-        rv = apply(o, (iotsafe_option)which, val, origin);
+    static const size_t cap = P11_CONF_LINES_MAX * (P11_CONF_LINE_MAX + 1);
+    char *text = malloc(cap + 1);
+    if (text == NULL) {
+        fclose(f);
+        return CKR_HOST_MEMORY;
     }
+    const size_t len = fread(text, 1, cap + 1, f);
+    const int failed = ferror(f);
     fclose(f);
+    CK_RV rv;
+    if (failed)
+        rv = file_problem(path, 1, "cannot be read");
+    else if (len > cap)
+        rv = file_problem(path, P11_CONF_LINES_MAX, "too long a file");
+    else
+        rv = p11_settings_parse(o, text, len, path);
+    free(text);
     return rv;
 }
 
