@@ -8,6 +8,7 @@
  */
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "p11.h"
 
@@ -24,6 +25,18 @@ void p11_log(const char *fmt, ...)
     fprintf(out, "iotsafe-pkcs11: %s\n", line);
     fflush(out);
     funlockfile(out);
+}
+
+void p11_debug(const char *fmt, ...)
+{
+    if (p11_g.opts.trace != IOTSAFE_TRACE_DEBUG)
+        return;
+    char line[640];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    p11_log("debug: [%ld] %s", (long)getpid(), line);
 }
 
 CK_RV p11_card_error(iotsafe_rc rc, const iotsafe_status *st)

@@ -103,6 +103,8 @@ CK_RV p11_settings_parse(iotsafe_options *o, const char *text, size_t len, const
 
 /* log.c: one escaped line, "iotsafe-pkcs11: ..." on stderr (or the trace file). */
 void p11_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* With `trace = debug`: "iotsafe-pkcs11: debug: [PID] ..." (what the module did and why). */
+void p11_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Map a libiotsafe failure to a CKR, saying st's message (what, object, reader, status word). */
 CK_RV p11_card_error(iotsafe_rc rc, const iotsafe_status *st);
 /* Space-padded copy of s into a fixed PKCS#11 text field. */

@@ -97,7 +97,7 @@ CK_RV p11_settings_parse(iotsafe_options *o, const char *text, size_t len, const
 }
 
 /* The file whole (bounded), then its lines. */
-static CK_RV load_file(iotsafe_options *o, const char *path, int named)
+static CK_RV load_file(iotsafe_options *o, const char *path, int named, int *read)
 {
     char e[IOTSAFE_ESCAPED_SIZE(128)];
     FILE *f = fopen(path, "re");
@@ -115,6 +115,7 @@ static CK_RV load_file(iotsafe_options *o, const char *path, int named)
         fclose(f);
         return CKR_HOST_MEMORY;
     }
+    *read = 1;
     const size_t len = fread(text, 1, cap + 1, f);
     const int failed = ferror(f);
     fclose(f);
@@ -133,7 +134,11 @@ CK_RV p11_settings_load(iotsafe_options *o)
 {
     const char *path = getenv("IOTSAFE_PKCS11_CONF");
     const int named = path != NULL && path[0] != '\0';
-    CK_RV rv = load_file(o, named ? path : P11_CONF_DEFAULT, named);
+    int read = 0;
+    if (!named)
+        path = P11_CONF_DEFAULT;
+    CK_RV rv = load_file(o, path, named, &read);
+    char applied[512] = "";
     for (int i = 0; rv == CKR_OK && i < IOTSAFE_OPT_N; i++) {
         const char *env = getenv(iotsafe_option_env((iotsafe_option)i));
         char origin[96];
@@ -143,6 +148,9 @@ CK_RV p11_settings_load(iotsafe_options *o)
         snprintf(origin, sizeof(origin), "environment variable %s",
                  iotsafe_option_env((iotsafe_option)i));
         rv = apply(o, (iotsafe_option)i, env, origin);
+        size_t used = strlen(applied);
+        snprintf(applied + used, sizeof(applied) - used, "%s%s", used > 0 ? ", " : "",
+                 iotsafe_option_env((iotsafe_option)i));
     }
     if (rv == CKR_OK && o->trace_file != NULL) {
         char e[IOTSAFE_ESCAPED_SIZE(128)];
@@ -155,6 +163,11 @@ CK_RV p11_settings_load(iotsafe_options *o)
         } else {
             setvbuf(p11_g.log, NULL, _IOLBF, 0);
         }
+    }
+    if (rv == CKR_OK) {
+        char e[IOTSAFE_ESCAPED_SIZE(128)];
+        p11_debug("settings: file %s%s; environment: %s", iotsafe_escape_str(path, e, sizeof(e)),
+                  read ? "" : " (absent)", applied[0] != '\0' ? applied : "none");
     }
     return rv;
 }

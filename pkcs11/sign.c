@@ -97,6 +97,9 @@ static CK_RV card_sign(p11_slot *sl, CK_OBJECT_HANDLE key, const uint8_t *digest
     size_t rs_len = sizeof(rs);
     if (rv == CKR_OK) {
         iotsafe_ref ref = iotsafe_object_ref(&o->card);
+        char d[IOTSAFE_OBJECT_STR_MAX];
+        p11_debug("signing a %zu-byte digest with %s as %s (%zu bytes to the card)", dlen,
+                  iotsafe_object_str(&o->card, d, sizeof(d)), iotsafe_hash_name(hash), in_len);
         iotsafe_rc rc = iotsafe_sign_digest(sl->card, &ref, hash, in, in_len, rs, &rs_len, &st);
         if (rc != IOTSAFE_OK) {
             rv = p11_slot_failed(sl, rc, &st);

@@ -89,6 +89,7 @@ void p11_slot_drop_card(p11_slot *s)
 {
     if (s->card == NULL)
         return;
+    p11_debug("the card in '%s' went away: its sessions end", iotsafe_card_reader(s->card));
     iotsafe_card_free(s->card);
     s->card = NULL;
     for (size_t k = 0; k < s->nobjs; k++)
@@ -106,8 +107,11 @@ CK_RV p11_slot_card(p11_slot *s)
     iotsafe_status_clear(&st);
     iotsafe_rc rc = iotsafe_options_open_card(&p11_g.opts, s->is_modem ? NULL : s->reader,
                                               p11_g.log, &s->card, &st);
-    if (rc == IOTSAFE_OK)
+    if (rc == IOTSAFE_OK) {
+        p11_debug("opened the card in '%s' (shared state: %s)", iotsafe_card_reader(s->card),
+                  iotsafe_card_shared_state(s->card));
         return CKR_OK;
+    }
     s->card = NULL;
     if (rc == IOTSAFE_E_NO_CARD || rc == IOTSAFE_E_NO_APPLET || rc == IOTSAFE_E_NO_READER)
         return CKR_TOKEN_NOT_PRESENT; /* nothing to say: an empty reader or another card */

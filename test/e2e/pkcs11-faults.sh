@@ -48,8 +48,15 @@ fails "^iotsafe-pkcs11: bad value 'never' for 'channel-exhausted' in $WORK/bad2.
     "a bad value in the module file" env IOTSAFE_PKCS11_CONF="$WORK/bad2.conf" "${P[@]}" -L
 fails "^iotsafe-pkcs11: cannot read the configuration file '$WORK/none.conf': No such file or directory" \
     "a module file that does not exist" env IOTSAFE_PKCS11_CONF="$WORK/none.conf" "${P[@]}" -L
-printf 'reader = Virtual PCD 00 00\ntimeout = 5\n' >good.conf
+printf 'reader = Virtual PCD 00 00\ntimeout = 5\ntrace = debug\n' >good.conf
 ok "a good module file" env IOTSAFE_PKCS11_CONF="$WORK/good.conf" "${P[@]}" --sign -m ECDSA-SHA256 --id 01 -i msg -o s
+like "trace = debug: where the settings came from" "$LAST_OUT" \
+    "^iotsafe-pkcs11: debug: \\[[0-9]+\\] settings: file $WORK/good.conf; environment: IOTSAFE_STATE_DIR\$"
+like "trace = debug: the card opened, and the shared state" "$LAST_OUT" \
+    "iotsafe-pkcs11: debug: \\[[0-9]+\\] opened the card in 'Virtual PCD 00 00' \\(shared state: $STATE_DIR \\(group iotsafe\\)\\)"
+like "trace = debug: what went to the card" "$LAST_OUT" \
+    'iotsafe-pkcs11: debug: \[[0-9]+\] signing a 32-byte digest with private key id=01 \(DEVKEY\) as SHA256 \(32 bytes to the card\)'
+like "and the APDU trace" "$LAST_OUT" 'iotsafe: > [0-9A-F]{2} 2B 80 01'
 
 # ---- a lying card: nothing released, the key and reader named
 restart_with --set fault=sig-r-zero
