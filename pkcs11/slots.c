@@ -113,8 +113,10 @@ CK_RV p11_slot_card(p11_slot *s)
         return CKR_OK;
     }
     s->card = NULL;
-    if (rc == IOTSAFE_E_NO_CARD || rc == IOTSAFE_E_NO_APPLET || rc == IOTSAFE_E_NO_READER)
-        return CKR_TOKEN_NOT_PRESENT; /* nothing to say: an empty reader or another card */
+    /* An empty reader or another card is nothing to say; a configured modem that fails is. */
+    if (!s->is_modem &&
+        (rc == IOTSAFE_E_NO_CARD || rc == IOTSAFE_E_NO_APPLET || rc == IOTSAFE_E_NO_READER))
+        return CKR_TOKEN_NOT_PRESENT;
     CK_RV rv = p11_card_error(rc, &st);
     return rv == CKR_DEVICE_REMOVED ? CKR_TOKEN_NOT_PRESENT : rv;
 }
