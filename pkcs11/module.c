@@ -138,9 +138,10 @@ CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list)
 
 /*
  * PKCS#11 3.0's way in: one interface, "PKCS 11", whose function list is the
- * 2.40 one above (its version says so). A caller asking for 3.0 gets
- * CKR_ARGUMENTS_BAD... rather, nothing: the spec lets a module offer only the
- * versions it has.
+ * 2.40 one above (its version says so); a caller asking for version 3.0 gets
+ * CKR_ARGUMENTS_BAD and falls back, as the spec lets a module offer only the
+ * versions it has. The 3.0 additions (message-based crypto, C_LoginUser,
+ * C_SessionCancel) have nothing to work with on an IoT SAFE card.
  */
 #ifndef CKF_INTERFACE_FORK_SAFE
 /* Headers before PKCS#11 3.0 (p11-kit < 0.25) lack the interface type. */
@@ -154,8 +155,9 @@ typedef CK_INTERFACE_PTR *CK_INTERFACE_PTR_PTR;
 #define CKF_INTERFACE_FORK_SAFE 0x00000001UL
 #endif
 
-static CK_UTF8CHAR interface_name[] = "PKCS 11";
-static CK_INTERFACE interfaces[] = {{interface_name, &function_list, 0}};
+/* The header's type for the name differs (CK_UTF8CHAR * or char *): go through void *. */
+static char interface_name[] = "PKCS 11";
+static CK_INTERFACE interfaces[] = {{(void *)interface_name, &function_list, 0}};
 
 CK_RV C_GetInterfaceList(CK_INTERFACE_PTR list, CK_ULONG_PTR count);
 CK_RV C_GetInterface(CK_UTF8CHAR_PTR name, CK_VERSION_PTR version, CK_INTERFACE_PTR_PTR iface,
@@ -184,7 +186,7 @@ CK_RV C_GetInterface(CK_UTF8CHAR_PTR name, CK_VERSION_PTR version, CK_INTERFACE_
 {
     if (iface == NULL)
         return CKR_ARGUMENTS_BAD;
-    if (name != NULL && strcmp((const char *)name, (const char *)interface_name) != 0)
+    if (name != NULL && strcmp((const char *)name, interface_name) != 0)
         return CKR_ARGUMENTS_BAD;
     if (version != NULL &&
         (version->major != function_list.version.major ||

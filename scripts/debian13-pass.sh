@@ -18,8 +18,11 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/debian-root.sh"
 
 log() { echo "debian13: $*" >&2; }
-[ "${1:-}" = --root-only ] && { debroot_tarball trixie-root trixie "${IOTSAFE_DEB_PACKAGES[@]}" git; exit; }
-tarball=$(debroot_tarball trixie-root trixie "${IOTSAFE_DEB_PACKAGES[@]}" git) || exit 1
+# Besides deps.sh's names (both releases have them): Debian 13's own pkcs11-provider,
+# which test/e2e/pkcs11-provider.sh uses there (Debian 12 has none: scripts/pkcs11-provider.sh).
+root_pkgs=("${IOTSAFE_DEB_PACKAGES[@]}" git pkcs11-provider)
+[ "${1:-}" = --root-only ] && { debroot_tarball trixie-root trixie "${root_pkgs[@]}"; exit; }
+tarball=$(debroot_tarball trixie-root trixie "${root_pkgs[@]}") || exit 1
 
 root=$(mktemp -d /var/tmp/iotsafe-trixie.XXXXXX) || exit 1
 trap 'rm -rf --one-file-system "$root"' EXIT

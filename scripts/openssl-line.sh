@@ -81,13 +81,19 @@ ossl_apt() { # suite apt-get|apt-cache args...
     -o APT::Get::List-Cleanup=false "$@"
 }
 
-# Refresh the private package lists of a suite (at most daily).
-ossl_apt_update() { # suite
-  local suite=$1 d uri
-  d=$(ossl_cache_dir)/apt/$suite
+# Refresh the private package lists of a suite (at most daily): its source
+# packages, or with "deb" its binary packages for this machine's architecture,
+# kept apart under the name SUITE-deb (ossl_apt SUITE-deb ... reads them).
+ossl_apt_update() { # suite [deb]
+  local suite=$1 kind=${2:-deb-src} key d uri opts lists=Sources
+  key=$suite opts="signed-by=/usr/share/keyrings/debian-archive-keyring.gpg"
+  if [ "$kind" = deb ]; then
+    key=$suite-deb opts="$opts arch=$(dpkg --print-architecture)" lists=Packages
+  fi
+  d=$(ossl_cache_dir)/apt/$key
   mkdir -p "$d/lists/partial" "$d/cache/archives/partial" || return 1
   if [ -n "${IOTSAFE_OFFLINE:-}" ]; then return 0; fi
-  if [ -n "$(find "$d/lists" -maxdepth 1 -name '*_Sources*' -mmin -1440 2>/dev/null)" ]; then
+  if [ -n "$(find "$d/lists" -maxdepth 1 -name "*_$lists*" -mmin -1440 2>/dev/null)" ]; then
     return 0
   fi
   uri=$(ossl_archive_uri) || true
@@ -95,12 +101,9 @@ ossl_apt_update() { # suite
     ossl_log "no Debian archive found in the machine's apt sources"
     return 1
   fi
-  echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" \
-    > "$d/sources.list"
-  [ "$suite" = trixie ] &&
-    echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri trixie-updates main" \
-      >> "$d/sources.list"
-  ossl_apt "$suite" apt-get update >&2 || ossl_log "apt-get update for $suite failed; using the lists already cached"
+  echo "$kind [$opts] $uri $suite main" > "$d/sources.list"
+  [ "$suite" = trixie ] && echo "$kind [$opts] $uri trixie-updates main" >> "$d/sources.list"
+  ossl_apt "$key" apt-get update >&2 || ossl_log "apt-get update for $key failed; using the lists already cached"
 }
 
 # Listed versions of a source package, newest first: "version<TAB>uri/directory".

@@ -23,6 +23,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 . scripts/deps.sh
 . scripts/openssl-line.sh
+. scripts/pkcs11-provider.sh
 
 usage() { echo "usage: $0 [--quick|--sanitize] [--openssl 3.0|3.5|4.0]"; exit 2; }
 # The system's own OpenSSL line (major.minor of the openssl program apt installs).
@@ -73,6 +74,16 @@ fi
 # the tests run services (nginx's workers) and attackers as other users.
 if ! getent group iotsafe >/dev/null && ! groupadd --system iotsafe; then
   echo "cannot create the group iotsafe"; echo "0 passed, 1 failed"; exit 1
+fi
+
+# pkcs11-provider for test/e2e/pkcs11-provider.sh (scripts/pkcs11-provider.sh): the
+# system's package, else trixie's in the cache. One module serves every line with
+# libcrypto.so.3; on another line that test skips, naming the OpenSSL it loads.
+if p11prov_ensure; then
+  export IOTSAFE_PKCS11_PROVIDER=$P11PROV_MODULE
+  echo "=== pkcs11-provider: $P11PROV_MODULE"
+else
+  echo "=== pkcs11-provider: not available; test/e2e/pkcs11-provider.sh will skip"
 fi
 
 total_pass=0 total_fail=0 total_skip=0
