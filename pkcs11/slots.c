@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Slots and tokens: one slot per PC/SC reader (or the configured modem), a
+ * Slots and tokens: one slot per PC/SC reader (only the one the `reader`
+ * setting selects, when set), or the configured modem; a
  * token where the card's applet answers SELECT. Whether a reader holds a
  * card is pcscd's answer (no card I/O); a card's handle is opened on first
  * need and dropped when the card goes, which ends that card's sessions.
@@ -65,8 +66,20 @@ static CK_RV refresh(int present[P11_MAX_SLOTS])
         return p11_card_error(rc, &st);
     int here[P11_MAX_SLOTS] = {0};
     rc = iotsafe_pcsc_cards_present(names, here, P11_MAX_SLOTS, &st);
+    /* The `reader` setting narrows the slots to the one reader it selects. */
+    const char *only = NULL;
+    if (p11_g.opts.reader != NULL) {
+        only = iotsafe_pcsc_pick_reader(names, p11_g.opts.reader);
+        if (only == NULL) {
+            char e[IOTSAFE_ESCAPED_SIZE(64)];
+            p11_log("no PC/SC reader matches the reader setting '%s': no slot",
+                    iotsafe_escape_str(p11_g.opts.reader, e, sizeof(e)));
+        }
+    }
     size_t k = 0;
     for (const char *s = names; *s != '\0' && k < P11_MAX_SLOTS; s += strlen(s) + 1, k++) {
+        if (p11_g.opts.reader != NULL && s != only)
+            continue;
         int i = slot_for(s, 0);
         if (i < 0)
             break;

@@ -10,9 +10,10 @@ IOTSAFE_DEB_PACKAGES=(
   nginx haproxy stunnel4 socat openvpn hostapd eapoltest libpaho-mqtt-dev binutils
   pandoc man-db dpkg-dev debhelper lintian clang-format mmdebstrap
   polkitd dbus-daemon
-  gnutls-bin p11-kit openssh-client openssh-server
+  opensc gnutls-bin p11-kit openssh-client openssh-server
   strongswan-charon strongswan-swanctl libstrongswan-standard-plugins libstrongswan-extra-plugins
   libcharon-extra-plugins iputils-ping
+  libp11-kit-dev
 )
 
 iotsafe_install_deps() {

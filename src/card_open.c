@@ -11,8 +11,10 @@
 #include "card_internal.h"
 #include "clock.h"
 
-static const char *pick_reader(const char *names, const char *want)
+const char *iotsafe_pcsc_pick_reader(const char *names, const char *want)
 {
+    if (names == NULL || want == NULL)
+        return NULL;
     for (const char *s = names; *s != '\0'; s += strlen(s) + 1)
         if (strcmp(s, want) == 0)
             return s;
@@ -69,7 +71,7 @@ static iotsafe_rc open_in(const iotsafe_config *cfg, const char *names, const ch
     iotsafe_transport *t = NULL;
     iotsafe_rc rc;
     if (reader != NULL && *reader != '\0') {
-        const char *name = pick_reader(names, reader);
+        const char *name = iotsafe_pcsc_pick_reader(names, reader);
         if (name == NULL) {
             char list[200], want[80];
             join_names(names, list, sizeof list);
@@ -133,7 +135,7 @@ iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader, iots
     /* a pcscd that has just started may not have looked at its readers yet: wait for its first
        look (in the named reader, or in any), then try once more within the same deadline */
     if (rc == IOTSAFE_E_NO_CARD) {
-        const char *only = reader != NULL && *reader != '\0' ? pick_reader(names, reader) : NULL;
+        const char *only = reader != NULL && *reader != '\0' ? iotsafe_pcsc_pick_reader(names, reader) : NULL;
         long left = end - now_ms();
         if (left > 0 && pcsc_wait_first_card(names, only,
                                              left < CARD_FIRST_POLL_MS ? (unsigned long)left

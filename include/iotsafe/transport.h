@@ -80,6 +80,13 @@ typedef struct iotsafe_pcsc_options {
 iotsafe_rc iotsafe_pcsc_list_readers(char **names, size_t *count, iotsafe_status *st);
 
 /*
+ * The reader of names (as iotsafe_pcsc_list_readers gives them) that want
+ * selects: the exact name, else the first holding it as a substring, else
+ * "#N" (0-based); NULL when none does. Points into names.
+ */
+const char *iotsafe_pcsc_pick_reader(const char *names, const char *want);
+
+/*
  * For each reader of names (as iotsafe_pcsc_list_readers gives them, at most n):
  * present[i] = 1 when pcscd sees a card in it that answered its reset. No card I/O.
  */

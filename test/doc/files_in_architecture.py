@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Every source file is named in doc/architecture.md, by base name or path.
 
-Covers the .c/.h files of src/, include/iotsafe/, provider/, tools/, sim/,
-fuzz/ and bench/, and scripts/*.sh. Prints the files the page does not name
+Covers the .c/.h files of src/, include/iotsafe/, provider/, pkcs11/, tools/,
+sim/, fuzz/ and bench/, and scripts/*.sh. Prints the files the page does not name
 and exits 1 if there are any. Usage: files_in_architecture.py SOURCE_ROOT
 """
 import os
@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 
-C_DIRS = ("src", "include/iotsafe", "provider", "tools", "sim", "fuzz", "bench")
+C_DIRS = ("src", "include/iotsafe", "provider", "pkcs11", "tools", "sim", "fuzz", "bench")
 
 
 def tracked(root):

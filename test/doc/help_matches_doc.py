@@ -14,9 +14,12 @@ the help names are in the document's Environment table. The options of
 its settings (with their words) those of SETTINGS, its fault kinds those of
 FAULT INJECTION. The provider's environment variables (the settings table of
 doc/provider.md) are those of the ENVIRONMENT of
-doc/man/provider-iotsafe.7.md. When MANDIR holds the built man pages, the
-rendered pages show every synopsis and option, and each has the usual
-sections in the usual order.
+doc/man/provider-iotsafe.7.md. The PKCS#11 module's settings table (in
+doc/pkcs11.md) has the keys and variables of libiotsafe's option table
+(src/options.c), and the ENVIRONMENT of doc/man/iotsafe-pkcs11.7.md names
+those variables and IOTSAFE_PKCS11_CONF. When MANDIR holds the built man
+pages, the rendered pages show every synopsis and option, and each has the
+usual sections in the usual order.
 """
 import os
 import re
@@ -207,9 +210,27 @@ def main():
           prov_env and prov_env == page_env,
           f"table only: {sorted(prov_env - page_env)}\nENVIRONMENT only: {sorted(page_env - prov_env)}")
 
+    # ---- the PKCS#11 module's settings: the shared option table, its document, its man page
+    options_c = open(os.path.join(docdir, "..", "src", "options.c"), encoding="utf-8").read()
+    code_opts = dict(re.findall(r'\{\s*"([a-z-]+)",\s*"(IOTSAFE_[A-Z_]+)"', options_c))
+    p11 = open(os.path.join(docdir, "pkcs11.md"), encoding="utf-8").read()
+    p11_rows = [row for row in table_rows(md_section(p11, "Settings")) if len(row) > 1]
+    p11_opts = {code_spans(row[0])[0]: code_spans(row[1])[0] for row in p11_rows
+                if code_spans(row[0]) and code_spans(row[1])}
+    check("pkcs11.md: the Settings table has the keys and variables of src/options.c",
+          code_opts and p11_opts == code_opts,
+          f"code: {sorted(code_opts.items())}\ndocument: {sorted(p11_opts.items())}")
+    p11_page = open(os.path.join(docdir, "man", "iotsafe-pkcs11.7.md"), encoding="utf-8").read()
+    p11_env = set(re.findall(r"\bIOTSAFE_[A-Z0-9_]+", md_section(p11_page, "ENVIRONMENT")))
+    want_env = set(code_opts.values()) | {"IOTSAFE_PKCS11_CONF"}
+    check("iotsafe-pkcs11(7): ENVIRONMENT names the settings' variables and IOTSAFE_PKCS11_CONF",
+          p11_env == want_env,
+          f"missing: {sorted(want_env - p11_env)}\nextra: {sorted(p11_env - want_env)}")
+
     # ---- the built man pages: synopses, options, sections
     man = shutil.which("man")
-    pages = {"iotsafe-tool.1": None, "iotsafe-sim.1": None, "provider-iotsafe.7": None}
+    pages = {"iotsafe-tool.1": None, "iotsafe-sim.1": None, "provider-iotsafe.7": None,
+             "iotsafe-pkcs11.7": None}
     if mandir and man:
         env = dict(os.environ, MANWIDTH="400", MAN_KEEP_FORMATTING="0")
         for name in pages:

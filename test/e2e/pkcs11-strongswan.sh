@@ -49,7 +49,9 @@ R_OUT=10.197.44.1 I_OUT=10.197.44.2 R_IN=10.197.46.1 I_IN=10.197.45.2
 # ---------------------------------------------------------------- namespaces
 
 # netns SIDE: a process holding a new network and mount namespace, where
-# $IKE/SIDE/run is /run; sets NS_PID. Everything else enters with nsenter.
+# $IKE/SIDE/run is /run; sets NS_PID. Everything else enters with nsenter, keeping the
+# holder's root and working directory (-r -w): entering a mount namespace would
+# otherwise leave a chroot, as the Debian 13 pass runs in one.
 netns() {
     local side=$1 d=$IKE/$1 i=0
     mkdir -p "$d/run"
@@ -73,8 +75,8 @@ netns resp
 R_NS=$NS_PID
 netns init
 I_NS=$NS_PID
-in_resp() { nsenter -t "$R_NS" -n -m -- "$@"; }
-in_init() { nsenter -t "$I_NS" -n -m -- "$@"; }
+in_resp() { nsenter -t "$R_NS" -n -m -r -w -- "$@"; }
+in_init() { nsenter -t "$I_NS" -n -m -r -w -- "$@"; }
 
 if ! { in_resp ip link add ike-r type veth peer name ike-i netns "$I_NS" &&
     in_resp ip addr add "$R_OUT/24" dev ike-r && in_resp ip link set ike-r up &&
@@ -171,7 +173,7 @@ charon_start() {
     local side=$1 ns=$2 d=$IKE/$1 i=0
     : >"$d/charon.log"
     rm -f "$d/charon.vici"
-    spawn "$d/charon.out" "$d/charon.err" nsenter -t "$ns" -n -m -- "${FOREIGN[@]}" \
+    spawn "$d/charon.out" "$d/charon.err" nsenter -t "$ns" -n -m -r -w -- "${FOREIGN[@]}" \
         STRONGSWAN_CONF="$d/strongswan.conf" OPENSSL_CONF="$IKE/openssl.cnf" "$CHARON"
     CHARON_PID=$SPAWNED_PID
     while [ ! -S "$d/charon.vici" ]; do

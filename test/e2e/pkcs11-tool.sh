@@ -37,6 +37,13 @@ like "token manufacturer" "$LAST_OUT" 'token manufacturer : GSMA IoT SAFE'
 like "no login: no PIN flags" "$LAST_OUT" 'token flags +: rng, token initialized'
 like "the empty reader is a slot without a token" "$LAST_OUT" 'Slot 1 \(0x1\): Virtual PCD 00 01'$'\n''  \(empty\)'
 
+ok "reader = a substring: only that reader is a slot" env IOTSAFE_READER='PCD 00 01' "${P[@]}" -L
+like "the one slot is the reader named" "$LAST_OUT" '^Available slots:'$'\n''Slot 0 \(0x0\): Virtual PCD 00 01'$'\n''  \(empty\)$'
+ok "reader = #0" env IOTSAFE_READER='#0' "${P[@]}" -L
+is "one slot, the first reader's" "$(printf '%s\n' "$LAST_OUT" | grep '^Slot')" 'Slot 0 (0x0): Virtual PCD 00 00'
+fails "^iotsafe-pkcs11: no PC/SC reader matches the reader setting 'nowhere': no slot\$" \
+    "a reader setting that matches nothing is said" env IOTSAFE_READER=nowhere "${P[@]}" -L
+
 # ---- objects
 ok "pkcs11-tool -O" "${P[@]}" -O
 like "DEVKEY is a private EC key with ID 01" "$LAST_OUT" 'Private Key Object; EC'$'\n''  label:      DEVKEY'$'\n''  ID:         01'$'\n''  Usage:      sign'$'\n''  Access:     sensitive, always sensitive, never extractable'
