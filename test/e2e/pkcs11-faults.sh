@@ -4,10 +4,8 @@
 # The PKCS#11 module when things go wrong, with the guarantees the provider
 # has: a lying card's signature is refused, a silent card meets the deadline,
 # no free channel is said (or the basic channel shared), hostile labels are
-# escaped, a removed card ends its sessions and new ones work when it is back,
-# a reset card is reselected, bad settings stop the module with one message;
-# and fork(), threads x sessions x processes sharing the card. p11_probe
-# stands for a PKCS#11 program where pkcs11-tool cannot show a fact.
+# escaped, bad settings stop the module with one message. (Removal, reset,
+# fork and sharing: pkcs11-probe.sh.)
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 SIM_VERBOSE=1
 command -v pkcs11-tool >/dev/null || skip_all "pkcs11-tool (opensc) is not installed"
@@ -17,7 +15,6 @@ card_up
 cd "$WORK" || exit 1
 unset OPENSSL_CONF
 P=(pkcs11-tool --module "$P11_MODULE")
-PROBE=("$P11_PROBE" "$P11_MODULE")
 R="in reader 'Virtual PCD 00 00'"
 printf 'fault test\n' >msg
 sigs() { grep -cE '^iotsafe-sim: > [0-9A-F]{2}2B' "$WORK/sim.log"; }
@@ -25,15 +22,6 @@ restart_with() {
     sim_stop
     sim_start "$@"
 }
-
-# ---- the module itself: interfaces, no login, a private key's value never given
-ok "PKCS#11 3.0 interface list" "${PROBE[@]}" info
-like "one interface, PKCS 11, with the 2.40 function list" "$LAST_OUT" "interface 'PKCS 11' version 2\\.40"
-like "no login required" "$LAST_OUT" 'login required no'
-ok "a private key's attributes" "${PROBE[@]}" attrs
-like "CKA_VALUE is sensitive, never given" "$LAST_OUT" 'CKA_VALUE CKR_ATTRIBUTE_SENSITIVE len unavailable'
-like "RSA attributes do not exist on an EC key" "$LAST_OUT" 'CKA_MODULUS CKR_ATTRIBUTE_TYPE_INVALID len unavailable'
-like "CKA_EC_PARAMS does" "$LAST_OUT" 'CKA_EC_PARAMS CKR_OK len given'
 
 # ---- bad settings: said once, and the module refuses to work
 fails "^iotsafe-pkcs11: bad value 'abc' for environment variable IOTSAFE_TIMEOUT \\(seconds, 0\\.1 to 3600\\); the module is unusable until this is fixed\$" \
@@ -109,55 +97,4 @@ ok "no control byte reached the output" sh -c "! printf '%s' \"\$1\" | grep -q \
 fails "^iotsafe-pkcs11: no private key label=\\\\x1b\\[2Jevil on the card in 'Virtual PCD 00 00'\$" \
     "a hostile label from the program is escaped" "${P[@]}" --keypairgen --key-type EC:prime256v1 --label $'\e[2Jevil'
 
-# ---- removal: the signature fails, the session ends, a new one works when the card is back
-mkfifo ctl
-exec 7<>ctl
-"${PROBE[@]}" removal <ctl >removal.out 2>&1 &
-pid=$!
-track_pid "$pid"
-wait_for() { for _ in $(seq 100); do grep -q "$1" removal.out && return 0; sleep 0.1; done; return 1; }
-ok "signed before the removal" wait_for '^sign CKR_OK$'
-sim_stop
-echo removed >&7
-ok "the program saw the removal" wait_for '^open while removed'
-sim_start
-echo back >&7
-wait "$pid"
-LAST_OUT=$(cat removal.out)
-like "the signature fails with CKR_DEVICE_REMOVED" "$LAST_OUT" '^sign after removal CKR_DEVICE_REMOVED$'
-like "its session is gone" "$LAST_OUT" '^old session CKR_SESSION_HANDLE_INVALID$'
-like "no token while removed" "$LAST_OUT" '^tokens while removed 0$'
-like "a session cannot open" "$LAST_OUT" '^open while removed CKR_TOKEN_NOT_PRESENT$'
-like "a new session signs when the card is back" "$LAST_OUT" '^new session sign CKR_OK$'
-like "the removal was said" "$LAST_OUT" "iotsafe-pkcs11: card went away and could not be reconnected: reconnecting after card reset/removal on reader 'Virtual PCD 00 00': No smart card inserted"
-
-# ---- reset: the same session goes on
-"${PROBE[@]}" again <ctl >again.out 2>&1 &
-pid=$!
-track_pid "$pid"
-for _ in $(seq 100); do grep -q '^sign ' again.out && break; sleep 0.1; done
-card_reset
-echo reset >&7
-wait "$pid"
-like "the same session signs after a reset" "$(cat again.out)" '^same session sign CKR_OK$'
-
-# ---- fork: the child must C_Initialize, then works; the parent goes on
-ok "fork" "${PROBE[@]}" fork
-like "the child gets CKR_CRYPTOKI_NOT_INITIALIZED first" "$LAST_OUT" '^child before C_Initialize CKR_CRYPTOKI_NOT_INITIALIZED$'
-like "then signs" "$LAST_OUT" '^child sign CKR_OK$'
-like "the parent still signs" "$LAST_OUT" '^parent sign again CKR_OK$'
-
-# ---- threads x sessions x processes share the card
-n=$(sigs)
-pids=()
-for i in 1 2 3; do
-    "${PROBE[@]}" threads 4 3 >"threads-$i.out" 2>&1 &
-    pids+=($!)
-    track_pid "$!"
-done
-for i in 1 2 3; do
-    wait "${pids[$((i - 1))]}"
-    is "process $i: 4 threads x 3 sessions x 3 signatures" "$(grep '^signed' "threads-$i.out")" 'signed 36 of 36'
-done
-is "the card made all 108" "$(($(sigs) - n))" 108
 done_testing
