@@ -25,8 +25,8 @@ local MAN_OF = {
   ["uri.md"] = "provider-iotsafe(7)",
   ["modem.md"] = "provider-iotsafe(7)",
   ["provider-iotsafe.7.md"] = "provider-iotsafe(7)",
-  ["pkcs11.md"] = "iotsafe-pkcs11(7)",
-  ["iotsafe-pkcs11.7.md"] = "iotsafe-pkcs11(7)",
+  ["pkcs11.md"] = "iotsafe-pkcs11(8)",
+  ["iotsafe-pkcs11.8.md"] = "iotsafe-pkcs11(8)",
 }
 local DROP = { ["Tests"] = true, ["End-to-end tests"] = true }
 local OPENING = { ["NAME"] = true, ["SYNOPSIS"] = true }

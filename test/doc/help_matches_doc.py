@@ -16,7 +16,7 @@ FAULT INJECTION. The provider's environment variables (the settings table of
 doc/provider.md) are those of the ENVIRONMENT of
 doc/man/provider-iotsafe.7.md. The PKCS#11 module's settings table (in
 doc/pkcs11.md) has the keys and variables of libiotsafe's option table
-(src/options.c), and the ENVIRONMENT of doc/man/iotsafe-pkcs11.7.md names
+(src/options.c), and the ENVIRONMENT of doc/man/iotsafe-pkcs11.8.md names
 those variables and IOTSAFE_PKCS11_CONF. When MANDIR holds the built man
 pages, the rendered pages show every synopsis and option, and each has the
 usual sections in the usual order.
@@ -220,17 +220,17 @@ def main():
     check("pkcs11.md: the Settings table has the keys and variables of src/options.c",
           code_opts and p11_opts == code_opts,
           f"code: {sorted(code_opts.items())}\ndocument: {sorted(p11_opts.items())}")
-    p11_page = open(os.path.join(docdir, "man", "iotsafe-pkcs11.7.md"), encoding="utf-8").read()
+    p11_page = open(os.path.join(docdir, "man", "iotsafe-pkcs11.8.md"), encoding="utf-8").read()
     p11_env = set(re.findall(r"\bIOTSAFE_[A-Z0-9_]+", md_section(p11_page, "ENVIRONMENT")))
     want_env = set(code_opts.values()) | {"IOTSAFE_PKCS11_CONF"}
-    check("iotsafe-pkcs11(7): ENVIRONMENT names the settings' variables and IOTSAFE_PKCS11_CONF",
+    check("iotsafe-pkcs11(8): ENVIRONMENT names the settings' variables and IOTSAFE_PKCS11_CONF",
           p11_env == want_env,
           f"missing: {sorted(want_env - p11_env)}\nextra: {sorted(p11_env - want_env)}")
 
     # ---- the built man pages: synopses, options, sections
     man = shutil.which("man")
     pages = {"iotsafe-tool.1": None, "iotsafe-sim.1": None, "provider-iotsafe.7": None,
-             "iotsafe-pkcs11.7": None}
+             "iotsafe-pkcs11.8": None}
     if mandir and man:
         env = dict(os.environ, MANWIDTH="400", MAN_KEEP_FORMATTING="0")
         for name in pages:

@@ -60,7 +60,7 @@ for f in "$modulesdir/iotsafe.so" /etc/ssl/openssl.cnf.d/iotsafe.cnf \
     /usr/share/man/man1/iotsafe-tool.1.gz /usr/share/man/man1/iotsafe-sim.1.gz \
     /usr/share/man/man7/provider-iotsafe.7.gz \
     "$p11dir/iotsafe-pkcs11.so" "$p11conf/iotsafe-pkcs11.module" /etc/iotsafe/pkcs11.conf \
-    /usr/share/iotsafe-pkcs11/pkcs11.conf /usr/share/man/man7/iotsafe-pkcs11.7.gz; do
+    /usr/share/iotsafe-pkcs11/pkcs11.conf /usr/share/man/man8/iotsafe-pkcs11.8.gz; do
     ok "installed: $f" test -e "$root$f"
 done
 is "the shared-state directory is made at boot: root's, group iotsafe, 2770" \
@@ -96,7 +96,7 @@ like "iotsafe-pkcs11 depends on this libiotsafe0 (the group iotsafe, /run/iotsaf
     'libiotsafe0 \(= [^)]+\)'
 like "... and on pcsc-lite's library (shlibs)" "$deps" 'libpcsclite1'
 like "... and recommends p11-kit" "$(dpkg-deb -f "$debs"/iotsafe-pkcs11_*.deb Recommends)" '(^|, )p11-kit(,|$)'
-ok "the iotsafe-pkcs11 man page renders" env MANWIDTH=80 man -l "$root/usr/share/man/man7/iotsafe-pkcs11.7.gz"
+ok "the iotsafe-pkcs11 man page renders" env MANWIDTH=80 man -l "$root/usr/share/man/man8/iotsafe-pkcs11.8.gz"
 like "it gives the URI of a card key" "$LAST_OUT" "pkcs11:token=IoT%20SAFE;object=[A-Z]+;type=private"
 
 # ---- the installed simulator is the card; the installed tool and provider use it
