@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * libFuzzer: the setting words (include/iotsafe/settings.h) and the hex
- * parser under them, on any text a config file, an environment variable or
- * a command line can hold. Each parser either refuses (and writes nothing)
- * or returns a value in its range; a trace file points inside the input.
+ * libFuzzer: the setting words (include/iotsafe/settings.h), the hex parser
+ * under them and every shared option (include/iotsafe/options.h), on any
+ * text a config file, an environment variable or a command line can hold.
+ * Each parser either refuses (and writes nothing) or returns a value in its
+ * range; a trace file points inside the input, an option's strings are
+ * copies of it.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "iotsafe/hex.h"
+#include "iotsafe/options.h"
 #include "iotsafe/settings.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -78,6 +81,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(n >= 1 && n <= sizeof(bytes));
         CHECK(strlen(iotsafe_hex_format(bytes, n, back, sizeof(back))) == 2 * n);
     }
+
+    /* Every option set from the same text: set (in range) or refused (nothing changed). */
+    int known = iotsafe_option_lookup(s);
+    CHECK(known == -1 || strcmp(iotsafe_option_name((iotsafe_option)known), s) == 0);
+    iotsafe_options o, before;
+    iotsafe_options_init(&o);
+    for (int i = 0; i < IOTSAFE_OPT_N; i++) {
+        memcpy(&before, &o, sizeof(o));
+        int r = iotsafe_options_set(&o, (iotsafe_option)i, s);
+        CHECK(r == 1 || r == -1 || r == 0);
+        if (r != 1)
+            CHECK(memcmp(&before, &o, sizeof(o)) == 0);
+    }
+    CHECK(o.reader == NULL || (o.reader != s && strcmp(o.reader, s) == 0));
+    CHECK(o.modem == NULL || (o.modem != s && strcmp(o.modem, s) == 0));
+    CHECK(o.aid_len == 0 || (o.aid_len >= 5 && o.aid_len <= sizeof(o.aid)));
+    CHECK(o.dh_peer_slot_len <= sizeof(o.dh_peer_slot));
+    CHECK(o.cla == IOTSAFE_CLA_AUTO || o.cla == IOTSAFE_CLA_PROPRIETARY ||
+          o.cla == IOTSAFE_CLA_INTERINDUSTRY);
+    CHECK(o.basic_channel == 0 || o.basic_channel == 1);
+    CHECK(o.verify_signatures == 0 || o.verify_signatures == 1);
+    CHECK(o.modem_mode == IOTSAFE_AT_CSIM || o.modem_mode == IOTSAFE_AT_CGLA);
+    CHECK(o.timeout_ms == 0 || (o.timeout_ms >= 100 && o.timeout_ms <= 3600000));
+    CHECK(o.on_exhausted == IOTSAFE_EXHAUSTED_AUTO || o.on_exhausted == IOTSAFE_EXHAUSTED_FAIL ||
+          o.on_exhausted == IOTSAFE_EXHAUSTED_BASIC);
+    CHECK(o.trace == IOTSAFE_TRACE_OFF || o.trace == IOTSAFE_TRACE_APDU ||
+          o.trace == IOTSAFE_TRACE_DEBUG);
+    CHECK(o.trace_file == NULL || (o.trace != IOTSAFE_TRACE_OFF && o.trace_file[0] != '\0' &&
+                                   strstr(s, o.trace_file) != NULL));
+    CHECK(o.state_dir == NULL || strcmp(o.state_dir, s) == 0);
+    iotsafe_config cfg;
+    iotsafe_options_card_config(&o, NULL, &cfg);
+    CHECK((cfg.aid == NULL) == (o.aid_len == 0));
+    iotsafe_options_clear(&o);
+    CHECK(o.reader == NULL && o.modem == NULL && o.trace_file == NULL && o.state_dir == NULL);
     free(s);
     return 0;
 }

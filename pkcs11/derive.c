@@ -166,8 +166,8 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE b
         const iotsafe_curve curve = k->curve;
         char d[IOTSAFE_OBJECT_STR_MAX];
         iotsafe_object_str(&k->card, d, sizeof(d));
-        iotsafe_rc rc = iotsafe_compute_dh_with_peer(sl->card, &kref, &sref, pt, pt_len, z,
-                                                     &z_len, &st);
+        iotsafe_rc rc = iotsafe_compute_dh_with_peer(sl->card, &kref, &sref, pt, pt_len, z, &z_len,
+                                                     &st);
         if (rc != IOTSAFE_OK) {
             rv = p11_slot_failed(sl, rc, &st);
         } else {

@@ -60,8 +60,8 @@ CK_RV C_Initialize(CK_VOID_PTR init_args)
             return CKR_ARGUMENTS_BAD;
         const int some = a->CreateMutex != NULL || a->DestroyMutex != NULL ||
                          a->LockMutex != NULL || a->UnlockMutex != NULL;
-        const int all = a->CreateMutex != NULL && a->DestroyMutex != NULL &&
-                        a->LockMutex != NULL && a->UnlockMutex != NULL;
+        const int all = a->CreateMutex != NULL && a->DestroyMutex != NULL && a->LockMutex != NULL &&
+                        a->UnlockMutex != NULL;
         if (some && !all)
             return CKR_ARGUMENTS_BAD;
         /* Only the application's own locks and no OS locking: we cannot honour that. */
@@ -121,10 +121,9 @@ CK_RV C_GetInfo(CK_INFO_PTR info)
 
 #include "functions.h"
 
-static CK_FUNCTION_LIST function_list = {
-    .version = {2, 40},
+static CK_FUNCTION_LIST function_list = {.version = {2, 40},
 #define P11_ENTRY(name) .name = name,
-    P11_FUNCTIONS
+                                         P11_FUNCTIONS
 #undef P11_ENTRY
 };
 
@@ -188,9 +187,8 @@ CK_RV C_GetInterface(CK_UTF8CHAR_PTR name, CK_VERSION_PTR version, CK_INTERFACE_
         return CKR_ARGUMENTS_BAD;
     if (name != NULL && strcmp((const char *)name, interface_name) != 0)
         return CKR_ARGUMENTS_BAD;
-    if (version != NULL &&
-        (version->major != function_list.version.major ||
-         version->minor != function_list.version.minor))
+    if (version != NULL && (version->major != function_list.version.major ||
+                            version->minor != function_list.version.minor))
         return CKR_ARGUMENTS_BAD;
     if ((flags & ~interfaces[0].flags) != 0)
         return CKR_ARGUMENTS_BAD;

@@ -25,15 +25,15 @@
 typedef struct p11_obj {
     CK_OBJECT_HANDLE handle;
     CK_OBJECT_CLASS cls;
-    iotsafe_object card;    /* the card's object (private key, public key or file) */
+    iotsafe_object card; /* the card's object (private key, public key or file) */
     uint8_t ck_id[IOTSAFE_ID_MAX];
-    size_t ck_id_len;       /* CKA_ID: the key's container ID (a certificate: its key's) */
+    size_t ck_id_len; /* CKA_ID: the key's container ID (a certificate: its key's) */
     iotsafe_curve curve;
     uint8_t point[IOTSAFE_POINT_MAX];
-    size_t point_len;       /* keys: the public point (0: unknown) */
-    uint8_t *value;         /* certificate DER, or a session secret */
+    size_t point_len; /* keys: the public point (0: unknown) */
+    uint8_t *value;   /* certificate DER, or a session secret */
     size_t value_len;
-    uint16_t hashes;        /* private keys: the hashes the card allows (0: any) */
+    uint16_t hashes;            /* private keys: the hashes the card allows (0: any) */
     int sensitive, extractable; /* session secrets: as the template asked */
     CK_BBOOL token;             /* CK_TRUE: a card object */
     CK_KEY_TYPE key_type;       /* session secrets: CKK_GENERIC_SECRET or CKK_AES */
@@ -43,9 +43,9 @@ typedef struct p11_obj {
 typedef struct p11_slot {
     char *reader; /* PC/SC reader name, or the modem device */
     int is_modem;
-    int listed;   /* the reader is in pcscd's current list */
-    pthread_mutex_t lock; /* card handle and objects */
-    iotsafe_card *card;   /* NULL: not open */
+    int listed;               /* the reader is in pcscd's current list */
+    pthread_mutex_t lock;     /* card handle and objects */
+    iotsafe_card *card;       /* NULL: not open */
     unsigned long generation; /* bumped when the card goes: its sessions end */
     p11_obj objs[P11_OBJ_MAX];
     size_t nobjs;

@@ -118,8 +118,7 @@ static CK_RV card_sign(p11_slot *sl, CK_OBJECT_HANDLE key, const uint8_t *digest
         if (o->point_len == 0)
             rv = bad_signature(sl, o, "the key has no public point to verify it with");
         else if (iotsafe_ecdsa_rs_to_der(rs, rs_len, der, &der_len) == IOTSAFE_OK)
-            v = p11_verify_signature(o->curve, o->point, o->point_len, digest, dlen, der,
-                                     der_len);
+            v = p11_verify_signature(o->curve, o->point, o->point_len, digest, dlen, der, der_len);
         if (rv == CKR_OK && v == 0)
             rv = bad_signature(sl, o,
                                "it does not verify with the key's public key (the key on the "

@@ -12,8 +12,8 @@
 #include "p11.h"
 
 static const CK_MECHANISM_TYPE mechanisms[] = {
-    CKM_EC_KEY_PAIR_GEN, CKM_ECDSA, CKM_ECDSA_SHA256, CKM_ECDSA_SHA384, CKM_ECDSA_SHA512,
-    CKM_ECDH1_DERIVE,
+    CKM_EC_KEY_PAIR_GEN, CKM_ECDSA,        CKM_ECDSA_SHA256,
+    CKM_ECDSA_SHA384,    CKM_ECDSA_SHA512, CKM_ECDH1_DERIVE,
 };
 #define NMECH (sizeof(mechanisms) / sizeof(mechanisms[0]))
 

@@ -9,11 +9,11 @@
 /* The signatures are the spec's; none of the arguments is of use here. */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
-#define NOT_SUPPORTED(name, args)                                                                  \
-    CK_RV name args                                                                                \
-    {                                                                                              \
-        CK_RV rv_ = p11_ready();                                                                   \
-        return rv_ != CKR_OK ? rv_ : CKR_FUNCTION_NOT_SUPPORTED;                                   \
+#define NOT_SUPPORTED(name, args)                                \
+    CK_RV name args                                              \
+    {                                                            \
+        CK_RV rv_ = p11_ready();                                 \
+        return rv_ != CKR_OK ? rv_ : CKR_FUNCTION_NOT_SUPPORTED; \
     }
 
 /* clang-format off */

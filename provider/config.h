@@ -10,26 +10,14 @@
 
 #include "iotsafe/iotsafe.h"
 
-#define IPROV_AID_MAX 16
-
-/* Settings from the openssl.cnf section, overridden by environment variables. */
+/*
+ * Settings from the openssl.cnf section, overridden by environment variables:
+ * the ones every front end takes (libiotsafe's, one parser each), and the
+ * provider's own.
+ */
 typedef struct iprov_cfg {
-    char *reader; /* NULL: first reader whose card has the applet */
-    uint8_t aid[IPROV_AID_MAX];
-    size_t aid_len; /* 0: the GSMA AID */
-    iotsafe_cla_style cla;
-    int basic_channel;
-    iotsafe_trace_level trace; /* `trace`: off, APDU trace, or that and the debug log */
-    char *trace_file;          /* NULL: stderr */
-    int rand;                  /* opt-in card RNG */
-    int verify_signatures;     /* ECDSA-verify each card signature before release (default 1) */
-    uint8_t dh_peer_slot[IOTSAFE_ID_MAX];
-    size_t dh_peer_slot_len;    /* 0: first public key with update access */
-    char *modem;                /* AT modem device: used instead of PC/SC when set */
-    iotsafe_at_mode modem_mode; /* AT+CSIM (default) or AT+CCHO/AT+CGLA */
-    unsigned long timeout_ms;   /* `timeout`: every card command's deadline; 0: per class */
-    iotsafe_channel_exhausted on_exhausted; /* `channel-exhausted` */
-    char *state_dir; /* `state-dir`: NULL: libiotsafe's default (/run/iotsafe) */
+    iotsafe_options opts; /* reader, aid, cla, ..., state-dir (iotsafe/options.h) */
+    int rand;             /* `rand`: opt-in card RNG */
 } iprov_cfg;
 
 struct iprov_ctx;

@@ -26,17 +26,17 @@ void iprov_debug_line(const IPROV_CTX *ctx, const char *fmt, ...)
 
 void iprov_debug_open(IPROV_CTX *ctx)
 {
-    if (ctx->cfg.trace == IOTSAFE_TRACE_OFF || ctx->cfg.trace_file == NULL)
+    if (ctx->cfg.opts.trace == IOTSAFE_TRACE_OFF || ctx->cfg.opts.trace_file == NULL)
         return;
     /* appended, closed on exec; line-buffered so a fork never copies a half line */
-    ctx->log = fopen(ctx->cfg.trace_file, "ae");
+    ctx->log = fopen(ctx->cfg.opts.trace_file, "ae");
     if (ctx->log != NULL) {
         setvbuf(ctx->log, NULL, _IOLBF, 0);
     } else {
         /* whatever the level: the user asked for a file and gets stderr instead */
         char e[160];
         fprintf(stderr, "iotsafe: cannot open the trace file '%s' (%s); tracing to stderr\n",
-                iotsafe_escape_str(ctx->cfg.trace_file, e, sizeof(e)), strerror(errno));
+                iotsafe_escape_str(ctx->cfg.opts.trace_file, e, sizeof(e)), strerror(errno));
     }
 }
 

@@ -11,7 +11,7 @@
 
 #include "provctx.h"
 
-#define IPROV_DEBUG_ON(ctx) ((ctx) != NULL && (ctx)->cfg.trace == IOTSAFE_TRACE_DEBUG)
+#define IPROV_DEBUG_ON(ctx) ((ctx) != NULL && (ctx)->cfg.opts.trace == IOTSAFE_TRACE_DEBUG)
 #define IPROV_DEBUG(ctx, ...)                     \
     do {                                          \
         if (IPROV_DEBUG_ON(ctx))                  \

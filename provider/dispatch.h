@@ -28,6 +28,8 @@ extern const OSSL_DISPATCH iprov_card_rand_functions[]; /* seed source and DRBG,
 
 #ifdef IPROV_HAVE_SIGN_MESSAGE
 /* signature.c: registered under the default provider's names */
+extern const OSSL_DISPATCH iprov_ecdsa_sha1_signature_functions[];
+extern const OSSL_DISPATCH iprov_ecdsa_sha224_signature_functions[];
 extern const OSSL_DISPATCH iprov_ecdsa_sha256_signature_functions[];
 extern const OSSL_DISPATCH iprov_ecdsa_sha384_signature_functions[];
 extern const OSSL_DISPATCH iprov_ecdsa_sha512_signature_functions[];

@@ -191,15 +191,15 @@ static int slot_fits(const IPROV_KEY *k, const iotsafe_object *o)
 static iotsafe_rc find_slot(iotsafe_card *card, const struct dh_arg *a, iotsafe_object *slot,
                             iotsafe_status *st)
 {
-    const iprov_cfg *cfg = &a->pctx->cfg;
+    const iotsafe_options *opts = &a->pctx->cfg.opts;
     iotsafe_object *objs = NULL;
     size_t n = 0;
     char h[2 * IOTSAFE_ID_MAX + 1];
     iotsafe_rc rc;
 
-    if (cfg->dh_peer_slot_len > 0) {
-        iotsafe_ref ref = {cfg->dh_peer_slot, cfg->dh_peer_slot_len, NULL, 0};
-        iotsafe_hex_format(cfg->dh_peer_slot, cfg->dh_peer_slot_len, h, sizeof(h));
+    if (opts->dh_peer_slot_len > 0) {
+        iotsafe_ref ref = {opts->dh_peer_slot, opts->dh_peer_slot_len, NULL, 0};
+        iotsafe_hex_format(opts->dh_peer_slot, opts->dh_peer_slot_len, h, sizeof(h));
         rc = iotsafe_find_object(card, IOTSAFE_OBJ_PUBLIC_KEY, &ref, slot, st);
         if (rc == IOTSAFE_E_NOT_FOUND)
             return iotsafe_status_set(st, rc, 0,

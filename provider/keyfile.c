@@ -21,9 +21,9 @@
 /* The applet AID this provider context talks to (configured, else the GSMA one). */
 static const uint8_t *ctx_aid(const IPROV_CTX *ctx, size_t *len)
 {
-    if (ctx->cfg.aid_len > 0) {
-        *len = ctx->cfg.aid_len;
-        return ctx->cfg.aid;
+    if (ctx->cfg.opts.aid_len > 0) {
+        *len = ctx->cfg.opts.aid_len;
+        return ctx->cfg.opts.aid;
     }
     *len = sizeof(IOTSAFE_AID_GSMA);
     return IOTSAFE_AID_GSMA;
@@ -84,7 +84,7 @@ IPROV_KEY *iprov_key_from_keyref_v2(IPROV_CTX *ctx, const iotsafe_keyref *r)
         return NULL;
     /* The one identity check possible without the card: the applet it was written for. */
     if (r->aid_len != aid_len || memcmp(r->aid, aid, aid_len) != 0) {
-        char want[2 * IOTSAFE_KEYREF_AID_MAX + 1], have[2 * IPROV_AID_MAX + 1];
+        char want[2 * IOTSAFE_KEYREF_AID_MAX + 1], have[2 * sizeof(ctx->cfg.opts.aid) + 1];
         iotsafe_hex_format(r->aid, r->aid_len, want, sizeof(want));
         iotsafe_hex_format(aid, aid_len, have, sizeof(have));
         IPROV_ERR(ctx, IPROV_R_BAD_KEYREF,

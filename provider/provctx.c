@@ -50,10 +50,7 @@ void iprov_ctx_free(IPROV_CTX *ctx)
     free_handles(ctx, getpid() != atomic_load(&ctx->pid));
     pthread_mutex_destroy(&ctx->lock);
     OSSL_LIB_CTX_free(ctx->libctx);
-    free(ctx->cfg.reader);
-    free(ctx->cfg.modem);
-    free(ctx->cfg.trace_file);
-    free(ctx->cfg.state_dir);
+    iotsafe_options_clear(&ctx->cfg.opts);
     iprov_debug_close(ctx);
     free(ctx);
 }
@@ -91,10 +88,10 @@ static void check_fork(IPROV_CTX *ctx)
 static iotsafe_rc card_acquire(IPROV_CTX *ctx, const char *reader, iotsafe_card **out,
                                iotsafe_status *st)
 {
-    const char *sel = reader != NULL ? reader : ctx->cfg.reader != NULL ? ctx->cfg.reader : "";
-    if (ctx->cfg.modem != NULL)
+    const iotsafe_options *opts = &ctx->cfg.opts;
+    const char *sel = reader != NULL ? reader : opts->reader != NULL ? opts->reader : "";
+    if (opts->modem != NULL)
         sel = ""; /* one modem, one card: reader selectors do not apply */
-    iotsafe_config cfg;
     iotsafe_card *card = NULL;
     iotsafe_rc rc;
 
@@ -109,25 +106,8 @@ static iotsafe_rc card_acquire(IPROV_CTX *ctx, const char *reader, iotsafe_card 
         }
     }
     iprov_debug_settings(ctx); /* once, at the first card use */
-    iotsafe_config_init(&cfg);
-    if (ctx->cfg.aid_len > 0) {
-        cfg.aid = ctx->cfg.aid;
-        cfg.aid_len = ctx->cfg.aid_len;
-    }
-    cfg.cla = ctx->cfg.cla;
-    cfg.basic_channel = ctx->cfg.basic_channel;
-    cfg.trace = ctx->cfg.trace != IOTSAFE_TRACE_OFF;
-    cfg.trace_out = ctx->log;
-    cfg.timeout_ms = ctx->cfg.timeout_ms;
-    cfg.on_exhausted = ctx->cfg.on_exhausted;
-    cfg.state_dir = ctx->cfg.state_dir;
     /* Opening under the lock keeps two threads from racing to open the same reader. */
-    if (ctx->cfg.modem != NULL) {
-        const iotsafe_at_options at = {.mode = ctx->cfg.modem_mode};
-        rc = iotsafe_card_open_at(&cfg, ctx->cfg.modem, &at, &card, st);
-    } else {
-        rc = iotsafe_card_open(&cfg, sel[0] != '\0' ? sel : NULL, &card, st);
-    }
+    rc = iotsafe_options_open_card(opts, sel[0] != '\0' ? sel : NULL, ctx->log, &card, st);
     if (rc == IOTSAFE_OK) {
         struct iprov_card *n = realloc(ctx->cards, (ctx->ncards + 1) * sizeof(*n));
         char *s = strdup(sel);

@@ -36,6 +36,10 @@ static const OSSL_ALGORITHM signature_algs[] = {
     {"ECDSA", IPROV_PROPS, iprov_ecdsa_signature_functions, "ECDSA computed by the card"},
 #ifdef IPROV_HAVE_SIGN_MESSAGE
     /* The default provider's names for the same algorithms (message signing, 3.4+). */
+    {"ECDSA-SHA1:ECDSA-SHA-1:ecdsa-with-SHA1:1.2.840.10045.4.1", IPROV_PROPS,
+     iprov_ecdsa_sha1_signature_functions, "ECDSA with SHA-1, signed by the card"},
+    {"ECDSA-SHA2-224:ECDSA-SHA224:ecdsa-with-SHA224:1.2.840.10045.4.3.1", IPROV_PROPS,
+     iprov_ecdsa_sha224_signature_functions, "ECDSA with SHA-224, signed by the card"},
     {"ECDSA-SHA2-256:ECDSA-SHA256:ecdsa-with-SHA256:1.2.840.10045.4.3.2", IPROV_PROPS,
      iprov_ecdsa_sha256_signature_functions, "ECDSA with SHA-256, signed by the card"},
     {"ECDSA-SHA2-384:ECDSA-SHA384:ecdsa-with-SHA384:1.2.840.10045.4.3.3", IPROV_PROPS,

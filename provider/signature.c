@@ -2,8 +2,11 @@
 /*
  * ECDSA with a card key. The host hashes (EVP_MD from the provider's child
  * libctx, i.e. the application's default provider) and the card signs only
- * the digest: INIT + UPDATE, two APDUs. Init and size queries do no card I/O,
- * so libssl can probe digests cheaply, and dupctx is just an MD ctx copy.
+ * the digest: INIT + UPDATE, two APDUs. A digest of any length (SHA-1,
+ * SHA-224, ...) goes to the card as the same ECDSA integer in a digest of a
+ * hash the key allows (iotsafe_ecdsa_card_input); the signature is verified
+ * over the application's digest. Init and size queries do no card I/O, so
+ * libssl can probe digests cheaply, and dupctx is just an MD ctx copy.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +22,57 @@
 #include "key.h"
 #include "verify.h"
 
+/*
+ * The digests an application may name, with their ecdsa-with-X
+ * AlgorithmIdentifiers (no parameters; RFC 3279, RFC 5758). card_hash: the
+ * same hash in the card's attributes, 0 for those a card never names.
+ */
+typedef struct sig_digest {
+    const char *md_name; /* OpenSSL's canonical name, used with EVP_MD_is_a */
+    const char *label;
+    size_t len;
+    iotsafe_hash card_hash;
+    size_t alg_id_len;
+    uint8_t alg_id[12];
+} sig_digest;
+
+static const sig_digest digests[] = {
+    {"SHA1", "SHA-1", 20, 0, 11, {0x30, 0x09, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x01}},
+    {"SHA2-224",
+     "SHA-224",
+     28,
+     0,
+     12,
+     {0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x01}},
+    {"SHA2-256",
+     "SHA-256",
+     32,
+     IOTSAFE_HASH_SHA256,
+     12,
+     {0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02}},
+    {"SHA2-384",
+     "SHA-384",
+     48,
+     IOTSAFE_HASH_SHA384,
+     12,
+     {0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x03}},
+    {"SHA2-512",
+     "SHA-512",
+     64,
+     IOTSAFE_HASH_SHA512,
+     12,
+     {0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x04}},
+};
+#define NDIGESTS (sizeof(digests) / sizeof(digests[0]))
+
+/* The longest digest iotsafe_ecdsa_card_input takes, and what it hands the card. */
+#define CARD_DIGEST_MAX 64
+
 typedef struct sig_ctx {
     IPROV_CTX *pctx;
     IPROV_KEY *key;
-    iotsafe_hash hash; /* 0: not chosen yet (pre-hashed sign infers it from the length) */
-    EVP_MD *md;        /* digest-sign only */
+    const sig_digest *dg; /* NULL: none chosen (pre-hashed sign takes 1 to 64 bytes) */
+    EVP_MD *md;           /* digest-sign only */
     EVP_MD_CTX *mdctx;
 } SIG_CTX;
 
@@ -40,36 +89,6 @@ static OSSL_FUNC_signature_get_ctx_params_fn sig_get_ctx_params;
 static OSSL_FUNC_signature_gettable_ctx_params_fn sig_gettable_ctx_params;
 static OSSL_FUNC_signature_set_ctx_params_fn sig_set_ctx_params;
 static OSSL_FUNC_signature_settable_ctx_params_fn sig_settable_ctx_params;
-
-/* ecdsa-with-SHA256/384/512 AlgorithmIdentifiers (no parameters, RFC 5758). */
-static const struct {
-    iotsafe_hash hash;
-    const char *md_name; /* OpenSSL's canonical name, used with EVP_MD_is_a */
-    const char *label;
-    uint8_t alg_id[12];
-} hashes[] = {
-    {IOTSAFE_HASH_SHA256,
-     "SHA2-256",
-     "SHA-256",
-     {0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02}},
-    {IOTSAFE_HASH_SHA384,
-     "SHA2-384",
-     "SHA-384",
-     {0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x03}},
-    {IOTSAFE_HASH_SHA512,
-     "SHA2-512",
-     "SHA-512",
-     {0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x04}},
-};
-#define NHASHES (sizeof(hashes) / sizeof(hashes[0]))
-
-static int hash_index(iotsafe_hash h)
-{
-    for (size_t i = 0; i < NHASHES; i++)
-        if (hashes[i].hash == h)
-            return (int)i;
-    return -1;
-}
 
 static void *sig_newctx(void *provctx, const char *propq)
 {
@@ -94,7 +113,7 @@ static void reset(SIG_CTX *c)
     c->mdctx = NULL;
     c->md = NULL;
     c->key = NULL;
-    c->hash = 0;
+    c->dg = NULL;
 }
 
 static void sig_freectx(void *vctx)
@@ -131,7 +150,7 @@ static void *sig_dupctx(void *vctx)
     return d;
 }
 
-/* Is this key allowed to sign (at all / with hash)? Raises the reason. No card I/O. */
+/* Is this key allowed to sign at all? Raises the reason. No card I/O. */
 static int check_key(SIG_CTX *c, const IPROV_KEY *k)
 {
     char d[160];
@@ -153,38 +172,72 @@ static int check_key(SIG_CTX *c, const IPROV_KEY *k)
     return 1;
 }
 
-static int check_hash(SIG_CTX *c, iotsafe_hash h)
+/* What the card signs for a digest: the same ECDSA integer as a digest of a hash the key allows. */
+struct card_in {
+    uint8_t data[CARD_DIGEST_MAX];
+    size_t len;
+    iotsafe_hash hash;
+};
+
+/*
+ * The card's input for digest (dlen bytes, 1 to CARD_DIGEST_MAX, of dg or of
+ * an unnamed digest; NULL: only check that the key can sign one of that
+ * length). 1, or 0 with the reason raised. No card I/O.
+ */
+static int card_input(SIG_CTX *c, const sig_digest *dg, const uint8_t *digest, size_t dlen,
+                      struct card_in *in)
 {
-    char d[160];
+    static const uint8_t zeros[CARD_DIGEST_MAX];
     const IPROV_KEY *k = c->key;
-    int i = hash_index(h);
-    if (i < 0)
-        return 0;
-    if ((k->priv.present & IOTSAFE_HAS_HASHES) != 0 && (k->priv.hashes & h) == 0) {
-        char allowed[64] = "";
-        for (size_t j = 0; j < NHASHES; j++) {
-            if ((k->priv.hashes & hashes[j].hash) != 0) {
-                if (allowed[0] != '\0')
-                    strcat(allowed, ", ");
-                strcat(allowed, hashes[j].label);
-            }
-        }
-        IPROV_ERR(c->pctx, IPROV_R_UNSUPPORTED_DIGEST, "%s does not allow %s (card allows: %s)",
-                  iprov_key_desc(k, d, sizeof(d)), hashes[i].label,
-                  allowed[0] != '\0' ? allowed : "none");
+    uint16_t allowed = 0; /* the card names no hashes: any */
+    iotsafe_rc rc = IOTSAFE_E_USAGE;
+    char d[160], what[32];
+
+    in->len = sizeof(in->data);
+    /* A card that names its hashes and none of them allows nothing (0 means any below). */
+    if ((k->priv.present & IOTSAFE_HAS_HASHES) == 0 || (allowed = k->priv.hashes) != 0)
+        rc = iotsafe_ecdsa_card_input(k->curve, allowed, digest != NULL ? digest : zeros, dlen,
+                                      in->data, &in->len, &in->hash);
+    if (rc == IOTSAFE_OK)
+        return 1;
+    if (dg != NULL)
+        snprintf(what, sizeof(what), "%s", dg->label);
+    else
+        snprintf(what, sizeof(what), "a %zu-byte digest", dlen);
+    if (rc != IOTSAFE_E_USAGE) {
+        IPROV_ERR(c->pctx, IPROV_R_INTERNAL, "cannot sign %s with %s", what,
+                  iprov_key_desc(k, d, sizeof(d)));
         return 0;
     }
-    return 1;
+    char allowed_words[64] = "";
+    for (size_t j = 0; j < NDIGESTS; j++) {
+        if ((k->priv.hashes & digests[j].card_hash) != 0) {
+            if (allowed_words[0] != '\0')
+                strcat(allowed_words, ", ");
+            strcat(allowed_words, digests[j].label);
+        }
+    }
+    IPROV_ERR(c->pctx, IPROV_R_UNSUPPORTED_DIGEST, "%s does not allow %s (card allows: %s)",
+              iprov_key_desc(k, d, sizeof(d)), what,
+              allowed_words[0] != '\0' ? allowed_words : "none");
+    return 0;
 }
 
-/* Digest name -> card hash, by fetching it (so every OpenSSL alias works). */
-static int hash_from_name(SIG_CTX *c, const char *name, iotsafe_hash *out, EVP_MD **md_out)
+/* Can the key sign a digest of dg? Raises the reason. No card I/O. */
+static int check_digest(SIG_CTX *c, const sig_digest *dg)
+{
+    struct card_in in;
+    return card_input(c, dg, NULL, dg->len, &in);
+}
+
+/* Digest name -> one of ours, by fetching it (so every OpenSSL alias works). */
+static int digest_from_name(SIG_CTX *c, const char *name, const sig_digest **out, EVP_MD **md_out)
 {
     EVP_MD *md = EVP_MD_fetch(c->pctx->libctx, name, NULL);
     if (md != NULL) {
-        for (size_t i = 0; i < NHASHES; i++) {
-            if (EVP_MD_is_a(md, hashes[i].md_name)) {
-                *out = hashes[i].hash;
+        for (size_t i = 0; i < NDIGESTS; i++) {
+            if (EVP_MD_is_a(md, digests[i].md_name)) {
+                *out = &digests[i];
                 if (md_out != NULL)
                     *md_out = md;
                 else
@@ -195,7 +248,8 @@ static int hash_from_name(SIG_CTX *c, const char *name, iotsafe_hash *out, EVP_M
         EVP_MD_free(md);
     }
     IPROV_ERR(c->pctx, IPROV_R_UNSUPPORTED_DIGEST,
-              "digest %s cannot be used with IoT SAFE keys (SHA-256, SHA-384 or SHA-512 only)",
+              "digest %s cannot be used with IoT SAFE keys (SHA-1, SHA-224, SHA-256, SHA-384 or "
+              "SHA-512 only)",
               iotsafe_escape_str(name, (char[64]){0}, 64));
     return 0;
 }
@@ -231,22 +285,22 @@ static int sig_digest_sign_init(void *vctx, const char *mdname, void *provkey,
                                 const OSSL_PARAM params[])
 {
     SIG_CTX *c = vctx;
-    iotsafe_hash h;
+    const sig_digest *dg;
     EVP_MD *md = NULL;
 
     if (!set_key(c, provkey))
         return 0;
     if (mdname == NULL || mdname[0] == '\0')
         mdname = "SHA256"; /* our default-digest */
-    if (!hash_from_name(c, mdname, &h, &md))
+    if (!digest_from_name(c, mdname, &dg, &md))
         return 0;
-    if (!check_hash(c, h)) {
+    if (!check_digest(c, dg)) {
         EVP_MD_free(md);
         return 0;
     }
     EVP_MD_free(c->md);
     c->md = md;
-    c->hash = h;
+    c->dg = dg;
     if (c->mdctx == NULL && (c->mdctx = EVP_MD_CTX_new()) == NULL) {
         IPROV_ERR(c->pctx, IPROV_R_MALLOC, "allocating a digest context");
         return 0;
@@ -261,9 +315,7 @@ static int sig_digest_sign_init(void *vctx, const char *mdname, void *provkey,
 
 struct sign_arg {
     const IPROV_KEY *key;
-    iotsafe_hash hash;
-    const uint8_t *digest;
-    size_t digest_len;
+    const struct card_in *in;
     uint8_t rs[IOTSAFE_RS_MAX];
     size_t rs_len;
     char reader[128]; /* the reader that answered, for messages */
@@ -275,25 +327,28 @@ static iotsafe_rc sign_op(iotsafe_card *card, void *varg, iotsafe_status *st)
     iotsafe_ref ref = iprov_key_priv_ref(a->key);
     snprintf(a->reader, sizeof(a->reader), "%s", iotsafe_card_reader(card));
     a->rs_len = sizeof(a->rs);
-    return iotsafe_sign_digest(card, &ref, a->hash, a->digest, a->digest_len, a->rs, &a->rs_len,
+    return iotsafe_sign_digest(card, &ref, a->in->hash, a->in->data, a->in->len, a->rs, &a->rs_len,
                                st);
 }
 
-/* The card signs digest; DER ECDSA-Sig-Value into sig. */
+/* The card signs digest (1 to CARD_DIGEST_MAX bytes); DER ECDSA-Sig-Value into sig. */
 static int card_sign(SIG_CTX *c, const uint8_t *digest, size_t dlen, unsigned char *sig,
                      size_t *siglen, size_t sigsize)
 {
-    struct sign_arg a = {c->key, c->hash, digest, dlen, {0}, 0, ""};
+    struct card_in in;
+    struct sign_arg a = {c->key, &in, {0}, 0, ""};
     uint8_t der[IOTSAFE_RS_MAX + 16];
     size_t der_len = sizeof(der);
     iotsafe_status st;
 
+    if (!card_input(c, c->dg, digest, dlen, &in))
+        return 0;
     iotsafe_status_clear(&st);
     if (iprov_card_run(c->pctx, c->key->reader, sign_op, &a, &st) != IOTSAFE_OK) {
         IPROV_ERR_ST(c->pctx, &st);
         return 0;
     }
-    /* checked before release: a wrong signature is an error, never output */
+    /* checked before release, over the application's digest: a wrong signature is never output */
     if (a.rs_len != 2 * iotsafe_curve_field_len(c->key->curve) ||
         iotsafe_ecdsa_rs_to_der(a.rs, a.rs_len, der, &der_len) != IOTSAFE_OK)
         der_len = 0;
@@ -322,27 +377,22 @@ static int sig_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t sigsi
                     const unsigned char *tbs, size_t tbslen)
 {
     SIG_CTX *c = vctx;
-    iotsafe_hash h = c->hash;
 
     if (sig == NULL)
         return size_query(c, siglen);
     if (c->key == NULL)
         return 0;
-    if (h == 0) {
-        /* Pre-hashed input without a digest parameter: the length says which SHA-2. */
-        for (size_t i = 0; i < NHASHES; i++)
-            if (iotsafe_hash_len(hashes[i].hash) == tbslen)
-                h = hashes[i].hash;
+    /* Pre-hashed: a digest of the one chosen, else of any length ECDSA takes here. */
+    if (c->dg != NULL && tbslen != c->dg->len) {
+        IPROV_ERR(c->pctx, IPROV_R_BAD_ARGUMENT, "input of %zu bytes is not a %s digest", tbslen,
+                  c->dg->label);
+        return 0;
     }
-    if (h == 0 || iotsafe_hash_len(h) != tbslen) {
+    if (tbslen == 0 || tbslen > CARD_DIGEST_MAX) {
         IPROV_ERR(c->pctx, IPROV_R_BAD_ARGUMENT,
-                  "input of %zu bytes is not a SHA-256/384/512 digest%s", tbslen,
-                  h != 0 ? " of the chosen algorithm" : "");
+                  "input of %zu bytes is not a digest (1 to %d bytes)", tbslen, CARD_DIGEST_MAX);
         return 0;
     }
-    if (!check_hash(c, h))
-        return 0;
-    c->hash = h;
     return card_sign(c, tbs, tbslen, sig, siglen, sigsize);
 }
 
@@ -381,19 +431,19 @@ static int sig_digest_sign(void *vctx, unsigned char *sig, size_t *siglen, size_
 static int sig_get_ctx_params(void *vctx, OSSL_PARAM params[])
 {
     SIG_CTX *c = vctx;
+    const sig_digest *dg = c->dg;
     OSSL_PARAM *p;
-    int i = hash_index(c->hash);
 
     if ((p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_ALGORITHM_ID)) != NULL) {
-        if (i < 0 || !OSSL_PARAM_set_octet_string(p, hashes[i].alg_id, sizeof(hashes[i].alg_id)))
+        if (dg == NULL || !OSSL_PARAM_set_octet_string(p, dg->alg_id, dg->alg_id_len))
             return 0;
     }
     if ((p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_DIGEST)) != NULL) {
-        if (i < 0 || !OSSL_PARAM_set_utf8_string(p, hashes[i].md_name))
+        if (dg == NULL || !OSSL_PARAM_set_utf8_string(p, dg->md_name))
             return 0;
     }
     if ((p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_DIGEST_SIZE)) != NULL) {
-        if (i < 0 || !OSSL_PARAM_set_size_t(p, iotsafe_hash_len(c->hash)))
+        if (dg == NULL || !OSSL_PARAM_set_size_t(p, dg->len))
             return 0;
     }
     return 1;
@@ -418,23 +468,23 @@ static int sig_set_ctx_params(void *vctx, const OSSL_PARAM params[])
     SIG_CTX *c = vctx;
     const OSSL_PARAM *p;
     const char *name = NULL;
-    iotsafe_hash h;
+    const sig_digest *dg;
 
     if (params == NULL)
         return 1;
     p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_DIGEST);
     if (p == NULL)
         return 1;
-    if (!OSSL_PARAM_get_utf8_string_ptr(p, &name) || !hash_from_name(c, name, &h, NULL))
+    if (!OSSL_PARAM_get_utf8_string_ptr(p, &name) || !digest_from_name(c, name, &dg, NULL))
         return 0;
-    if (c->mdctx != NULL && h != c->hash) {
+    if (c->mdctx != NULL && dg != c->dg) {
         /* Digest-sign already hashes with the digest given at init. */
         IPROV_ERR(c->pctx, IPROV_R_BAD_ARGUMENT, "the digest cannot change after init");
         return 0;
     }
-    if (c->key != NULL && !check_hash(c, h))
+    if (c->key != NULL && !check_digest(c, dg))
         return 0;
-    c->hash = h;
+    c->dg = dg;
     return 1;
 }
 
@@ -469,9 +519,9 @@ const OSSL_DISPATCH iprov_ecdsa_signature_functions[] = {
 
 #ifdef IPROV_HAVE_SIGN_MESSAGE
 /*
- * OpenSSL 3.4+: "ECDSA-SHA2-256" and friends. After sign_message_init the
- * input is the message (streamed or one-shot) and the host hashes it; after
- * sign_init it is a digest of that algorithm. Either way the card signs the
+ * OpenSSL 3.4+: "ECDSA-SHA2-256", "ECDSA-SHA1" and friends. After
+ * sign_message_init the input is the message (streamed or one-shot) and the
+ * host hashes it; after sign_init it is a digest of that algorithm. Either way the card signs the
  * digest, as above. An application fetches these from this provider
  * ("?provider=iotsafe"): a card key cannot be exported to another one.
  */
@@ -492,11 +542,11 @@ static int sigalg_digest_init(void *vctx, void *provkey, const OSSL_PARAM params
                               const char *mdname)
 {
     SIG_CTX *c = vctx;
-    iotsafe_hash h;
-    if (!sig_sign_init(c, provkey, params) || !hash_from_name(c, mdname, &h, NULL) ||
-        !check_hash(c, h))
+    const sig_digest *dg;
+    if (!sig_sign_init(c, provkey, params) || !digest_from_name(c, mdname, &dg, NULL) ||
+        !check_digest(c, dg))
         return 0;
-    c->hash = h;
+    c->dg = dg;
     return 1;
 }
 
@@ -510,34 +560,35 @@ static int sigalg_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t si
     return sig_sign(c, sig, siglen, sigsize, tbs, tbslen);
 }
 
-#define IPROV_ECDSA_SIGALG(bits)                                                                 \
-    static int ecdsa_sha##bits##_message_init(void *vctx, void *provkey,                         \
-                                              const OSSL_PARAM params[])                         \
-    {                                                                                            \
-        return sigalg_message_init(vctx, provkey, params, "SHA2-" #bits);                        \
-    }                                                                                            \
-    static int ecdsa_sha##bits##_sign_init(void *vctx, void *provkey, const OSSL_PARAM params[]) \
-    {                                                                                            \
-        return sigalg_digest_init(vctx, provkey, params, "SHA2-" #bits);                         \
-    }                                                                                            \
-    const OSSL_DISPATCH iprov_ecdsa_sha##bits##_signature_functions[] = {                        \
-        {OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))sig_newctx},                                \
-        {OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))sig_freectx},                              \
-        {OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))sig_dupctx},                                \
-        {OSSL_FUNC_SIGNATURE_SIGN_INIT, (void (*)(void))ecdsa_sha##bits##_sign_init},            \
-        {OSSL_FUNC_SIGNATURE_SIGN, (void (*)(void))sigalg_sign},                                 \
-        {OSSL_FUNC_SIGNATURE_SIGN_MESSAGE_INIT, (void (*)(void))ecdsa_sha##bits##_message_init}, \
-        {OSSL_FUNC_SIGNATURE_SIGN_MESSAGE_UPDATE, (void (*)(void))sig_digest_sign_update},       \
-        {OSSL_FUNC_SIGNATURE_SIGN_MESSAGE_FINAL, (void (*)(void))sig_digest_sign_final},         \
-        {OSSL_FUNC_SIGNATURE_QUERY_KEY_TYPES, (void (*)(void))sig_query_key_types},              \
-        {OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, (void (*)(void))sig_get_ctx_params},                \
-        {OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, (void (*)(void))sig_gettable_ctx_params},      \
-        {OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, (void (*)(void))sig_set_ctx_params},                \
-        {OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, (void (*)(void))sig_settable_ctx_params},      \
-        {0, NULL},                                                                               \
+#define IPROV_ECDSA_SIGALG(id, mdname)                                                         \
+    static int ecdsa_##id##_message_init(void *vctx, void *provkey, const OSSL_PARAM params[]) \
+    {                                                                                          \
+        return sigalg_message_init(vctx, provkey, params, mdname);                             \
+    }                                                                                          \
+    static int ecdsa_##id##_sign_init(void *vctx, void *provkey, const OSSL_PARAM params[])    \
+    {                                                                                          \
+        return sigalg_digest_init(vctx, provkey, params, mdname);                              \
+    }                                                                                          \
+    const OSSL_DISPATCH iprov_ecdsa_##id##_signature_functions[] = {                           \
+        {OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))sig_newctx},                              \
+        {OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))sig_freectx},                            \
+        {OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))sig_dupctx},                              \
+        {OSSL_FUNC_SIGNATURE_SIGN_INIT, (void (*)(void))ecdsa_##id##_sign_init},               \
+        {OSSL_FUNC_SIGNATURE_SIGN, (void (*)(void))sigalg_sign},                               \
+        {OSSL_FUNC_SIGNATURE_SIGN_MESSAGE_INIT, (void (*)(void))ecdsa_##id##_message_init},    \
+        {OSSL_FUNC_SIGNATURE_SIGN_MESSAGE_UPDATE, (void (*)(void))sig_digest_sign_update},     \
+        {OSSL_FUNC_SIGNATURE_SIGN_MESSAGE_FINAL, (void (*)(void))sig_digest_sign_final},       \
+        {OSSL_FUNC_SIGNATURE_QUERY_KEY_TYPES, (void (*)(void))sig_query_key_types},            \
+        {OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, (void (*)(void))sig_get_ctx_params},              \
+        {OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, (void (*)(void))sig_gettable_ctx_params},    \
+        {OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, (void (*)(void))sig_set_ctx_params},              \
+        {OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, (void (*)(void))sig_settable_ctx_params},    \
+        {0, NULL},                                                                             \
     };
 
-IPROV_ECDSA_SIGALG(256)
-IPROV_ECDSA_SIGALG(384)
-IPROV_ECDSA_SIGALG(512)
+IPROV_ECDSA_SIGALG(sha1, "SHA1")
+IPROV_ECDSA_SIGALG(sha224, "SHA2-224")
+IPROV_ECDSA_SIGALG(sha256, "SHA2-256")
+IPROV_ECDSA_SIGALG(sha384, "SHA2-384")
+IPROV_ECDSA_SIGALG(sha512, "SHA2-512")
 #endif

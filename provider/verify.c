@@ -8,9 +8,8 @@
  * replaced on the card fails at its first signature. Shared secrets: the
  * field length, not zero, and the x-coordinate of a point on the curve.
  */
-#include <string.h>
-
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -44,41 +43,6 @@ static const char *who(const IPROV_KEY *k, const char *reader, char *buf, size_t
                   "card returned an invalid signature for %s: %s", \
                   who((k), (reader), w_, sizeof(w_)), m_);         \
     } while (0)
-
-/* The group orders n (SEC 2, RFC 5639): r and s must lie in [1, n-1]. */
-static const uint8_t order_p256[32] = {
-    0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-    0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51};
-static const uint8_t order_bp256[32] = {
-    0xA9, 0xFB, 0x57, 0xDB, 0xA1, 0xEE, 0xA9, 0xBC, 0x3E, 0x66, 0x0A, 0x90, 0x9D, 0x83, 0x8D, 0x71,
-    0x8C, 0x39, 0x7A, 0xA3, 0xB5, 0x61, 0xA6, 0xF7, 0x90, 0x1E, 0x0E, 0x82, 0x97, 0x48, 0x56, 0xA7};
-
-static const uint8_t *curve_order(iotsafe_curve c)
-{
-    switch (c) {
-    case IOTSAFE_CURVE_P256:
-        return order_p256;
-    case IOTSAFE_CURVE_BP256R1:
-        return order_bp256;
-    case IOTSAFE_CURVE_NONE:
-        break;
-    }
-    return NULL;
-}
-
-/* v (len big-endian bytes, len = order length) in [1, n-1]? NULL if so, else why not. */
-static const char *scalar_problem(const uint8_t *v, size_t len, const uint8_t *order,
-                                  const char *zero, const char *big)
-{
-    size_t i;
-    for (i = 0; i < len && v[i] == 0; i++)
-        ;
-    if (i == len)
-        return zero;
-    if (memcmp(v, order, len) >= 0)
-        return big;
-    return NULL;
-}
 
 /*
  * The key's public point as a key of another provider, made on first use
@@ -138,23 +102,20 @@ int iprov_check_signature(IPROV_CTX *ctx, IPROV_KEY *k, const char *reader, cons
                           size_t der_len)
 {
     const size_t half = iotsafe_curve_field_len(k->curve);
-    const uint8_t *order = curve_order(k->curve);
     const char *why;
     int valid = 0;
 
-    if (half == 0 || order == NULL || rs_len != 2 * half) {
+    if (half == 0 || rs_len != 2 * half) {
         BAD_SIG(ctx, k, reader, "%zu bytes of r||s, a %s signature has %zu", rs_len,
                 iotsafe_curve_name(k->curve), 2 * half);
         return 0;
     }
-    why = scalar_problem(rs, half, order, "r is zero", "r is not below the group order");
-    if (why == NULL)
-        why = scalar_problem(rs + half, half, order, "s is zero", "s is not below the group order");
+    why = iotsafe_ecdsa_rs_problem(k->curve, rs, rs_len);
     if (why != NULL) {
         BAD_SIG(ctx, k, reader, "%s", why);
         return 0;
     }
-    if (!ctx->cfg.verify_signatures)
+    if (!ctx->cfg.opts.verify_signatures)
         return 1;
     if (k->point_len == 0) {
         BAD_SIG(ctx, k, reader, "the key has no public point to verify it with");

@@ -135,7 +135,9 @@ iotsafe_rc iotsafe_card_open(const iotsafe_config *cfg, const char *reader, iots
     /* a pcscd that has just started may not have looked at its readers yet: wait for its first
        look (in the named reader, or in any), then try once more within the same deadline */
     if (rc == IOTSAFE_E_NO_CARD) {
-        const char *only = reader != NULL && *reader != '\0' ? iotsafe_pcsc_pick_reader(names, reader) : NULL;
+        const char *only = reader != NULL && *reader != '\0'
+                               ? iotsafe_pcsc_pick_reader(names, reader)
+                               : NULL;
         long left = end - now_ms();
         if (left > 0 && pcsc_wait_first_card(names, only,
                                              left < CARD_FIRST_POLL_MS ? (unsigned long)left

@@ -50,7 +50,8 @@ const char *iotsafe_ecdsa_rs_problem(iotsafe_curve c, const uint8_t *rs, size_t 
         return "the curve is unknown";
     if (rs_len != 2 * half)
         return "r||s has the wrong length";
-    const char *why = scalar_problem(rs, half, order, "r is zero", "r is not below the group order");
+    const char *why = scalar_problem(rs, half, order, "r is zero",
+                                     "r is not below the group order");
     if (why == NULL)
         why = scalar_problem(rs + half, half, order, "s is zero", "s is not below the group order");
     return why;
@@ -65,14 +66,13 @@ const char *iotsafe_ecdsa_rs_problem(iotsafe_curve c, const uint8_t *rs, size_t 
  * card's own cut drops again.
  */
 iotsafe_rc iotsafe_ecdsa_card_input(iotsafe_curve c, uint16_t allowed, const uint8_t *digest,
-                                    size_t dlen, uint8_t *out, size_t *out_len,
-                                    iotsafe_hash *hash)
+                                    size_t dlen, uint8_t *out, size_t *out_len, iotsafe_hash *hash)
 {
     static const iotsafe_hash order[] = {IOTSAFE_HASH_SHA256, IOTSAFE_HASH_SHA384,
                                          IOTSAFE_HASH_SHA512};
     const size_t field = iotsafe_curve_field_len(c);
-    if (field == 0 || digest == NULL || dlen == 0 || dlen > 64 || out == NULL ||
-        out_len == NULL || *out_len < 64)
+    if (field == 0 || digest == NULL || dlen == 0 || dlen > 64 || out == NULL || out_len == NULL ||
+        *out_len < 64)
         return IOTSAFE_E_INVALID_ARG;
     if (allowed == 0)
         allowed = IOTSAFE_HASH_SHA256 | IOTSAFE_HASH_SHA384 | IOTSAFE_HASH_SHA512;

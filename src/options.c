@@ -152,8 +152,8 @@ void iotsafe_options_card_config(const iotsafe_options *o, FILE *trace_out, iots
     cfg->state_dir = o->state_dir;
 }
 
-iotsafe_rc iotsafe_options_open_card(const iotsafe_options *o, const char *reader,
-                                     FILE *trace_out, iotsafe_card **out, iotsafe_status *st)
+iotsafe_rc iotsafe_options_open_card(const iotsafe_options *o, const char *reader, FILE *trace_out,
+                                     iotsafe_card **out, iotsafe_status *st)
 {
     iotsafe_config cfg;
     iotsafe_options_card_config(o, trace_out, &cfg);

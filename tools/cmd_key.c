@@ -108,8 +108,8 @@ static int keyfile_v2(iotsafe_card *c, const tool_opts *o, const iotsafe_object 
     lrc = iotsafe_read_public_key(c, &ref, point, &point_len, &st);
     if (lrc != IOTSAFE_OK)
         return tool_fail(lrc, &st, TOOL_OBJ(&pub));
-    const uint8_t *aid = o->aid_len > 0 ? o->aid : IOTSAFE_AID_GSMA;
-    size_t aid_len = o->aid_len > 0 ? o->aid_len : sizeof IOTSAFE_AID_GSMA;
+    const uint8_t *aid = o->card.aid_len > 0 ? o->card.aid : IOTSAFE_AID_GSMA;
+    size_t aid_len = o->card.aid_len > 0 ? o->card.aid_len : sizeof IOTSAFE_AID_GSMA;
     if (iotsafe_keyref_build(priv, NULL, &pub, point, point_len, aid, aid_len, der, cap, der_len) <
         0) {
         tool_err("the public key of %s (%zu bytes) cannot be written to a key reference",

@@ -105,53 +105,59 @@ static int set_reader(tool_opts *o, const char *v)
     return EXIT_OK;
 }
 
+/*
+ * A shared card setting, parsed by libiotsafe's one parser for it. what: the
+ * option or variable that gave v, for the message about a bad value.
+ */
+static int set_card(tool_opts *o, iotsafe_option which, const char *v, const char *what)
+{
+    int r = iotsafe_options_set(&o->card, which, v);
+    if (r < 0)
+        return bad_args("%s '%s' must be %s", what, v, iotsafe_option_words(which));
+    if (r == 0) {
+        tool_err("out of memory");
+        return EXIT_FAILURE_OTHER;
+    }
+    return EXIT_OK;
+}
+
 static int set_aid(tool_opts *o, const char *v)
 {
-    if (iotsafe_setting_aid(v, o->aid, &o->aid_len) != 0)
-        return bad_args("--aid '%s' must be 5 to 16 bytes of hex", v);
-    return EXIT_OK;
+    return set_card(o, IOTSAFE_OPT_AID, v, "--aid");
 }
 
 static int set_cla(tool_opts *o, const char *v)
 {
-    if (iotsafe_setting_cla(v, &o->cla) != 0)
-        return bad_args("--cla '%s' must be " IOTSAFE_SETTING_CLA_WORDS, v);
-    return EXIT_OK;
+    return set_card(o, IOTSAFE_OPT_CLA, v, "--cla");
 }
 
 static int set_basic_channel(tool_opts *o, const char *v)
 {
     (void)v;
-    o->basic_channel = 1;
-    return EXIT_OK;
+    return set_card(o, IOTSAFE_OPT_CHANNEL, "basic", "--basic-channel");
 }
 
 static int set_modem(tool_opts *o, const char *v)
 {
-    o->modem = v;
-    return EXIT_OK;
+    return set_card(o, IOTSAFE_OPT_MODEM, v, "--modem");
 }
 
 static int set_at_mode(tool_opts *o, const char *v)
 {
-    if (iotsafe_setting_at_mode(v, &o->at_mode) != 0)
-        return bad_args("--at-mode '%s' must be " IOTSAFE_SETTING_AT_MODE_WORDS, v);
     o->at_mode_given = 1;
-    return EXIT_OK;
+    return set_card(o, IOTSAFE_OPT_MODEM_MODE, v, "--at-mode");
 }
 
 static int set_timeout(tool_opts *o, const char *v)
 {
-    if (iotsafe_setting_seconds(v, &o->timeout_ms) != 0)
-        return bad_args("--timeout '%s' must be " IOTSAFE_SETTING_SECONDS_WORDS, v);
-    return EXIT_OK;
+    return set_card(o, IOTSAFE_OPT_TIMEOUT, v, "--timeout");
 }
 
 static int set_trace(tool_opts *o, const char *v)
 {
     (void)v;
-    if (o->trace.level == IOTSAFE_TRACE_OFF)
-        o->trace.level = IOTSAFE_TRACE_APDU;
+    if (o->card.trace == IOTSAFE_TRACE_OFF)
+        o->card.trace = IOTSAFE_TRACE_APDU;
     return EXIT_OK;
 }
 
@@ -467,9 +473,9 @@ static int parse_args(int argc, char **argv, tool_opts *o, const command **cmd, 
     }
     if (!*cmd)
         return bad_args("%s", "no command given");
-    if (o->modem != NULL && o->reader != NULL)
+    if (o->card.modem != NULL && o->reader != NULL)
         return bad_args("%s", "--modem and --reader exclude each other");
-    if (o->at_mode_given && o->modem == NULL)
+    if (o->at_mode_given && o->card.modem == NULL)
         return bad_args("%s", "--at-mode needs --modem");
     return EXIT_OK;
 }
@@ -477,18 +483,52 @@ static int parse_args(int argc, char **argv, tool_opts *o, const command **cmd, 
 /* IOTSAFE_TRACE, IOTSAFE_TIMEOUT and IOTSAFE_STATE_DIR, read as the provider reads them; options win. */
 static int apply_env(tool_opts *o)
 {
-    const char *v = getenv("IOTSAFE_TRACE");
-    if (v != NULL && v[0] != '\0' && o->trace.level == IOTSAFE_TRACE_OFF &&
-        iotsafe_setting_trace(v, &o->trace) != 0)
-        return bad_args("IOTSAFE_TRACE '%s' must be " IOTSAFE_SETTING_TRACE_WORDS, v);
-    v = getenv("IOTSAFE_TIMEOUT");
-    if (v != NULL && v[0] != '\0' && o->timeout_ms == 0 &&
-        iotsafe_setting_seconds(v, &o->timeout_ms) != 0)
-        return bad_args("IOTSAFE_TIMEOUT '%s' must be " IOTSAFE_SETTING_SECONDS_WORDS, v);
-    v = getenv("IOTSAFE_STATE_DIR");
-    if (v != NULL && v[0] != '\0' && iotsafe_setting_state_dir(v, &o->state_dir) != 0)
-        return bad_args("IOTSAFE_STATE_DIR '%s' must be " IOTSAFE_SETTING_STATE_DIR_WORDS, v);
+    static const iotsafe_option from_env[] = {IOTSAFE_OPT_TRACE, IOTSAFE_OPT_TIMEOUT,
+                                              IOTSAFE_OPT_STATE_DIR};
+    for (size_t i = 0; i < sizeof from_env / sizeof from_env[0]; i++) {
+        const iotsafe_option which = from_env[i];
+        const char *v = getenv(iotsafe_option_env(which));
+        if (v == NULL || v[0] == '\0' ||
+            (which == IOTSAFE_OPT_TRACE && o->card.trace != IOTSAFE_TRACE_OFF) ||
+            (which == IOTSAFE_OPT_TIMEOUT && o->card.timeout_ms != 0))
+            continue;
+        int rc = set_card(o, which, v, iotsafe_option_env(which));
+        if (rc != EXIT_OK)
+            return rc;
+    }
     return EXIT_OK;
+}
+
+/* Parse the command line and run the command: its exit code. */
+static int run(tool_opts *o, int argc, char **argv)
+{
+    const command *cmd = NULL;
+    unsigned used = 0;
+    int rc = parse_args(argc, argv, o, &cmd, &used);
+    if (rc == EXIT_OK)
+        rc = apply_env(o);
+    if (rc != EXIT_OK)
+        return rc;
+    if (used & ~cmd->allowed)
+        return bad_args("an option given does not apply to '%s'", cmd->name);
+    if (o->n_positional != cmd->positional)
+        return cmd->positional ? bad_args("'%s' needs an argument", cmd->name)
+                               : bad_args("'%s' takes no argument", cmd->name);
+    if ((cmd->allowed & O_OBJ) && !o->obj.given)
+        return bad_args("'%s' needs an object: --id, --label or --uri", cmd->name);
+    if (o->card.trace != IOTSAFE_TRACE_OFF && o->card.trace_file != NULL) {
+        if ((o->trace_out = fopen(o->card.trace_file, "ae")) == NULL) {
+            char e[160];
+            tool_err("cannot open the trace file '%s'",
+                     iotsafe_escape_str(o->card.trace_file, e, sizeof e));
+            return EXIT_IO;
+        }
+        setvbuf(o->trace_out, NULL, _IOLBF, 0);
+    }
+    rc = cmd->run(o);
+    if (o->trace_out != NULL)
+        fclose(o->trace_out);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -511,33 +551,9 @@ int main(int argc, char **argv)
 
     tool_opts o;
     memset(&o, 0, sizeof o);
-    o.cla = IOTSAFE_CLA_AUTO;
+    iotsafe_options_init(&o.card);
     o.hash = IOTSAFE_HASH_SHA256;
-    const command *cmd = NULL;
-    unsigned used = 0;
-    int rc = parse_args(argc, argv, &o, &cmd, &used);
-    if (rc == EXIT_OK)
-        rc = apply_env(&o);
-    if (rc != EXIT_OK)
-        return rc;
-    if (used & ~cmd->allowed)
-        return bad_args("an option given does not apply to '%s'", cmd->name);
-    if (o.n_positional != cmd->positional)
-        return cmd->positional ? bad_args("'%s' needs an argument", cmd->name)
-                               : bad_args("'%s' takes no argument", cmd->name);
-    if ((cmd->allowed & O_OBJ) && !o.obj.given)
-        return bad_args("'%s' needs an object: --id, --label or --uri", cmd->name);
-    if (o.trace.level != IOTSAFE_TRACE_OFF && o.trace.file != NULL) {
-        if ((o.trace_out = fopen(o.trace.file, "ae")) == NULL) {
-            char e[160];
-            tool_err("cannot open the trace file '%s'",
-                     iotsafe_escape_str(o.trace.file, e, sizeof e));
-            return EXIT_IO;
-        }
-        setvbuf(o.trace_out, NULL, _IOLBF, 0);
-    }
-    rc = cmd->run(&o);
-    if (o.trace_out != NULL)
-        fclose(o.trace_out);
+    int rc = run(&o, argc, argv);
+    iotsafe_options_clear(&o.card);
     return rc;
 }

@@ -71,39 +71,22 @@ char *tool_make_uri(const iotsafe_object *obj)
 
 int tool_open_card(const tool_opts *o, iotsafe_card **card)
 {
-    iotsafe_config cfg;
-    iotsafe_config_init(&cfg);
-    if (o->aid_len) {
-        cfg.aid = o->aid;
-        cfg.aid_len = o->aid_len;
-    }
-    cfg.cla = o->cla;
-    cfg.basic_channel = o->basic_channel;
-    cfg.trace = o->trace.level != IOTSAFE_TRACE_OFF;
-    cfg.timeout_ms = o->timeout_ms;
-    cfg.state_dir = o->state_dir;
-    cfg.trace_out = o->trace_out;
-    iotsafe_status st;
-    iotsafe_status_clear(&st);
-    if (o->modem != NULL) {
-        const iotsafe_at_options at = {.mode = o->at_mode};
-        iotsafe_rc rc = iotsafe_card_open_at(&cfg, o->modem, &at, card, &st);
-        if (rc != IOTSAFE_OK)
-            return tool_fail(rc, &st, TOOL_ESC(o->modem));
-        return EXIT_OK;
-    }
     const char *reader = o->reader;
     if (!reader && o->obj.reader[0])
         reader = o->obj.reader;
     if (!reader) {
-        const char *env = getenv("IOTSAFE_READER");
+        const char *env = getenv(iotsafe_option_env(IOTSAFE_OPT_READER));
         if (env && *env)
             reader = env;
     }
-    iotsafe_rc rc = iotsafe_card_open(&cfg, reader, card, &st);
-    if (rc != IOTSAFE_OK)
-        return tool_fail(rc, &st, reader ? TOOL_ESC(reader) : "opening the card");
-    return EXIT_OK;
+    iotsafe_status st;
+    iotsafe_status_clear(&st);
+    iotsafe_rc rc = iotsafe_options_open_card(&o->card, reader, o->trace_out, card, &st);
+    if (rc == IOTSAFE_OK)
+        return EXIT_OK;
+    if (o->card.modem != NULL) /* a modem is used whatever the reader */
+        return tool_fail(rc, &st, TOOL_ESC(o->card.modem));
+    return tool_fail(rc, &st, reader ? TOOL_ESC(reader) : "opening the card");
 }
 
 static iotsafe_obj_type kind_type(enum obj_kind k)

@@ -49,17 +49,15 @@ typedef struct obj_name {
 
 typedef struct tool_opts {
     /* global */
-    const char *reader;
-    uint8_t aid[16];
-    size_t aid_len;
-    iotsafe_cla_style cla;
-    int basic_channel;
-    iotsafe_trace_setting trace; /* --trace, IOTSAFE_TRACE */
-    FILE *trace_out;             /* IOTSAFE_TRACE=LEVEL:FILE opened by main; NULL: stderr */
-    unsigned long timeout_ms;    /* --timeout, IOTSAFE_TIMEOUT; 0: per command class */
-    const char *state_dir;       /* IOTSAFE_STATE_DIR; NULL: libiotsafe's default */
-    const char *modem;           /* --modem DEV: an AT modem instead of PC/SC */
-    iotsafe_at_mode at_mode;     /* --at-mode csim|cgla */
+    const char *reader; /* --reader */
+    /*
+     * The settings every front end takes (iotsafe/options.h): --aid, --cla,
+     * --basic-channel, --modem, --at-mode, --timeout, --trace, and
+     * IOTSAFE_TRACE, IOTSAFE_TIMEOUT, IOTSAFE_STATE_DIR. Its reader stays
+     * unset: tool_open_card picks one. Cleared by main.
+     */
+    iotsafe_options card;
+    FILE *trace_out; /* the trace FILE of LEVEL:FILE, opened before the command runs; NULL: stderr */
     int at_mode_given;
     /* object naming */
     obj_name obj;

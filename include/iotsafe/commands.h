@@ -277,8 +277,7 @@ const char *iotsafe_ecdsa_rs_problem(iotsafe_curve c, const uint8_t *rs, size_t 
  * allowed hash can carry it.
  */
 iotsafe_rc iotsafe_ecdsa_card_input(iotsafe_curve c, uint16_t allowed, const uint8_t *digest,
-                                    size_t dlen, uint8_t *out, size_t *out_len,
-                                    iotsafe_hash *hash);
+                                    size_t dlen, uint8_t *out, size_t *out_len, iotsafe_hash *hash);
 
 /* Raw r||s (two equal halves) <-> DER ECDSA-Sig-Value, without OpenSSL. */
 iotsafe_rc iotsafe_ecdsa_rs_to_der(const uint8_t *rs, size_t rs_len, uint8_t *der, size_t *der_len);

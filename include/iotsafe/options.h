@@ -76,8 +76,8 @@ void iotsafe_options_card_config(const iotsafe_options *o, FILE *trace_out, iots
  * Open the card the options name: the modem when one is set, else PC/SC with
  * reader (NULL: the `reader` option, else the first reader with the applet).
  */
-iotsafe_rc iotsafe_options_open_card(const iotsafe_options *o, const char *reader,
-                                     FILE *trace_out, iotsafe_card **out, iotsafe_status *st);
+iotsafe_rc iotsafe_options_open_card(const iotsafe_options *o, const char *reader, FILE *trace_out,
+                                     iotsafe_card **out, iotsafe_status *st);
 
 #ifdef __cplusplus
 }

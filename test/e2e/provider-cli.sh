@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # The provider with the openssl CLI: public key export, CSR, self-signed and
 # card-signed certificates, dgst/pkeyutl signatures checked by the default
-# provider alone, brainpool, and that none of this needs the private key.
+# provider alone (SHA-1 to SHA-512, on keys whose card allows every hash or one
+# only: what the card was handed, from the trace), brainpool, and that none of
+# this needs the private key.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
 line_program openssl "iotsafe.so=$BUILD_ROOT/provider/iotsafe.so" "iotsafe-tool=$TOOL"
 
@@ -18,8 +20,16 @@ DEVKEY_SPKI_HEX=3059301306072a8648ce3d020106082a8648ce3d03010703420004
 DEVKEY_SPKI_HEX+=60fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6
 DEVKEY_SPKI_HEX+=7903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299
 
-card_up
+# The standard card plus two keys with DEVKEY's scalar whose card allows one hash only.
+sed "s|^content = |content = $SOURCE_ROOT/test/data/|" "$SOURCE_ROOT/test/data/card.conf" >"$WORK/card.conf"
+for k in 256:0A 384:0B; do
+    printf '\n[keypair ONLY%s]\nprivate-id = %s\npublic-id = %s\ncurve = P-256\nfunctions = sign\nhashes = sha%s\nkey = %s\n' \
+        "${k%:*}" "${k#*:}" "${k#*:}" "${k%:*}" C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721 \
+        >>"$WORK/card.conf"
+done
+card_up "$WORK/card.conf"
 K='iotsafe:label=DEVKEY'
+SOFT=$SOURCE_ROOT/test/data/devkey-soft.pem # DEVKEY's software copy
 msg=$WORK/msg.txt
 printf 'IoT SAFE provider test message\n' >"$msg"
 
@@ -76,6 +86,70 @@ ok "default provider verifies the pre-hashed signature" \
 ok "pkeyutl -sign with digest:sha256 set" \
     openssl pkeyutl -sign -inkey "$K" -in "$WORK/md" -out "$WORK/raw2.sig" -pkeyopt digest:sha256
 ok "and it verifies" ossl pkeyutl -verify -pubin -inkey "$WORK/dev.pem" -in "$WORK/md" -sigfile "$WORK/raw2.sig"
+
+# ---- digests of any length: the card gets the same ECDSA integer as a digest of
+# a hash the key allows (iotsafe_ecdsa_card_input): a digest of an allowed hash as
+# it is, else cut or left-padded to P-256's 32 bytes, zeros after it up to a longer
+# allowed hash. The signature is over the application's digest.
+apdu_hex() { # the bytes of a file (or stdin) as the trace shows them: "2D 6D ..."
+    od -An -v -tx1 "$@" | tr 'a-f\n' 'A-F ' | tr -s ' ' | sed 's/^ //; s/ $//'
+}
+zeros() { # n zero bytes, as apdu_hex writes them
+    local i s=
+    for ((i = 0; i < $1; i++)); do s+=" 00"; done
+    printf '%s' "${s# }"
+}
+hash_code() { # tag 91's value for a hash of n bytes
+    case $1 in 32) echo "00 01" ;; 48) echo "00 02" ;; *) echo "00 04" ;; esac
+}
+# What the card must get for a digest file when the key allows hashes of the given
+# lengths (shortest first): "HASH|BYTES".
+expect_card_input() {
+    local f=$1 n l int
+    shift
+    n=$(stat -c %s "$f")
+    for l in "$@"; do
+        if [ "$l" -eq "$n" ]; then
+            printf '%s|%s' "$(hash_code "$l")" "$(apdu_hex "$f")"
+            return
+        fi
+    done
+    if [ "$n" -ge 32 ]; then int=$(head -c 32 "$f" | apdu_hex); else int="$(zeros $((32 - n))) $(apdu_hex "$f")"; fi
+    [ "$1" -gt 32 ] && int+=" $(zeros $(($1 - 32)))"
+    printf '%s|%s' "$(hash_code "$1")" "$int"
+}
+ok "DEVKEY's software copy, public half" ossl pkey -in "$SOFT" -pubout -out "$WORK/soft.pub"
+for key in 'DEVKEY 32 48 64' 'ONLY256 32' 'ONLY384 48'; do
+    set -- $key
+    label=$1
+    shift
+    for h in sha1 sha224 sha256 sha384 sha512; do
+        ossl dgst -"$h" -binary -out "$WORK/md-$h" "$msg"
+        IOTSAFE_TRACE=1 openssl dgst -"$h" -sign "iotsafe:label=$label" -out "$WORK/sig-$label-$h" "$msg" \
+            2>"$WORK/trace-$label-$h"
+        is "$label, $h: dgst -sign" "$?" 0
+        want=$(expect_card_input "$WORK/md-$h" "$@")
+        like "$label, $h: the card signs it as hash ${want%%|*}" "$(cat "$WORK/trace-$label-$h")" \
+            "iotsafe: > [0-9A-F]{2} 2A 00 01 .*91 02 ${want%%|*}"
+        like "$label, $h: the card gets the digest's ECDSA integer" "$(cat "$WORK/trace-$label-$h")" \
+            "iotsafe: > [0-9A-F]{2} 2B 80 01 [0-9A-F]{2} 9E [0-9A-F]{2} ${want#*|} 00\$"
+        ok "$label, $h: DEVKEY's software copy verifies it" \
+            ossl dgst -"$h" -verify "$WORK/soft.pub" -signature "$WORK/sig-$label-$h" "$msg"
+    done
+done
+ok "pkeyutl -sign of a pre-hashed SHA-1 digest (no digest set)" \
+    openssl pkeyutl -sign -inkey "$K" -in "$WORK/md-sha1" -out "$WORK/raw-sha1.sig"
+ok "the software copy verifies it" \
+    ossl pkeyutl -verify -inkey "$SOFT" -in "$WORK/md-sha1" -sigfile "$WORK/raw-sha1.sig"
+ok "pkeyutl -sign with digest:sha224 set" \
+    openssl pkeyutl -sign -inkey "$K" -in "$WORK/md-sha224" -out "$WORK/raw-sha224.sig" -pkeyopt digest:sha224
+ok "the software copy verifies it" \
+    ossl pkeyutl -verify -inkey "$SOFT" -in "$WORK/md-sha224" -sigfile "$WORK/raw-sha224.sig" -pkeyopt digest:sha224
+for h in sha1 sha224; do
+    ok "req -new -$h signed by the card" openssl req -new -key "$K" -subj "/CN=$h" -"$h" -out "$WORK/$h.csr"
+    ok "the $h CSR verifies (default provider)" ossl req -verify -in "$WORK/$h.csr" -noout -text
+    like "ecdsa-with-${h^^} (algorithm-id from the provider)" "$LAST_OUT" "Signature Algorithm: ecdsa-with-${h^^}\$"
+done
 
 # ---- brainpoolP256r1
 ok "BPKEY public key" openssl pkey -in 'iotsafe:label=BPKEY' -pubout -out "$WORK/bp.pem"

@@ -66,13 +66,13 @@ fails 'stays on the card' "pkey -text with the key file" openssl pkey -in "$WORK
 # ---- usage and digest restrictions
 fails 'private key id=07 \(NOSIGN\) may not be used for signing' "sign with the NOSIGN key" \
     openssl dgst -sha256 -sign 'iotsafe:label=NOSIGN' "$msg"
-fails 'digest sha1 cannot be used with IoT SAFE keys' "SHA-1 refused" \
-    openssl dgst -sha1 -sign "$K" "$msg"
+fails 'digest md5 cannot be used with IoT SAFE keys \(SHA-1, SHA-224, SHA-256, SHA-384 or SHA-512 only\)' \
+    "MD5 refused" openssl dgst -md5 -sign "$K" "$msg"
 fails 'no private key matching iotsafe:label=DEVKEY;type=public' "a public key object cannot sign" \
     openssl dgst -sha256 -sign 'iotsafe:label=DEVKEY;type=public' "$msg"
 ok "pre-hashed input of a wrong length" sh -c "head -c 20 /dev/zero >'$WORK/md20'"
-fails 'input of 20 bytes is not a SHA-256/384/512 digest' "pkeyutl -sign of 20 bytes" \
-    openssl pkeyutl -sign -inkey "$K" -in "$WORK/md20"
+fails 'input of 20 bytes is not a SHA-256 digest' "pkeyutl -sign of 20 bytes with digest:sha256" \
+    openssl pkeyutl -sign -inkey "$K" -in "$WORK/md20" -pkeyopt digest:sha256
 
 # ---- broken key files
 printf -- '-----BEGIN IOTSAFE KEY REFERENCE-----\n%s\n-----END IOTSAFE KEY REFERENCE-----\n' \

@@ -25,18 +25,34 @@
 
 static CK_FUNCTION_LIST *f;
 
+#define RV(x) \
+    {         \
+        x, #x \
+    }
+static const struct {
+    CK_RV rv;
+    const char *name;
+} rv_names[] = {
+    RV(CKR_OK),
+    RV(CKR_DEVICE_REMOVED),
+    RV(CKR_DEVICE_ERROR),
+    RV(CKR_TOKEN_NOT_PRESENT),
+    RV(CKR_SESSION_HANDLE_INVALID),
+    RV(CKR_CRYPTOKI_NOT_INITIALIZED),
+    RV(CKR_ATTRIBUTE_SENSITIVE),
+    RV(CKR_ATTRIBUTE_TYPE_INVALID),
+    RV(CKR_FUNCTION_FAILED),
+    RV(CKR_GENERAL_ERROR),
+    RV(CKR_KEY_HANDLE_INVALID),
+    RV(CKR_ARGUMENTS_BAD),
+};
+
 static const char *rv_name(CK_RV rv)
 {
-    switch (rv) {
-#define N(x) case x: return #x;
-        N(CKR_OK) N(CKR_DEVICE_REMOVED) N(CKR_DEVICE_ERROR) N(CKR_TOKEN_NOT_PRESENT)
-        N(CKR_SESSION_HANDLE_INVALID) N(CKR_CRYPTOKI_NOT_INITIALIZED) N(CKR_ATTRIBUTE_SENSITIVE)
-        N(CKR_ATTRIBUTE_TYPE_INVALID) N(CKR_FUNCTION_FAILED) N(CKR_GENERAL_ERROR)
-        N(CKR_KEY_HANDLE_INVALID) N(CKR_ARGUMENTS_BAD)
-#undef N
-    default:
-        return "other";
-    }
+    for (size_t i = 0; i < sizeof(rv_names) / sizeof(rv_names[0]); i++)
+        if (rv_names[i].rv == rv)
+            return rv_names[i].name;
+    return "other";
 }
 
 static CK_SLOT_ID first_slot(void)
@@ -119,7 +135,8 @@ int main(int argc, char **argv)
         return 2;
     }
     void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-    CK_C_GetFunctionList gfl = lib != NULL ? (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList") : NULL;
+    CK_C_GetFunctionList gfl = lib != NULL ? (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList")
+                                           : NULL;
     if (gfl == NULL || gfl(&f) != CKR_OK) {
         fprintf(stderr, "cannot load %s\n", argv[1]);
         return 2;
@@ -226,7 +243,8 @@ int main(int argc, char **argv)
         f->C_GetSlotList(CK_TRUE, slots, &n);
         printf("tokens while removed %lu\n", n);
         CK_SESSION_HANDLE s2;
-        printf("open while removed %s\n", rv_name(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s2)));
+        printf("open while removed %s\n",
+               rv_name(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s2)));
         fflush(stdout);
         wait_line();
         printf("new session sign %s\n", rv_name(open_sign()));
