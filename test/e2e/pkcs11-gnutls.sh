@@ -120,66 +120,72 @@ is "DEVKEY's private key through p11-kit" \
     "$(printf '%s\n' "$LAST_OUT" | sed -n 's/^[[:space:]]*URL: //p' | grep -cxF -- "$KEY_URI")" 1
 
 # ---- gnutls-cli: mutual TLS with the card key
-port=$(free_port)
-srv_log=$WORK/server.log
-# -rev: an echo server; it prints its per-connection summary on stderr
-start_s_server "$port" "$WORK/server.out" "$srv_log" -rev
-server=$SPAWNED_PID
+if san_pass; then
+    # As curl: with the runtime preloaded, gnutls-cli hangs at exit in p11-kit's
+    # destructor (freelocale waits on glibc's setlocale lock), after the handshake.
+    skip "gnutls-cli mutual TLS" "gnutls-cli hangs at exit in p11-kit's destructor with the sanitizer runtime preloaded (glibc setlocale lock); covered by the plain pass"
+else
+    port=$(free_port)
+    srv_log=$WORK/server.log
+    # -rev: an echo server; it prints its per-connection summary on stderr
+    start_s_server "$port" "$WORK/server.out" "$srv_log" -rev
+    server=$SPAWNED_PID
 
-seen=0
-server_saw_device() { # WHAT VERSION: one more verified device handshake in the server's log
-    local what=$1 v=$2 n
-    seen=$((seen + 1))
-    # s_server may print its summary just after the client is gone.
-    for _ in $(seq 100); do
-        n=$(count_lines "$srv_log" "^Peer certificate: CN ?= ?$DEVICE_CN\$")
-        [ "$n" -ge "$seen" ] && break
-        sleep 0.05
+    seen=0
+    server_saw_device() { # WHAT VERSION: one more verified device handshake in the server's log
+        local what=$1 v=$2 n
+        seen=$((seen + 1))
+        # s_server may print its summary just after the client is gone.
+        for _ in $(seq 100); do
+            n=$(count_lines "$srv_log" "^Peer certificate: CN ?= ?$DEVICE_CN\$")
+            [ "$n" -ge "$seen" ] && break
+            sleep 0.05
+        done
+        is "server saw the card's certificate ($what)" "$n" "$seen"
+        is "server verified it ($what)" "$(count_lines "$srv_log" '^Verification: OK')" "$seen"
+        like "server's last handshake was TLS $v ($what)" \
+            "$(grep '^Protocol version:' "$srv_log" | tail -n 1)" "^Protocol version: TLSv$v\$"
+    }
+
+    # The URIs a user writes (token and label), not the long ones p11tool lists.
+    tls() { # VERSION CERT KEY
+        user gnutls-cli -p "$port" 127.0.0.1 --x509cafile "$CA_CERT" \
+            --priority "NORMAL:-VERS-ALL:+VERS-TLS$1" --x509certfile "$2" --x509keyfile "$3"
+    }
+
+    for v in 1.3 1.2; do
+        for c in "card:pkcs11:token=IoT%20SAFE;object=DEVCERT;type=cert" "file:$DEVCERT"; do
+            what="TLS $v, certificate from the ${c%%:*}"
+            n=$(card_signatures)
+            ok "gnutls-cli with the card key ($what)" tls "$v" "${c#*:}" 'pkcs11:token=IoT%20SAFE;object=DEVKEY;type=private'
+            out=$LAST_OUT
+            like "handshake completed ($what)" "$out" '^- Handshake was completed$'
+            like "client verified the server ($what)" "$out" '^- Status: The certificate is trusted\. ?$'
+            like "client sent its certificate ($what)" "$out" '^- Successfully sent 1 certificate\(s\) to server\.$'
+            like "negotiated TLS $v with ECDSA ($what)" "$out" "^- Description: \\(TLS${v}[-)].*ECDSA"
+            is "nothing asked for a PIN ($what)" "$(printf '%s\n' "$out" | grep -cE 'requires user PIN|Enter PIN')" 0
+            server_saw_device "$what" "$v"
+            card_signed "the card signed ($what)" "$n"
+        done
     done
-    is "server saw the card's certificate ($what)" "$n" "$seen"
-    is "server verified it ($what)" "$(count_lines "$srv_log" '^Verification: OK')" "$seen"
-    like "server's last handshake was TLS $v ($what)" \
-        "$(grep '^Protocol version:' "$srv_log" | tail -n 1)" "^Protocol version: TLSv$v\$"
-}
 
-# The URIs a user writes (token and label), not the long ones p11tool lists.
-tls() { # VERSION CERT KEY
-    user gnutls-cli -p "$port" 127.0.0.1 --x509cafile "$CA_CERT" \
-        --priority "NORMAL:-VERS-ALL:+VERS-TLS$1" --x509certfile "$2" --x509keyfile "$3"
-}
+    # ---- refusals
+    n=$(card_signatures)
+    fails '^\*\*\* Error loading url: The requested data were not available\.$' \
+        "gnutls-cli refuses a key that is not on the card" \
+        tls 1.3 "$DEVCERT" 'pkcs11:token=IoT%20SAFE;object=NOSUCHKEY;type=private'
+    is "the card signed nothing for it" "$(($(card_signatures) - n))" 0
+    # gnutls-cli does not compare a PKCS#11 key with the certificate: the card signs
+    # with the other key and the server, which checks the signature against the
+    # certificate, ends the handshake.
+    n=$(card_signatures)
+    fails '^\*\*\* Received alert \[51\]: Decrypt error$' \
+        "the server refuses a card key that does not match the certificate" \
+        tls 1.3 "$DEVCERT" 'pkcs11:token=IoT%20SAFE;object=GENKEY;type=private'
+    card_signed "the card signed with that key" "$n"
+    ok "the server found the signature bad" wait_log "$srv_log" ':tls_process_cert_verify:bad signature:' 10
+    is "the server saw no other verified device" "$(count_lines "$srv_log" '^Verification: OK')" "$seen"
 
-for v in 1.3 1.2; do
-    for c in "card:pkcs11:token=IoT%20SAFE;object=DEVCERT;type=cert" "file:$DEVCERT"; do
-        what="TLS $v, certificate from the ${c%%:*}"
-        n=$(card_signatures)
-        ok "gnutls-cli with the card key ($what)" tls "$v" "${c#*:}" 'pkcs11:token=IoT%20SAFE;object=DEVKEY;type=private'
-        out=$LAST_OUT
-        like "handshake completed ($what)" "$out" '^- Handshake was completed$'
-        like "client verified the server ($what)" "$out" '^- Status: The certificate is trusted\. ?$'
-        like "client sent its certificate ($what)" "$out" '^- Successfully sent 1 certificate\(s\) to server\.$'
-        like "negotiated TLS $v with ECDSA ($what)" "$out" "^- Description: \\(TLS${v}[-)].*ECDSA"
-        is "nothing asked for a PIN ($what)" "$(printf '%s\n' "$out" | grep -cE 'requires user PIN|Enter PIN')" 0
-        server_saw_device "$what" "$v"
-        card_signed "the card signed ($what)" "$n"
-    done
-done
-
-# ---- refusals
-n=$(card_signatures)
-fails '^\*\*\* Error loading url: The requested data were not available\.$' \
-    "gnutls-cli refuses a key that is not on the card" \
-    tls 1.3 "$DEVCERT" 'pkcs11:token=IoT%20SAFE;object=NOSUCHKEY;type=private'
-is "the card signed nothing for it" "$(($(card_signatures) - n))" 0
-# gnutls-cli does not compare a PKCS#11 key with the certificate: the card signs
-# with the other key and the server, which checks the signature against the
-# certificate, ends the handshake.
-n=$(card_signatures)
-fails '^\*\*\* Received alert \[51\]: Decrypt error$' \
-    "the server refuses a card key that does not match the certificate" \
-    tls 1.3 "$DEVCERT" 'pkcs11:token=IoT%20SAFE;object=GENKEY;type=private'
-card_signed "the card signed with that key" "$n"
-ok "the server found the signature bad" wait_log "$srv_log" ':tls_process_cert_verify:bad signature:' 10
-is "the server saw no other verified device" "$(count_lines "$srv_log" '^Verification: OK')" "$seen"
-
-stop_spawned "$server"
+    stop_spawned "$server"
+fi
 done_testing

@@ -117,42 +117,48 @@ card_signed "the card signed the ssh -I login" "$n"
 is "sshd accepted the card key (its fingerprint)" "$(($(accepted) - a))" 1
 
 # ---- ssh-agent with the module
-# ssh-agent loads only modules whose real path matches its -P allowlist
-# (default /usr/lib*/*,/usr/local/lib*/*); the build tree is elsewhere.
-agent_sock=$S/agent.sock
-module_real=$(readlink -f "$P11_MODULE")
-spawn "$WORK/agent.out" "$WORK/agent.err" ssh-agent -D -a "$agent_sock" -P "$module_real"
-agent_pid=$SPAWNED_PID
-for _ in $(seq 500); do [ -S "$agent_sock" ] && break; sleep 0.02; done
-[ -S "$agent_sock" ] || { sed 's/^/# /' "$WORK/agent.err"; echo "Bail out! ssh-agent did not start"; exit 1; }
-agent() { SSH_AUTH_SOCK=$agent_sock setsid -w timeout 30 "$@"; }
+if san_pass; then
+    # ssh-agent is set-group-ID: the loader drops LD_PRELOAD for it and so for the
+    # ssh-pkcs11-helper it starts, which cannot load the instrumented module.
+    skip "ssh-agent with the module" "ssh-agent is setgid, so its ssh-pkcs11-helper gets no sanitizer runtime for the instrumented module; covered by the plain pass"
+else
+    # ssh-agent loads only modules whose real path matches its -P allowlist
+    # (default /usr/lib*/*,/usr/local/lib*/*); the build tree is elsewhere.
+    agent_sock=$S/agent.sock
+    module_real=$(readlink -f "$P11_MODULE")
+    spawn "$WORK/agent.out" "$WORK/agent.err" ssh-agent -D -a "$agent_sock" -P "$module_real"
+    agent_pid=$SPAWNED_PID
+    for _ in $(seq 500); do [ -S "$agent_sock" ] && break; sleep 0.02; done
+    [ -S "$agent_sock" ] || { sed 's/^/# /' "$WORK/agent.err"; echo "Bail out! ssh-agent did not start"; exit 1; }
+    agent() { SSH_AUTH_SOCK=$agent_sock setsid -w timeout 30 "$@"; }
 
-# ssh-add -s always reads a PIN; an empty one (no input) means no C_Login.
-ok "ssh-add -s adds the card's keys (empty PIN)" agent ssh-add -s "$P11_MODULE"
-like "ssh-add's message" "$LAST_OUT" "^(Enter passphrase for PKCS#11: )?Card added: $(re "$P11_MODULE")\$"
-ok "ssh-add -l lists the agent's keys" agent ssh-add -l
-like "the agent holds DEVKEY" "$LAST_OUT" "^256 $DEVKEY_FP DEVKEY \\(ECDSA\\)\$"
-ok "ssh-add -L" agent ssh-add -L
-is "the agent's DEVKEY is devkey-soft.pem's key" "$(printf '%s\n' "$LAST_OUT" | grep ' DEVKEY$')" \
-    "$DEVKEY_SSH DEVKEY"
+    # ssh-add -s always reads a PIN; an empty one (no input) means no C_Login.
+    ok "ssh-add -s adds the card's keys (empty PIN)" agent ssh-add -s "$P11_MODULE"
+    like "ssh-add's message" "$LAST_OUT" "^(Enter passphrase for PKCS#11: )?Card added: $(re "$P11_MODULE")\$"
+    ok "ssh-add -l lists the agent's keys" agent ssh-add -l
+    like "the agent holds DEVKEY" "$LAST_OUT" "^256 $DEVKEY_FP DEVKEY \\(ECDSA\\)\$"
+    ok "ssh-add -L" agent ssh-add -L
+    is "the agent's DEVKEY is devkey-soft.pem's key" "$(printf '%s\n' "$LAST_OUT" | grep ' DEVKEY$')" \
+        "$DEVKEY_SSH DEVKEY"
 
-n=$(card_signatures)
-a=$(accepted)
-ok "ssh logs in through the agent" \
-    sshc -o IdentityAgent="$agent_sock" "$USER_NAME@127.0.0.1" 'echo "agent login: $(id -un)"'
-is "the command ran on the server (agent)" "$(printf '%s\n' "$LAST_OUT" | grep '^agent login:')" \
-    "agent login: $USER_NAME"
-card_signed "the card signed the login through the agent" "$n"
-is "sshd accepted the card key (agent)" "$(($(accepted) - a))" 1
+    n=$(card_signatures)
+    a=$(accepted)
+    ok "ssh logs in through the agent" \
+        sshc -o IdentityAgent="$agent_sock" "$USER_NAME@127.0.0.1" 'echo "agent login: $(id -un)"'
+    is "the command ran on the server (agent)" "$(printf '%s\n' "$LAST_OUT" | grep '^agent login:')" \
+        "agent login: $USER_NAME"
+    card_signed "the card signed the login through the agent" "$n"
+    is "sshd accepted the card key (agent)" "$(($(accepted) - a))" 1
 
-# ---- refusals
-# The module's copy outside the allowlist.
-mkdir "$WORK/elsewhere"
-cp "$P11_MODULE" "$WORK/elsewhere/iotsafe-pkcs11.so"
-fails "^(Enter passphrase for PKCS#11: )?Could not add card \"$(re "$WORK/elsewhere/iotsafe-pkcs11.so")\": agent refused operation\$" \
-    "ssh-agent refuses a module outside its -P allowlist" \
-    agent ssh-add -s "$WORK/elsewhere/iotsafe-pkcs11.so"
-stop_spawned "$agent_pid"
+    # ---- refusals
+    # The module's copy outside the allowlist.
+    mkdir "$WORK/elsewhere"
+    cp "$P11_MODULE" "$WORK/elsewhere/iotsafe-pkcs11.so"
+    fails "^(Enter passphrase for PKCS#11: )?Could not add card \"$(re "$WORK/elsewhere/iotsafe-pkcs11.so")\": agent refused operation\$" \
+        "ssh-agent refuses a module outside its -P allowlist" \
+        agent ssh-add -s "$WORK/elsewhere/iotsafe-pkcs11.so"
+    stop_spawned "$agent_pid"
+fi
 
 # sshd reads authorized_keys at each login: now it holds another key only.
 cut -d' ' -f1,2 "$S/other_key.pub" >"$S/authorized_keys"

@@ -51,8 +51,19 @@ like "DHKEY derives and does not sign" "$LAST_OUT" '  label:      DHKEY'$'\n''  
 like "the certificate has its key's ID (01), not its file's (02)" "$LAST_OUT" '  label:      DEVCERT'$'\n''  subject:    DN: CN=iotsafe-device'$'\n''  serial:     1001'$'\n''  ID:         01'
 like "the CA certificate keeps its file ID" "$LAST_OUT" '  label:      CACERT'$'\n''  subject:    DN: CN=iotsafe test CA'$'\n''  serial:     1000'$'\n''  ID:         03'
 is "the empty peer slot is not an object" "$(printf '%s\n' "$LAST_OUT" | grep -c 'label:      PEER')" 0
-ok "the public key by ID" "${P[@]}" --read-object --type pubkey --id 01 -o pub.der
-ok "it is the device key's" sh -c 'OPENSSL_CONF=/dev/null openssl pkey -pubin -in soft.pub -outform DER | cmp - pub.der'
+# The public key as a program sees it: CKA_EC_POINT (a DER OCTET STRING). Read
+# from the listing: pkcs11-tool 0.23's --read-object of an EC public key uses
+# memory it has freed (the sanitizer pass shows it), a bug of its own.
+ec_point() { # ID: the uncompressed point of the public key with that ID, in hex
+    "${P[@]}" -O --type pubkey | awk -v id="$1" '
+        /^Public Key Object/ { pt = "" }
+        /^  EC_POINT: *0441/ { pt = substr($2, 5) }
+        $1 == "ID:" && $2 == id && pt != "" { print pt }'
+}
+# spki HEX-POINT FILE: a P-256 SubjectPublicKeyInfo (DER) around the point
+spki() { printf '3059301306072a8648ce3d020106082a8648ce3d030107034200%s' "$1" | xxd -r -p >"$2"; }
+is "DEVKEY's public point is the device key's" "$(ec_point 01)" \
+    "$(ossl pkey -pubin -in soft.pub -outform DER | tail -c 65 | od -An -tx1 | tr -d ' \n')"
 ok "the certificate by label" "${P[@]}" --read-object --type cert --label DEVCERT -o cert.der
 ok "it is the card's certificate file" sh -c "OPENSSL_CONF=/dev/null openssl x509 -in '$SOURCE_ROOT/test/data/devcert.pem' -outform DER | cmp - cert.der"
 ok "asking for the private key" "${P[@]}" --read-object --type privkey --id 01 -o priv.der
@@ -96,7 +107,9 @@ ok "keypairgen into GENKEY (by label)" "${P[@]}" --keypairgen --key-type EC:prim
 out=$LAST_OUT
 card_did "the card generated it (GENERATE KEY PAIR)" B9 "$n"
 like "the new pair is listed with the container's ID" "$out" 'Key pair generated:'$'\n''Private Key Object; EC'$'\n''  label:      GENKEY'$'\n''  ID:         02'
-ok "the new public key" "${P[@]}" --read-object --type pubkey --id 02 -o gen.der
+gen_point=$(ec_point 02)
+like "the new public key is listed" "$gen_point" '^04[0-9a-f]{128}$'
+spki "$gen_point" gen.der
 ok "the new key signs" "${P[@]}" --sign -m ECDSA-SHA256 --id 02 -i msg -o gen.sig --signature-format openssl
 ok "and verifies with the new public key" ossl dgst -sha256 -verify gen.der -keyform DER -signature gen.sig msg
 fails '^iotsafe-pkcs11: no private key label=NOPE on the card in .Virtual PCD 00 00.$' \
