@@ -176,16 +176,13 @@ static CK_RV private_key(const p11_obj *o, CK_ATTRIBUTE *a)
     case CKA_DERIVE:
         return put_bool(a, derive);
     case CKA_ALLOWED_MECHANISMS: {
-        CK_MECHANISM_TYPE m[5];
+        CK_MECHANISM_TYPE m[8];
         size_t n = 0;
-        if (sign) {
-            m[n++] = CKM_ECDSA;
-            m[n++] = CKM_ECDSA_SHA256;
-            m[n++] = CKM_ECDSA_SHA384;
-            m[n++] = CKM_ECDSA_SHA512;
+        for (size_t i = 0; i < p11_mechanism_count() && n < 8; i++) {
+            const CK_FLAGS f = p11_mechanism_flags(p11_mechanism_at(i));
+            if ((sign && (f & CKF_SIGN) != 0) || (derive && (f & CKF_DERIVE) != 0))
+                m[n++] = p11_mechanism_at(i);
         }
-        if (derive)
-            m[n++] = CKM_ECDH1_DERIVE;
         return put(a, m, n * sizeof(m[0]));
     }
     case CKA_VALUE:
@@ -323,13 +320,21 @@ int p11_object_matches(const p11_obj *o, const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 
 /* C_GetAttributeValue, C_FindObjects* and the object calls a card cannot honour. */
 
-/* The object h of session s (token or session object), or NULL; slot lock held. */
-static p11_obj *object_of(p11_session *s, p11_slot *sl, CK_OBJECT_HANDLE h)
+static int is_session_object(CK_OBJECT_HANDLE h)
 {
-    for (size_t i = 0; i < s->nsobjs; i++)
-        if (s->sobjs[i].handle == h)
-            return &s->sobjs[i];
-    return p11_object_find(sl, h);
+    return (h & P11_SESSION_OBJ) != 0;
+}
+
+/* Answer every attribute of tmpl; the result is the last failure's, as the spec says. */
+static CK_RV attributes(const p11_obj *o, CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+    CK_RV rv = CKR_OK;
+    for (CK_ULONG i = 0; i < n; i++) {
+        CK_RV r = p11_object_attribute(o, &tmpl[i]);
+        if (r != CKR_OK)
+            rv = r;
+    }
+    return rv;
 }
 
 CK_RV C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_PTR tmpl,
@@ -342,20 +347,18 @@ CK_RV C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUT
     CK_RV rv = p11_session_get(h, &s, &sl);
     if (rv != CKR_OK)
         return rv;
-    pthread_mutex_lock(&sl->lock);
-    p11_obj *o = object_of(s, sl, obj);
-    if (o == NULL) {
-        rv = CKR_OBJECT_HANDLE_INVALID;
+    if (is_session_object(obj)) {
+        pthread_mutex_lock(&p11_g.lock);
+        const p11_obj *o = p11_session_object(obj);
+        rv = o == NULL ? CKR_OBJECT_HANDLE_INVALID : attributes(o, tmpl, n);
+        pthread_mutex_unlock(&p11_g.lock);
     } else {
-        /* Every attribute is answered; the result is the last failure's, as the spec says. */
-        for (CK_ULONG i = 0; i < n; i++) {
-            CK_RV r = p11_object_attribute(o, &tmpl[i]);
-            if (r != CKR_OK)
-                rv = r;
-        }
+        pthread_mutex_lock(&sl->lock);
+        const p11_obj *o = p11_object_find(sl, obj);
+        rv = o == NULL ? CKR_OBJECT_HANDLE_INVALID : attributes(o, tmpl, n);
+        pthread_mutex_unlock(&sl->lock);
     }
-    pthread_mutex_unlock(&sl->lock);
-    p11_session_put();
+    p11_session_put(s);
     return rv;
 }
 
@@ -369,30 +372,46 @@ CK_RV C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n)
     if (rv != CKR_OK)
         return rv;
     if (s->finding) {
-        p11_session_put();
+        p11_session_put(s);
         return CKR_OPERATION_ACTIVE;
     }
-    pthread_mutex_lock(&sl->lock);
-    rv = p11_objects_load(sl);
+    CK_OBJECT_HANDLE *found = calloc(P11_OBJ_MAX, sizeof(*found));
+    size_t nfound = 0;
+    if (found == NULL)
+        rv = CKR_HOST_MEMORY;
+    if (rv == CKR_OK)
+        rv = p11_slot_enter(sl, s->generation);
+    if (rv == CKR_OK) {
+        rv = p11_objects_load(sl);
+        for (size_t i = 0; rv == CKR_OK && i < sl->nobjs; i++)
+            if (p11_object_matches(&sl->objs[i], tmpl, n))
+                found[nfound++] = sl->objs[i].handle;
+        p11_slot_leave(sl);
+    }
+    if (rv == CKR_OK) {
+        pthread_mutex_lock(&p11_g.lock);
+        size_t cap = P11_OBJ_MAX + p11_g.nsobjs;
+        CK_OBJECT_HANDLE *more = realloc(found, cap * sizeof(*found));
+        if (more == NULL) {
+            rv = CKR_HOST_MEMORY;
+        } else {
+            found = more;
+            for (size_t i = 0; i < p11_g.nsobjs; i++)
+                if (p11_object_matches(&p11_g.sobjs[i], tmpl, n))
+                    found[nfound++] = p11_g.sobjs[i].handle;
+        }
+        pthread_mutex_unlock(&p11_g.lock);
+    }
     if (rv == CKR_OK) {
         free(s->found);
-        s->found = calloc(sl->nobjs + s->nsobjs + 1, sizeof(*s->found));
-        s->nfound = s->found_pos = 0;
-        if (s->found == NULL)
-            rv = CKR_HOST_MEMORY;
-    }
-    for (size_t i = 0; rv == CKR_OK && i < sl->nobjs; i++)
-        if (p11_object_matches(&sl->objs[i], tmpl, n))
-            s->found[s->nfound++] = sl->objs[i].handle;
-    for (size_t i = 0; rv == CKR_OK && i < s->nsobjs; i++)
-        if (p11_object_matches(&s->sobjs[i], tmpl, n))
-            s->found[s->nfound++] = s->sobjs[i].handle;
-    if (rv == CKR_OK)
+        s->found = found;
+        s->nfound = nfound;
+        s->found_pos = 0;
         s->finding = 1;
-    else if (rv == CKR_DEVICE_REMOVED)
-        p11_session_free_state(s); /* the card went: so did this session */
-    pthread_mutex_unlock(&sl->lock);
-    p11_session_put();
+    } else {
+        free(found);
+    }
+    p11_session_put(s);
     return rv;
 }
 
@@ -406,14 +425,14 @@ CK_RV C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out, CK_ULONG max,
     if (rv != CKR_OK)
         return rv;
     if (!s->finding) {
-        p11_session_put();
+        p11_session_put(s);
         return CKR_OPERATION_NOT_INITIALIZED;
     }
     CK_ULONG k = 0;
     while (k < max && s->found_pos < s->nfound)
         out[k++] = s->found[s->found_pos++];
     *count = k;
-    p11_session_put();
+    p11_session_put(s);
     return CKR_OK;
 }
 
@@ -430,8 +449,24 @@ CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE h)
     s->found = NULL;
     s->nfound = s->found_pos = 0;
     s->finding = 0;
-    p11_session_put();
+    p11_session_put(s);
     return rv;
+}
+
+/* Does obj exist for session s: CKR_OK or CKR_OBJECT_HANDLE_INVALID. */
+static CK_RV exists(p11_slot *sl, CK_OBJECT_HANDLE obj)
+{
+    const p11_obj *o;
+    if (is_session_object(obj)) {
+        pthread_mutex_lock(&p11_g.lock);
+        o = p11_session_object(obj);
+        pthread_mutex_unlock(&p11_g.lock);
+    } else {
+        pthread_mutex_lock(&sl->lock);
+        o = p11_object_find(sl, obj);
+        pthread_mutex_unlock(&sl->lock);
+    }
+    return o != NULL ? CKR_OK : CKR_OBJECT_HANDLE_INVALID;
 }
 
 CK_RV C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ULONG_PTR size)
@@ -443,13 +478,10 @@ CK_RV C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ULONG_PTR si
     CK_RV rv = p11_session_get(h, &s, &sl);
     if (rv != CKR_OK)
         return rv;
-    pthread_mutex_lock(&sl->lock);
-    if (object_of(s, sl, obj) == NULL)
-        rv = CKR_OBJECT_HANDLE_INVALID;
-    else
+    rv = exists(sl, obj);
+    if (rv == CKR_OK)
         *size = CK_UNAVAILABLE_INFORMATION;
-    pthread_mutex_unlock(&sl->lock);
-    p11_session_put();
+    p11_session_put(s);
     return rv;
 }
 
@@ -463,11 +495,11 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUT
     CK_RV rv = p11_session_get(h, &s, &sl);
     if (rv != CKR_OK)
         return rv;
-    pthread_mutex_lock(&sl->lock);
-    /* Labels and IDs are the card's: the applet has no command to change them. */
-    rv = object_of(s, sl, obj) == NULL ? CKR_OBJECT_HANDLE_INVALID : CKR_ACTION_PROHIBITED;
-    pthread_mutex_unlock(&sl->lock);
-    p11_session_put();
+    /* Labels and IDs are the card's (the applet has no command to change them); secrets are fixed. */
+    rv = exists(sl, obj);
+    if (rv == CKR_OK)
+        rv = CKR_ATTRIBUTE_READ_ONLY;
+    p11_session_put(s);
     return rv;
 }
 
@@ -478,22 +510,22 @@ CK_RV C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj)
     CK_RV rv = p11_session_get(h, &s, &sl);
     if (rv != CKR_OK)
         return rv;
-    rv = CKR_OBJECT_HANDLE_INVALID;
-    for (size_t i = 0; i < s->nsobjs; i++) {
-        if (s->sobjs[i].handle != obj)
-            continue;
-        memset(s->sobjs[i].value, 0, s->sobjs[i].value_len);
-        free(s->sobjs[i].value);
-        s->sobjs[i] = s->sobjs[--s->nsobjs];
-        rv = CKR_OK;
-        break;
-    }
-    if (rv != CKR_OK) {
-        pthread_mutex_lock(&sl->lock);
-        if (p11_object_find(sl, obj) != NULL)
+    if (is_session_object(obj)) {
+        rv = CKR_OBJECT_HANDLE_INVALID;
+        pthread_mutex_lock(&p11_g.lock);
+        for (size_t i = 0; i < p11_g.nsobjs; i++) {
+            if (p11_g.sobjs[i].handle == obj) {
+                p11_session_object_remove(i);
+                rv = CKR_OK;
+                break;
+            }
+        }
+        pthread_mutex_unlock(&p11_g.lock);
+    } else {
+        rv = exists(sl, obj);
+        if (rv == CKR_OK)
             rv = CKR_ACTION_PROHIBITED; /* no command deletes a card object */
-        pthread_mutex_unlock(&sl->lock);
     }
-    p11_session_put();
+    p11_session_put(s);
     return rv;
 }

@@ -143,10 +143,13 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE b
     CK_RV rv = p11_session_get(h, &s, &sl);
     if (rv != CKR_OK)
         return rv;
-    /* The card works with the module lock held: the session's objects change below. */
     uint8_t z[IOTSAFE_POINT_MAX];
     size_t z_len = sizeof(z);
-    pthread_mutex_lock(&sl->lock);
+    rv = p11_slot_enter(sl, s->generation);
+    if (rv != CKR_OK) {
+        p11_session_put(s);
+        return rv;
+    }
     const p11_obj *k = p11_object_find(sl, base);
     if (k == NULL)
         rv = CKR_KEY_HANDLE_INVALID;
@@ -154,8 +157,6 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE b
         rv = CKR_KEY_TYPE_INCONSISTENT;
     else if ((k->card.functions & IOTSAFE_FN_KEY_AGREEMENT) == 0)
         rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
-    if (rv == CKR_OK)
-        rv = p11_slot_card(sl);
     iotsafe_object slot;
     if (rv == CKR_OK)
         rv = peer_slot(sl, k->curve, &slot);
@@ -179,26 +180,24 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE b
             }
         }
     }
-    pthread_mutex_unlock(&sl->lock);
+    p11_slot_leave(sl);
     p11_obj o;
     if (rv == CKR_OK)
         rv = secret_object(tmpl, n, &o, z_len);
     if (rv == CKR_OK) {
-        p11_obj *grown = realloc(s->sobjs, (s->nsobjs + 1) * sizeof(*grown));
         o.value = malloc(o.value_len);
-        if (grown != NULL)
-            s->sobjs = grown;
-        if (grown == NULL || o.value == NULL) {
-            free(o.value);
+        if (o.value == NULL) {
             rv = CKR_HOST_MEMORY;
         } else {
             memcpy(o.value, z, o.value_len);
-            o.handle = p11_g.next_session_obj++;
-            s->sobjs[s->nsobjs++] = o;
-            *out = o.handle;
+            rv = p11_session_add_object(s, &o, out);
+            if (rv != CKR_OK) {
+                explicit_bzero(o.value, o.value_len);
+                free(o.value);
+            }
         }
     }
-    memset(z, 0, sizeof(z));
-    p11_session_put();
+    explicit_bzero(z, sizeof(z));
+    p11_session_put(s);
     return rv;
 }

@@ -3,8 +3,8 @@
  * CKM_EC_KEY_PAIR_GEN: a new key pair in one of the card's existing key
  * containers, chosen by the template's CKA_ID (else CKA_LABEL), private
  * template first. IoT SAFE creates no containers, so a template that names
- * none, or asks for another curve than the container's, is refused with a
- * message that says which containers exist.
+ * none, or one the card does not have, or asks for another curve than the
+ * container's, is refused with a message that says so.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -73,14 +73,12 @@ static CK_RV check_template(const CK_ATTRIBUTE *t, CK_ULONG n, const iotsafe_obj
     return CKR_OK;
 }
 
-static CK_OBJECT_HANDLE handle_of(p11_slot *sl, CK_OBJECT_CLASS cls, const uint8_t *id,
-                                  size_t id_len)
+/* The handle of the slot's object of class cls for the card object of type t with this ID. */
+static CK_OBJECT_HANDLE handle_of(p11_slot *sl, CK_OBJECT_CLASS cls, iotsafe_obj_type t,
+                                  const uint8_t *id, size_t id_len)
 {
-    for (size_t i = 0; i < sl->nobjs; i++)
-        if (sl->objs[i].cls == cls && sl->objs[i].card.id_len == id_len &&
-            memcmp(sl->objs[i].card.id, id, id_len) == 0)
-            return sl->objs[i].handle;
-    return CK_INVALID_HANDLE;
+    const p11_obj *o = p11_object_by_id(sl, cls, t, id, id_len);
+    return o != NULL ? o->handle : CK_INVALID_HANDLE;
 }
 
 CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_ATTRIBUTE_PTR pub_t,
@@ -98,29 +96,29 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_ATTRIBUTE
     iotsafe_ref ref;
     if (mech->mechanism != CKM_EC_KEY_PAIR_GEN) {
         rv = CKR_MECHANISM_INVALID;
+    } else if ((s->flags & CKF_RW_SESSION) == 0) {
+        rv = CKR_SESSION_READ_ONLY; /* it writes the card */
     } else if (!container_ref(priv_t, npriv, pub_t, npub, &ref)) {
         p11_log("EC key pair generation on the card needs CKA_ID or CKA_LABEL naming one of "
                 "its key containers (IoT SAFE makes no new containers)");
         rv = CKR_TEMPLATE_INCOMPLETE;
     }
+    if (rv == CKR_OK)
+        rv = p11_slot_enter(sl, s->generation);
     if (rv != CKR_OK) {
-        p11_session_put();
+        p11_session_put(s);
         return rv;
     }
-    pthread_mutex_lock(&sl->lock);
-    rv = p11_slot_card(sl);
     iotsafe_status st;
     iotsafe_status_clear(&st);
     iotsafe_object c;
     char desc[IOTSAFE_OBJECT_STR_MAX];
-    if (rv == CKR_OK) {
-        iotsafe_rc rc = iotsafe_find_object(sl->card, IOTSAFE_OBJ_PRIVATE_KEY, &ref, &c, &st);
-        if (rc == IOTSAFE_E_NOT_FOUND) {
-            p11_log("%s", st.msg);
-            rv = CKR_TEMPLATE_INCONSISTENT;
-        } else if (rc != IOTSAFE_OK) {
-            rv = p11_slot_failed(sl, rc, &st);
-        }
+    iotsafe_rc rc = iotsafe_find_object(sl->card, IOTSAFE_OBJ_PRIVATE_KEY, &ref, &c, &st);
+    if (rc == IOTSAFE_E_NOT_FOUND) {
+        p11_log("%s", st.msg);
+        rv = CKR_TEMPLATE_INCONSISTENT;
+    } else if (rc != IOTSAFE_OK) {
+        rv = p11_slot_failed(sl, rc, &st);
     }
     if (rv == CKR_OK) {
         iotsafe_object_str(&c, desc, sizeof(desc));
@@ -131,7 +129,7 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_ATTRIBUTE
     iotsafe_keygen_result kg;
     if (rv == CKR_OK) {
         const iotsafe_ref cref = iotsafe_object_ref(&c);
-        iotsafe_rc rc = iotsafe_generate_key_pair(sl->card, &cref, &kg, &st);
+        rc = iotsafe_generate_key_pair(sl->card, &cref, &kg, &st);
         if (rc != IOTSAFE_OK)
             rv = p11_slot_failed(sl, rc, &st);
     }
@@ -140,14 +138,15 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_ATTRIBUTE
         rv = p11_objects_load(sl);
     }
     if (rv == CKR_OK) {
-        *priv_out = handle_of(sl, CKO_PRIVATE_KEY, kg.priv_id, kg.priv_id_len);
-        *pub_out = handle_of(sl, CKO_PUBLIC_KEY, kg.pub_id, kg.pub_id_len);
+        *priv_out = handle_of(sl, CKO_PRIVATE_KEY, IOTSAFE_OBJ_PRIVATE_KEY, kg.priv_id,
+                              kg.priv_id_len);
+        *pub_out = handle_of(sl, CKO_PUBLIC_KEY, IOTSAFE_OBJ_PUBLIC_KEY, kg.pub_id, kg.pub_id_len);
         if (*priv_out == CK_INVALID_HANDLE || *pub_out == CK_INVALID_HANDLE) {
             p11_log("%s: the card generated a key pair but does not list it as active", desc);
             rv = CKR_DEVICE_ERROR;
         }
     }
-    pthread_mutex_unlock(&sl->lock);
-    p11_session_put();
+    p11_slot_leave(sl);
+    p11_session_put(s);
     return rv;
 }

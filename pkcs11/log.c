@@ -3,8 +3,8 @@
  * What the module says. PKCS#11 has no channel for messages, only return
  * codes, so each failure is also said in one line on stderr (or the file the
  * `trace` setting names), prefixed "iotsafe-pkcs11: ". Text from the card or
- * the user reaches it escaped (libiotsafe's messages are, and p11_log's
- * callers escape what they add).
+ * the user reaches it escaped: libiotsafe's messages are, and p11_log's
+ * callers escape what they add.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -42,6 +42,11 @@ void p11_debug(const char *fmt, ...)
 CK_RV p11_card_error(iotsafe_rc rc, const iotsafe_status *st)
 {
     p11_log("%s", st != NULL && st->msg[0] != '\0' ? st->msg : iotsafe_rc_str(rc));
+    return p11_card_rv(rc);
+}
+
+CK_RV p11_card_rv(iotsafe_rc rc)
+{
     switch (rc) {
     case IOTSAFE_OK:
         return CKR_OK;

@@ -6,10 +6,10 @@
  * has no context argument). Everything in it is guarded by p11_g.lock, the
  * slots' cards and objects by each slot's own lock.
  *
- * fork(): a child holds copies of the parent's PC/SC handles and locks. It
- * gets CKR_CRYPTOKI_NOT_INITIALIZED until it calls C_Initialize, which then
- * drops the copies without I/O and starts afresh (what p11-kit and GnuTLS
- * expect of a module).
+ * fork(): a child holds copies of the parent's PC/SC handles and locks (the
+ * locks made anew by a fork handler). It gets CKR_CRYPTOKI_NOT_INITIALIZED
+ * until it calls C_Initialize, which then drops the copies without I/O and
+ * starts afresh (what p11-kit and GnuTLS expect of a module).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +31,14 @@ static void teardown(int discard)
 {
     for (size_t i = 0; i < P11_MAX_SESSIONS; i++)
         p11_session_free_state(&p11_g.sessions[i]);
+    while (p11_g.nsobjs > 0)
+        p11_session_object_remove(p11_g.nsobjs - 1);
+    free(p11_g.sobjs);
+    p11_g.sobjs = NULL;
     for (size_t i = 0; i < p11_g.nslots; i++) {
         p11_slot *s = &p11_g.slots[i];
+        /* A call still at work on the card (a program finalizing too early) ends first. */
+        pthread_mutex_lock(&s->lock);
         if (discard)
             iotsafe_card_discard(s->card);
         else
@@ -40,6 +46,7 @@ static void teardown(int discard)
         for (size_t k = 0; k < s->nobjs; k++)
             free(s->objs[k].value);
         free(s->reader);
+        pthread_mutex_unlock(&s->lock);
         pthread_mutex_destroy(&s->lock);
     }
     iotsafe_options_clear(&p11_g.opts);
@@ -48,8 +55,28 @@ static void teardown(int discard)
     memset(p11_g.slots, 0, sizeof(p11_g.slots));
     memset(p11_g.sessions, 0, sizeof(p11_g.sessions));
     p11_g.nslots = 0;
+    p11_g.snapshot_kind = 0;
+    p11_g.said_no_service = p11_g.said_no_reader_match = 0;
     p11_g.log = NULL;
     p11_g.initialized = 0;
+}
+
+/*
+ * In a child after fork(), the locks are copies in whatever state a parent
+ * thread left them: made anew, so that the child's calls answer
+ * CKR_CRYPTOKI_NOT_INITIALIZED and its C_Initialize can start afresh. (glibc
+ * forgets this handler when the module is unloaded.)
+ */
+static void atfork_child(void)
+{
+    pthread_mutex_init(&p11_g.lock, NULL);
+    for (size_t i = 0; i < p11_g.nslots; i++)
+        pthread_mutex_init(&p11_g.slots[i].lock, NULL);
+}
+
+static void register_atfork(void)
+{
+    pthread_atfork(NULL, NULL, atfork_child);
 }
 
 CK_RV C_Initialize(CK_VOID_PTR init_args)
@@ -68,6 +95,8 @@ CK_RV C_Initialize(CK_VOID_PTR init_args)
         if (all && (a->flags & CKF_OS_LOCKING_OK) == 0)
             return CKR_CANT_LOCK;
     }
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, register_atfork);
     pthread_mutex_lock(&p11_g.lock);
     if (p11_g.initialized && p11_g.pid == getpid()) {
         pthread_mutex_unlock(&p11_g.lock);
@@ -80,7 +109,7 @@ CK_RV C_Initialize(CK_VOID_PTR init_args)
     if (rv == CKR_OK) {
         p11_g.pid = getpid();
         p11_g.next_session = 1;
-        p11_g.next_session_obj = 0x80000001UL;
+        p11_g.next_session_obj = 1;
         p11_g.initialized = 1;
     } else {
         iotsafe_options_clear(&p11_g.opts);

@@ -9,6 +9,7 @@
 #define P11_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,8 +26,8 @@
 typedef struct p11_obj {
     CK_OBJECT_HANDLE handle;
     CK_OBJECT_CLASS cls;
-    iotsafe_object card; /* the card's object (private key, public key or file) */
-    uint8_t ck_id[IOTSAFE_ID_MAX];
+    iotsafe_object card;               /* the card's object (private key, public key or file) */
+    uint8_t ck_id[IOTSAFE_ID_MAX + 1]; /* an unpaired object: its type, then its ID */
     size_t ck_id_len; /* CKA_ID: the key's container ID (a certificate: its key's) */
     iotsafe_curve curve;
     uint8_t point[IOTSAFE_POINT_MAX];
@@ -37,16 +38,23 @@ typedef struct p11_obj {
     int sensitive, extractable; /* session secrets: as the template asked */
     CK_BBOOL token;             /* CK_TRUE: a card object */
     CK_KEY_TYPE key_type;       /* session secrets: CKK_GENERIC_SECRET or CKK_AES */
+    CK_SESSION_HANDLE owner;    /* session secrets: the session that made it (ends with it) */
 } p11_obj;
+
+/* Handles of session objects have this bit; token objects' do not. */
+#define P11_SESSION_OBJ 0x80000000UL
 
 /* A slot: one PC/SC reader, or the configured modem. */
 typedef struct p11_slot {
     char *reader; /* PC/SC reader name, or the modem device */
     int is_modem;
-    int listed;               /* the reader is in pcscd's current list */
-    pthread_mutex_t lock;     /* card handle and objects */
-    iotsafe_card *card;       /* NULL: not open */
-    unsigned long generation; /* bumped when the card goes: its sessions end */
+    int listed;           /* the reader is in pcscd's current list (module lock) */
+    pthread_mutex_t lock; /* card handle and objects; taken after the module lock, never before */
+    iotsafe_card *card;   /* NULL: not open */
+    /* Bumped (slot lock held) when the card goes: its sessions end. Read without the lock. */
+    atomic_ulong generation;
+    uint64_t
+        said; /* hash of the last failure said for this slot's card: polling does not repeat it */
     p11_obj objs[P11_OBJ_MAX];
     size_t nobjs;
     int objs_valid;
@@ -56,8 +64,16 @@ typedef struct p11_slot {
 
 typedef enum p11_op_kind { P11_OP_NONE = 0, P11_OP_SIGN } p11_op_kind;
 
+/*
+ * A session. An operation pins it (busy) and works without the module lock;
+ * C_CloseSession of a busy session only unlists it (handle 0, closing) and the
+ * last unpin frees it. The PKCS#11 rule that one session runs one call at a
+ * time is the program's to keep; the pin makes a close from another thread safe.
+ */
 typedef struct p11_session {
-    CK_SESSION_HANDLE handle; /* 0: free */
+    CK_SESSION_HANDLE handle; /* 0: free, or closing */
+    unsigned busy;            /* pins (module lock) */
+    int closing;
     CK_SLOT_ID slot;
     unsigned long generation;
     CK_FLAGS flags;
@@ -72,9 +88,6 @@ typedef struct p11_session {
     CK_OBJECT_HANDLE key;
     void *md; /* EVP_MD_CTX for CKM_ECDSA_SHA*, else NULL */
     int multipart;
-    /* session objects (derived secrets) */
-    p11_obj *sobjs;
-    size_t nsobjs;
 } p11_session;
 
 /* module.c: the module's state. */
@@ -88,7 +101,15 @@ typedef struct p11_module {
     size_t nslots;
     p11_session sessions[P11_MAX_SESSIONS];
     CK_SESSION_HANDLE next_session;
+    /* session objects (derived secrets) of every session: any session sees them */
+    p11_obj *sobjs;
+    size_t nsobjs;
     CK_OBJECT_HANDLE next_session_obj;
+    /* the slot list of the last C_GetSlotList(NULL) call, which the next call with a list gives */
+    CK_SLOT_ID snapshot[P11_MAX_SLOTS];
+    CK_ULONG nsnapshot;
+    int snapshot_kind; /* 0: none, 1: all slots, 2: slots with a token */
+    int said_no_service, said_no_reader_match;
 } p11_module;
 
 extern p11_module p11_g;
@@ -101,17 +122,33 @@ CK_RV p11_settings_load(iotsafe_options *o);
 /* The lines of a module file (text, len bytes) named name in messages; for the loader and fuzzing. */
 CK_RV p11_settings_parse(iotsafe_options *o, const char *text, size_t len, const char *name);
 
-/* log.c: one escaped line, "iotsafe-pkcs11: ..." on stderr (or the trace file). */
+/*
+ * log.c: one line, "iotsafe-pkcs11: ..." on stderr (or the trace file). The
+ * callers escape the untrusted text they put in it (libiotsafe's messages are).
+ */
 void p11_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* With `trace = debug`: "iotsafe-pkcs11: debug: [PID] ..." (what the module did and why). */
 void p11_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Map a libiotsafe failure to a CKR, saying st's message (what, object, reader, status word). */
 CK_RV p11_card_error(iotsafe_rc rc, const iotsafe_status *st);
+/* The CKR of a libiotsafe failure, saying nothing. */
+CK_RV p11_card_rv(iotsafe_rc rc);
 /* Space-padded copy of s into a fixed PKCS#11 text field. */
 void p11_pad(CK_UTF8CHAR *dst, size_t len, const char *s);
 
 /* slots.c */
 CK_RV p11_slot_get(CK_SLOT_ID id, p11_slot **out);
+/*
+ * Take the slot for a card operation of a session made on card generation gen:
+ * slot lock held and the card open on CKR_OK (release with p11_slot_leave);
+ * CKR_DEVICE_REMOVED when that card has gone meanwhile.
+ */
+CK_RV p11_slot_enter(p11_slot *s, unsigned long gen);
+void p11_slot_leave(p11_slot *s);
+/* The mechanisms (C_GetMechanismList order) and what each does (CKF_SIGN, CKF_DERIVE, ...). */
+size_t p11_mechanism_count(void);
+CK_MECHANISM_TYPE p11_mechanism_at(size_t i);
+CK_FLAGS p11_mechanism_flags(CK_MECHANISM_TYPE m);
 /* Open the slot's card if needed (slot lock held): CKR_TOKEN_NOT_PRESENT when none answers. */
 CK_RV p11_slot_card(p11_slot *s);
 /* The card went away or stopped answering (slot lock held): drop it, end its sessions. */
@@ -119,23 +156,30 @@ void p11_slot_drop_card(p11_slot *s);
 /* After a card call failed (slot lock held): map it, and drop the card when it is gone. */
 CK_RV p11_slot_failed(p11_slot *s, iotsafe_rc rc, const iotsafe_status *st);
 
-/* sessions.c: find a session (module lock held). */
-p11_session *p11_session_find(CK_SESSION_HANDLE h);
+/* sessions.c */
 /*
- * Resolve h for an operation: the session (module lock taken; release with
- * p11_session_put) and its slot. CKR_SESSION_HANDLE_INVALID for sessions of
- * a card that went away.
+ * Resolve h for an operation: the session, pinned (release with
+ * p11_session_put; no lock is held meanwhile), and its slot.
+ * CKR_SESSION_HANDLE_INVALID for a closed session or one whose card went away.
  */
 CK_RV p11_session_get(CK_SESSION_HANDLE h, p11_session **sess, p11_slot **slot);
-void p11_session_put(void);
+void p11_session_put(p11_session *s);
 void p11_session_reset_op(p11_session *s);
+/* Free a session's state and its session objects (module lock held). */
 void p11_session_free_state(p11_session *s);
+/* Keep o (its value now the module's) as a session object of s: its handle in *out. */
+CK_RV p11_session_add_object(const p11_session *s, p11_obj *o, CK_OBJECT_HANDLE *out);
+/* The session object h (module lock held), or NULL. */
+p11_obj *p11_session_object(CK_OBJECT_HANDLE h);
+/* Forget session object at index i of p11_g.sobjs, its value wiped (module lock held). */
+void p11_session_object_remove(size_t i);
 
 /* objects.c: the slot's objects (slot lock held). */
 CK_RV p11_objects_load(p11_slot *s);
 p11_obj *p11_object_find(p11_slot *s, CK_OBJECT_HANDLE h);
-/* The public point of a private key, when the card has its public key. */
-const p11_obj *p11_object_public_of(const p11_slot *s, const p11_obj *priv);
+/* The slot's object of class cls for the card object of type t with this ID, or NULL. */
+p11_obj *p11_object_by_id(p11_slot *s, CK_OBJECT_CLASS cls, iotsafe_obj_type t, const uint8_t *id,
+                          size_t id_len);
 
 /* attributes.c */
 CK_RV p11_object_attribute(const p11_obj *o, CK_ATTRIBUTE *a);

@@ -11,19 +11,17 @@ CK_RV C_GenerateRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG len)
     CK_RV rv = p11_session_get(h, &s, &sl);
     if (rv != CKR_OK)
         return rv;
-    p11_session_put();
-    if (len == 0)
-        return CKR_OK;
-    iotsafe_status st;
-    iotsafe_status_clear(&st);
-    pthread_mutex_lock(&sl->lock);
-    rv = p11_slot_card(sl);
-    if (rv == CKR_OK) {
+    if (len > 0)
+        rv = p11_slot_enter(sl, s->generation); /* the session's card, not whichever is there now */
+    if (rv == CKR_OK && len > 0) {
+        iotsafe_status st;
+        iotsafe_status_clear(&st);
         iotsafe_rc rc = iotsafe_get_random(sl->card, out, len, &st);
         if (rc != IOTSAFE_OK)
             rv = p11_slot_failed(sl, rc, &st);
+        p11_slot_leave(sl);
     }
-    pthread_mutex_unlock(&sl->lock);
+    p11_session_put(s);
     return rv;
 }
 
@@ -36,6 +34,6 @@ CK_RV C_SeedRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG len)
     CK_RV rv = p11_session_get(h, &s, &sl);
     if (rv != CKR_OK)
         return rv;
-    p11_session_put();
+    p11_session_put(s);
     return CKR_RANDOM_SEED_NOT_SUPPORTED;
 }

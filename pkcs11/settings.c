@@ -2,10 +2,13 @@
 /*
  * The module's settings: the provider's words (libiotsafe's options), from
  * the file IOTSAFE_PKCS11_CONF names (default /etc/iotsafe/pkcs11.conf, read
- * when it exists), overridden by the IOTSAFE_* environment variables. A bad
+ * when it exists), overridden by the IOTSAFE_* environment variables (none of
+ * them in a set-user-ID or set-group-ID program, such as ssh-agent or a PAM
+ * stack under su: there they would let the caller name files and devices). A bad
  * setting is said once, at C_Initialize, which then fails: a module that
  * worked with settings other than those written would be worse.
  */
+#define _GNU_SOURCE /* secure_getenv */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,7 +135,7 @@ static CK_RV load_file(iotsafe_options *o, const char *path, int named, int *rea
 
 CK_RV p11_settings_load(iotsafe_options *o)
 {
-    const char *path = getenv("IOTSAFE_PKCS11_CONF");
+    const char *path = secure_getenv("IOTSAFE_PKCS11_CONF");
     const int named = path != NULL && path[0] != '\0';
     int read = 0;
     if (!named)
@@ -140,7 +143,7 @@ CK_RV p11_settings_load(iotsafe_options *o)
     CK_RV rv = load_file(o, path, named, &read);
     char applied[512] = "";
     for (int i = 0; rv == CKR_OK && i < IOTSAFE_OPT_N; i++) {
-        const char *env = getenv(iotsafe_option_env((iotsafe_option)i));
+        const char *env = secure_getenv(iotsafe_option_env((iotsafe_option)i));
         char origin[96];
         /* empty means unset, as for the provider */
         if (env == NULL || env[0] == '\0')

@@ -10,12 +10,6 @@
 
 #include "p11.h"
 
-static int is_ecdsa(CK_MECHANISM_TYPE m)
-{
-    return m == CKM_ECDSA || m == CKM_ECDSA_SHA256 || m == CKM_ECDSA_SHA384 ||
-           m == CKM_ECDSA_SHA512;
-}
-
 CK_RV C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE key)
 {
     p11_session *s;
@@ -25,17 +19,15 @@ CK_RV C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE ke
     CK_RV rv = p11_session_get(h, &s, &sl);
     if (rv != CKR_OK)
         return rv;
-    if (s->op != P11_OP_NONE) {
-        p11_session_put();
-        return CKR_OPERATION_ACTIVE;
-    }
-    if (!is_ecdsa(mech->mechanism)) {
-        p11_session_put();
-        return CKR_MECHANISM_INVALID;
-    }
-    if (mech->ulParameterLen != 0) {
-        p11_session_put();
-        return CKR_MECHANISM_PARAM_INVALID;
+    if (s->op != P11_OP_NONE)
+        rv = CKR_OPERATION_ACTIVE;
+    else if ((p11_mechanism_flags(mech->mechanism) & CKF_SIGN) == 0)
+        rv = CKR_MECHANISM_INVALID;
+    else if (mech->ulParameterLen != 0)
+        rv = CKR_MECHANISM_PARAM_INVALID;
+    if (rv != CKR_OK) {
+        p11_session_put(s);
+        return rv;
     }
     pthread_mutex_lock(&sl->lock);
     const p11_obj *o = p11_object_find(sl, key);
@@ -56,7 +48,7 @@ CK_RV C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE ke
         s->mech = mech->mechanism;
         s->key = key;
     }
-    p11_session_put();
+    p11_session_put(s);
     return rv;
 }
 
@@ -69,16 +61,49 @@ static CK_RV bad_signature(const p11_slot *sl, const p11_obj *o, const char *why
     return CKR_DEVICE_ERROR;
 }
 
-/* Sign digest with key on the slot's card (no module lock held): r||s into sig. */
-static CK_RV card_sign(p11_slot *sl, CK_OBJECT_HANDLE key, const uint8_t *digest, size_t dlen,
-                       uint8_t *sig, size_t *sig_len)
+/*
+ * Verify r||s (DER der) over digest with key's point (slot lock held). When it
+ * fails, the key may have been generated anew by another process: the card's
+ * objects are read again (handles stay) and the same signature is checked
+ * with the point read now, with no second signature from the card.
+ */
+static CK_RV check_signature(p11_slot *sl, CK_OBJECT_HANDLE key, const uint8_t *digest, size_t dlen,
+                             const uint8_t *der, size_t der_len)
+{
+    const p11_obj *o = p11_object_find(sl, key);
+    for (int reread = 0;; reread++) {
+        if (o == NULL)
+            return CKR_KEY_HANDLE_INVALID;
+        if (o->point_len == 0)
+            return bad_signature(sl, o, "the key has no public point to verify it with");
+        int v = p11_verify_signature(o->curve, o->point, o->point_len, digest, dlen, der, der_len);
+        if (v > 0)
+            return CKR_OK;
+        if (v < 0)
+            return bad_signature(sl, o, "it cannot be verified on the host (no ECDSA in OpenSSL?)");
+        if (reread)
+            return bad_signature(sl, o,
+                                 "it does not verify with the key's public key, read again from "
+                                 "the card");
+        sl->objs_valid = 0;
+        CK_RV rv = p11_objects_load(sl);
+        if (rv != CKR_OK)
+            return rv;
+        o = p11_object_find(sl, key);
+    }
+}
+
+/* Sign digest with key on the slot's card for a session of card generation gen: r||s into sig. */
+static CK_RV card_sign(p11_slot *sl, unsigned long gen, CK_OBJECT_HANDLE key, const uint8_t *digest,
+                       size_t dlen, uint8_t *sig, size_t *sig_len)
 {
     iotsafe_status st;
     iotsafe_status_clear(&st);
-    pthread_mutex_lock(&sl->lock);
-    CK_RV rv = p11_slot_card(sl);
-    const p11_obj *o = rv == CKR_OK ? p11_object_find(sl, key) : NULL;
-    if (rv == CKR_OK && o == NULL)
+    CK_RV rv = p11_slot_enter(sl, gen);
+    if (rv != CKR_OK)
+        return rv;
+    const p11_obj *o = p11_object_find(sl, key);
+    if (o == NULL)
         rv = CKR_KEY_HANDLE_INVALID;
     uint8_t in[64];
     size_t in_len = sizeof(in);
@@ -101,10 +126,8 @@ static CK_RV card_sign(p11_slot *sl, CK_OBJECT_HANDLE key, const uint8_t *digest
         p11_debug("signing a %zu-byte digest with %s as %s (%zu bytes to the card)", dlen,
                   iotsafe_object_str(&o->card, d, sizeof(d)), iotsafe_hash_name(hash), in_len);
         iotsafe_rc rc = iotsafe_sign_digest(sl->card, &ref, hash, in, in_len, rs, &rs_len, &st);
-        if (rc != IOTSAFE_OK) {
+        if (rc != IOTSAFE_OK)
             rv = p11_slot_failed(sl, rc, &st);
-            o = NULL;
-        }
     }
     if (rv == CKR_OK) {
         const char *why = iotsafe_ecdsa_rs_problem(o->curve, rs, rs_len);
@@ -114,29 +137,20 @@ static CK_RV card_sign(p11_slot *sl, CK_OBJECT_HANDLE key, const uint8_t *digest
     if (rv == CKR_OK && p11_g.opts.verify_signatures) {
         uint8_t der[IOTSAFE_RS_MAX + 16];
         size_t der_len = sizeof(der);
-        int v = -1;
-        if (o->point_len == 0)
-            rv = bad_signature(sl, o, "the key has no public point to verify it with");
-        else if (iotsafe_ecdsa_rs_to_der(rs, rs_len, der, &der_len) == IOTSAFE_OK)
-            v = p11_verify_signature(o->curve, o->point, o->point_len, digest, dlen, der, der_len);
-        if (rv == CKR_OK && v == 0)
-            rv = bad_signature(sl, o,
-                               "it does not verify with the key's public key (the key on the "
-                               "card may have changed since it was read)");
-        else if (rv == CKR_OK && v < 0)
-            rv = bad_signature(sl, o, "it cannot be verified on the host (no ECDSA in OpenSSL?)");
-        if (v == 0)
-            sl->objs_valid = 0; /* most often the key was regenerated: read the card again */
+        if (iotsafe_ecdsa_rs_to_der(rs, rs_len, der, &der_len) != IOTSAFE_OK)
+            rv = bad_signature(sl, o, "r||s has no DER form");
+        else
+            rv = check_signature(sl, key, digest, dlen, der, der_len);
     }
     if (rv == CKR_OK) {
         memcpy(sig, rs, rs_len);
         *sig_len = rs_len;
     }
-    pthread_mutex_unlock(&sl->lock);
+    p11_slot_leave(sl);
     return rv;
 }
 
-/* The signature's length for the session's key (module lock held). */
+/* The signature's length for the session's key. */
 static size_t sig_length(p11_slot *sl, CK_OBJECT_HANDLE key)
 {
     pthread_mutex_lock(&sl->lock);
@@ -144,17 +158,6 @@ static size_t sig_length(p11_slot *sl, CK_OBJECT_HANDLE key)
     size_t n = o != NULL ? 2 * iotsafe_curve_field_len(o->curve) : 0;
     pthread_mutex_unlock(&sl->lock);
     return n;
-}
-
-/* End the session's signature, unless it has gone meanwhile. */
-static void end_op(CK_SESSION_HANDLE h)
-{
-    p11_session *s;
-    p11_slot *sl;
-    if (p11_session_get(h, &s, &sl) == CKR_OK) {
-        p11_session_reset_op(s);
-        p11_session_put();
-    }
 }
 
 /*
@@ -172,24 +175,24 @@ static CK_RV finish(CK_SESSION_HANDLE h, const uint8_t *data, size_t data_len, i
     if (rv != CKR_OK)
         return rv;
     if (s->op != P11_OP_SIGN) {
-        p11_session_put();
+        p11_session_put(s);
         return CKR_OPERATION_NOT_INITIALIZED;
     }
     if (!final && s->multipart) {
-        p11_session_put();
+        p11_session_put(s);
         return CKR_OPERATION_ACTIVE; /* C_Sign after C_SignUpdate */
     }
     const size_t need = sig_length(sl, s->key);
     if (need == 0) {
         p11_session_reset_op(s);
-        p11_session_put();
+        p11_session_put(s);
         return CKR_KEY_HANDLE_INVALID;
     }
     if (sig == NULL || *sig_len < need) {
         /* A size query, or too small a buffer: the operation stays. */
         rv = sig == NULL ? CKR_OK : CKR_BUFFER_TOO_SMALL;
         *sig_len = need;
-        p11_session_put();
+        p11_session_put(s);
         return rv;
     }
     uint8_t digest[64];
@@ -205,14 +208,13 @@ static CK_RV finish(CK_SESSION_HANDLE h, const uint8_t *data, size_t data_len, i
         dlen = data_len < sizeof(digest) ? data_len : sizeof(digest);
         memcpy(digest, data, dlen);
     }
-    const CK_OBJECT_HANDLE key = s->key;
-    p11_session_put();
     size_t n = 0;
     if (rv == CKR_OK)
-        rv = card_sign(sl, key, digest, dlen, sig, &n);
+        rv = card_sign(sl, s->generation, s->key, digest, dlen, sig, &n);
     if (rv == CKR_OK)
         *sig_len = n;
-    end_op(h);
+    p11_session_reset_op(s); /* done, or failed: either way the operation ends */
+    p11_session_put(s);
     return rv;
 }
 
@@ -245,7 +247,7 @@ CK_RV C_SignUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR part, CK_ULONG part_len)
     } else {
         s->multipart = 1;
     }
-    p11_session_put();
+    p11_session_put(s);
     return rv;
 }
 

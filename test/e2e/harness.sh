@@ -56,10 +56,13 @@
 #   fails REGEX DESC CMD...    CMD must exit non-zero and its stdout+stderr
 #                              must match the extended regex REGEX.
 #   is DESC GOT EXPECTED       string equality.
-#   like DESC GOT REGEX        extended-regex match.
+#   like DESC GOT REGEX        extended-regex match: of any line, or of consecutive
+#                              lines when REGEX holds newlines.
 #   diag MSG                   print `# MSG`.
 #   skip DESC REASON           report a skipped check; skip_all REASON skips the script.
 #   san_blocks_curl            true in the sanitizer pass, where curl cannot run.
+#   san_pass                   true in the sanitizer pass.
+#   p11kit_module_names TEXT   the module names in `p11-kit list-modules` output TEXT.
 #   done_testing               print the plan `1..N`; exit 1 if a check failed.
 # After ok/fails, LAST_RC holds CMD's exit code and LAST_OUT its combined
 # output, e.g. `is "exit code" "$LAST_RC" 4`.
@@ -514,6 +517,12 @@ _h_run() {
 # runtime is preloaded (seen with gcc's and clang's runtimes, with or without
 # our provider), so curl steps are reported as skipped there. They run in the
 # plain pass.
+# The module names in `p11-kit list-modules` output: p11-kit 0.24 heads each
+# module with "NAME: PATH", 0.25 with "module: NAME" (its path indented below).
+p11kit_module_names() {
+    printf '%s\n' "$1" | grep -v -e '^[[:space:]]' -e '^$' | sed 's/^module: \(.*\)$/\1/; s/: .*$//'
+}
+
 san_pass() {
     [ -n "${IOTSAFE_SAN_PRELOAD:-}" ]
 }
@@ -575,8 +584,15 @@ is() {
 }
 
 like() {
-    local desc=$1 got=$2 re=$3
-    if printf '%s\n' "$got" | grep -Eq -- "$re"; then
+    local desc=$1 got=$2 re=$3 nl=$'\n' hit=0
+    # A regex of one line matches any line; one that holds newlines matches
+    # consecutive lines (the whole text: ^ and $ are its start and end).
+    if [[ $re == *"$nl"* ]]; then
+        [[ $got =~ $re ]] && hit=1
+    elif printf '%s\n' "$got" | grep -Eq -- "$re"; then
+        hit=1
+    fi
+    if [ "$hit" = 1 ]; then
         _h_report 1 "$desc"
     else
         _h_report 0 "$desc"

@@ -103,10 +103,8 @@ user() { # CMD...: as the service user, with the private p11-kit configuration, 
 
 ok "p11-kit list-modules" user p11-kit list-modules
 mods=$LAST_OUT
-# p11-kit 0.24 heads a module with "NAME: PATH", 0.25 with "module: NAME" and an indented "path: PATH".
-is "p11-kit loads only the module of the private configuration" \
-    "$(printf '%s\n' "$mods" | grep -v '^[[:space:]]' | grep -v '^$' | sed 's/^module: \(.*\)$/\1:/; s/: .*$/:/')" \
-    "iotsafe-pkcs11:"
+is "p11-kit loads only the module of the private configuration" "$(p11kit_module_names "$mods")" \
+    iotsafe-pkcs11
 like "the module is the one its file names" "$mods" \
     "(^iotsafe-pkcs11: |[[:space:]]path: )$WORK/unpriv/iotsafe-pkcs11\\.so"
 for l in 'token: IoT SAFE' 'manufacturer: GSMA IoT SAFE' 'model: IoT SAFE applet' "serial-number: $serial"; do
