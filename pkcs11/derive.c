@@ -2,8 +2,10 @@
 /*
  * CKM_ECDH1_DERIVE (CKD_NULL) with a card key: the peer's point goes into
  * the card's peer slot (the `dh-peer-slot` setting, else the first public
- * key the card lets us update, of the key's curve) and the card computes the
- * shared secret, in one transaction (libiotsafe). The secret is checked and
+ * key the card lets us update, of the key's curve, that is no key pair's:
+ * libiotsafe's iotsafe_find_peer_slot) and the card computes the shared
+ * secret, in one transaction (libiotsafe). The peer point and the template
+ * are checked before anything goes to the card. The secret is checked and
  * becomes a session object: a generic secret (or AES key) the program reads
  * or keeps sensitive, as its template says. It lives in this process only.
  */
@@ -28,43 +30,55 @@ static int peer_point(const CK_ECDH1_DERIVE_PARAMS *p, const uint8_t **pt, size_
     return n == IOTSAFE_POINT_MAX && d[0] == 0x04;
 }
 
-/* The public key object that receives the peer point (slot lock held). */
+/* The public key object that receives the peer point (slot lock held): the provider's rule. */
 static CK_RV peer_slot(p11_slot *sl, iotsafe_curve curve, iotsafe_object *out)
 {
     iotsafe_status st;
-    iotsafe_status_clear(&st);
-    if (p11_g.opts.dh_peer_slot_len > 0) {
-        const iotsafe_ref ref = {.id = p11_g.opts.dh_peer_slot,
-                                 .id_len = p11_g.opts.dh_peer_slot_len};
-        iotsafe_rc rc = iotsafe_find_object(sl->card, IOTSAFE_OBJ_PUBLIC_KEY, &ref, out, &st);
-        if (rc != IOTSAFE_OK)
-            return p11_slot_failed(sl, rc, &st);
-        return CKR_OK;
+    const iotsafe_options *o = &p11_g.opts;
+    iotsafe_rc rc = iotsafe_find_peer_slot(sl->card, curve,
+                                           o->dh_peer_slot_len > 0 ? o->dh_peer_slot : NULL,
+                                           o->dh_peer_slot_len, out, &st);
+    if (rc == IOTSAFE_E_NOT_FOUND || rc == IOTSAFE_E_USAGE) {
+        /* the card has no slot for this key, or the setting names one that cannot be used */
+        p11_log("%s", st.msg);
+        return CKR_KEY_FUNCTION_NOT_PERMITTED;
     }
-    iotsafe_object *objs = NULL;
-    size_t n = 0;
-    iotsafe_rc rc = iotsafe_list_objects(sl->card, &objs, &n, &st);
-    if (rc != IOTSAFE_OK)
-        return p11_slot_failed(sl, rc, &st);
-    CK_RV rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
-    for (size_t i = 0; i < n; i++) {
-        if (objs[i].type == IOTSAFE_OBJ_PUBLIC_KEY &&
-            (objs[i].access & IOTSAFE_ACCESS_UPDATE) != 0 &&
-            iotsafe_key_type_curve(objs[i].key_type) == curve) {
-            *out = objs[i];
-            rv = CKR_OK;
-            break;
-        }
-    }
-    free(objs);
-    if (rv != CKR_OK)
-        p11_log("ECDH on the card needs a public key object it lets us update, for the peer's "
-                "%s key: the card in reader '%s' has none (set dh-peer-slot)",
-                iotsafe_curve_name(curve), iotsafe_card_reader(sl->card));
-    return rv;
+    return rc == IOTSAFE_OK ? CKR_OK : p11_slot_failed(sl, rc, &st);
 }
 
-/* The secret's object from the program's template. */
+/*
+ * A CK_BBOOL or CK_ULONG attribute of the template: exactly its size, or
+ * CKR_ATTRIBUTE_VALUE_INVALID (a wrong length must not read as FALSE: a
+ * CKA_SENSITIVE in a 4-byte buffer would give an extractable secret).
+ */
+static CK_RV get_bool(const CK_ATTRIBUTE *a, CK_BBOOL *b)
+{
+    if (a->pValue == NULL || a->ulValueLen != sizeof(CK_BBOOL))
+        return CKR_ATTRIBUTE_VALUE_INVALID;
+    *b = *(const CK_BBOOL *)a->pValue != CK_FALSE; /* any other byte is true, never false */
+    return CKR_OK;
+}
+
+static CK_RV get_ulong(const CK_ATTRIBUTE *a, CK_ULONG *u)
+{
+    if (a->pValue == NULL || a->ulValueLen != sizeof(CK_ULONG))
+        return CKR_ATTRIBUTE_VALUE_INVALID;
+    memcpy(u, a->pValue, sizeof(*u));
+    return CKR_OK;
+}
+
+/* CKA_LABEL, CKA_ID: up to max bytes (an empty value may come without a buffer). */
+static CK_RV get_bytes(const CK_ATTRIBUTE *a, uint8_t *dst, size_t max, size_t *len)
+{
+    if (a->ulValueLen > max || (a->pValue == NULL && a->ulValueLen != 0))
+        return CKR_ATTRIBUTE_VALUE_INVALID;
+    if (a->ulValueLen != 0)
+        memcpy(dst, a->pValue, a->ulValueLen);
+    *len = a->ulValueLen;
+    return CKR_OK;
+}
+
+/* The secret's object from the program's template, for a secret of z_len bytes. No card I/O. */
 static CK_RV secret_object(const CK_ATTRIBUTE *t, CK_ULONG n, p11_obj *o, size_t z_len)
 {
     memset(o, 0, sizeof(*o));
@@ -74,53 +88,63 @@ static CK_RV secret_object(const CK_ATTRIBUTE *t, CK_ULONG n, p11_obj *o, size_t
     o->value_len = z_len;
     for (CK_ULONG i = 0; i < n; i++) {
         const CK_ATTRIBUTE *a = &t[i];
-        CK_BBOOL b = a->pValue != NULL && a->ulValueLen == sizeof(CK_BBOOL)
-                         ? *(const CK_BBOOL *)a->pValue
-                         : CK_FALSE;
-        CK_ULONG u = a->pValue != NULL && a->ulValueLen == sizeof(CK_ULONG)
-                         ? *(const CK_ULONG *)a->pValue
-                         : CK_UNAVAILABLE_INFORMATION;
+        CK_BBOOL b = CK_FALSE;
+        CK_ULONG u = 0;
+        CK_RV rv = CKR_OK;
         switch (a->type) {
         case CKA_CLASS:
-            if (u != CKO_SECRET_KEY)
-                return CKR_TEMPLATE_INCONSISTENT;
+            if ((rv = get_ulong(a, &u)) == CKR_OK && u != CKO_SECRET_KEY)
+                rv = CKR_TEMPLATE_INCONSISTENT;
             break;
         case CKA_KEY_TYPE:
-            if (u != CKK_GENERIC_SECRET && u != CKK_AES)
-                return CKR_TEMPLATE_INCONSISTENT;
+            if ((rv = get_ulong(a, &u)) == CKR_OK && u != CKK_GENERIC_SECRET && u != CKK_AES)
+                rv = CKR_TEMPLATE_INCONSISTENT;
             o->key_type = u;
             break;
         case CKA_TOKEN:
-            if (b) /* the card has no place for a secret */
-                return CKR_TEMPLATE_INCONSISTENT;
+            if ((rv = get_bool(a, &b)) == CKR_OK && b) /* the card has no place for a secret */
+                rv = CKR_TEMPLATE_INCONSISTENT;
             break;
         case CKA_SENSITIVE:
+            rv = get_bool(a, &b);
             o->sensitive = b;
             break;
         case CKA_EXTRACTABLE:
+            rv = get_bool(a, &b);
             o->extractable = b;
             break;
         case CKA_VALUE_LEN:
-            if (u == 0 || u > z_len)
-                return CKR_TEMPLATE_INCONSISTENT;
+            if ((rv = get_ulong(a, &u)) == CKR_OK && (u == 0 || u > z_len))
+                rv = CKR_TEMPLATE_INCONSISTENT;
             o->value_len = u;
             break;
         case CKA_LABEL:
-            if (a->ulValueLen > sizeof(o->card.label))
-                return CKR_ATTRIBUTE_VALUE_INVALID;
-            memcpy(o->card.label, a->pValue, a->ulValueLen);
-            o->card.label_len = a->ulValueLen;
+            rv = get_bytes(a, o->card.label, sizeof(o->card.label), &o->card.label_len);
             break;
         case CKA_ID:
-            if (a->ulValueLen > sizeof(o->ck_id))
-                return CKR_ATTRIBUTE_VALUE_INVALID;
-            memcpy(o->ck_id, a->pValue, a->ulValueLen);
-            o->ck_id_len = a->ulValueLen;
+            rv = get_bytes(a, o->ck_id, sizeof(o->ck_id), &o->ck_id_len);
+            break;
+        case CKA_PRIVATE:
+        case CKA_MODIFIABLE:
+        case CKA_ENCRYPT:
+        case CKA_DECRYPT:
+        case CKA_SIGN:
+        case CKA_VERIFY:
+        case CKA_WRAP:
+        case CKA_UNWRAP:
+        case CKA_DERIVE:
+            /* the secret serves no mechanism here, only reading: well-formed, then ignored */
+            rv = get_bool(a, &b);
             break;
         default:
-            break; /* usage flags: the secret serves no mechanism here, only reading */
+            break;
         }
+        if (rv != CKR_OK)
+            return rv;
     }
+    /* an AES key has an AES key's length, given or the secret's own */
+    if (o->key_type == CKK_AES && o->value_len != 16 && o->value_len != 24 && o->value_len != 32)
+        return CKR_TEMPLATE_INCONSISTENT;
     return CKR_OK;
 }
 
@@ -145,6 +169,9 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE b
         return rv;
     uint8_t z[IOTSAFE_POINT_MAX];
     size_t z_len = sizeof(z);
+    p11_obj o;
+    char d[IOTSAFE_OBJECT_STR_MAX];
+    /* the session's card is open: entering sends it nothing */
     rv = p11_slot_enter(sl, s->generation);
     if (rv != CKR_OK) {
         p11_session_put(s);
@@ -153,10 +180,18 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE b
     const p11_obj *k = p11_object_find(sl, base);
     if (k == NULL)
         rv = CKR_KEY_HANDLE_INVALID;
-    else if (k->cls != CKO_PRIVATE_KEY)
+    else if (k->cls != CKO_PRIVATE_KEY || k->curve == IOTSAFE_CURVE_NONE)
         rv = CKR_KEY_TYPE_INCONSISTENT;
     else if ((k->card.functions & IOTSAFE_FN_KEY_AGREEMENT) == 0)
         rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
+    /* All that needs no card first: nothing is written to it for a derive that cannot end well. */
+    if (rv == CKR_OK)
+        rv = secret_object(tmpl, n, &o, iotsafe_curve_field_len(k->curve));
+    if (rv == CKR_OK && !p11_point_ok(k->curve, pt, pt_len)) {
+        p11_log("the ECDH peer point is not an uncompressed point on %s, the curve of %s",
+                iotsafe_curve_name(k->curve), iotsafe_object_str(&k->card, d, sizeof(d)));
+        rv = CKR_MECHANISM_PARAM_INVALID;
+    }
     iotsafe_object slot;
     if (rv == CKR_OK)
         rv = peer_slot(sl, k->curve, &slot);
@@ -165,7 +200,6 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE b
         iotsafe_status_clear(&st);
         const iotsafe_ref kref = iotsafe_object_ref(&k->card), sref = iotsafe_object_ref(&slot);
         const iotsafe_curve curve = k->curve;
-        char d[IOTSAFE_OBJECT_STR_MAX];
         iotsafe_object_str(&k->card, d, sizeof(d));
         iotsafe_rc rc = iotsafe_compute_dh_with_peer(sl->card, &kref, &sref, pt, pt_len, z, &z_len,
                                                      &st);
@@ -181,9 +215,6 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE b
         }
     }
     p11_slot_leave(sl);
-    p11_obj o;
-    if (rv == CKR_OK)
-        rv = secret_object(tmpl, n, &o, z_len);
     if (rv == CKR_OK) {
         o.value = malloc(o.value_len);
         if (o.value == NULL) {
@@ -197,7 +228,7 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE b
             }
         }
     }
-    explicit_bzero(z, sizeof(z));
+    explicit_bzero(z, sizeof(z)); /* the secret lives in the session object only */
     p11_session_put(s);
     return rv;
 }

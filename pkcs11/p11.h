@@ -203,6 +203,8 @@ void *p11_digest_new(CK_MECHANISM_TYPE mech);
 int p11_digest_update(void *md, const uint8_t *p, size_t n);
 int p11_digest_final(void *md, uint8_t *out, size_t *len);
 void p11_digest_free(void *md);
+/* 1 when point is an uncompressed point on curve c (not infinity): a peer may go to the card. */
+int p11_point_ok(iotsafe_curve c, const uint8_t *point, size_t len);
 
 /* Operations (sign.c, derive.c, keygen.c, random.c) are the C_* functions themselves. */
 #endif

@@ -3,79 +3,34 @@
  * What the card returns is checked before the program sees it, as the
  * provider does: a signature must verify with the key's public point (unless
  * verify-signatures = no), a shared secret must be the x-coordinate of a point
- * on the curve. Uses OpenSSL's default provider on the host, and the hashes
- * of CKM_ECDSA_SHA*.
+ * on the curve; and a peer point must be on the key's curve before it goes to
+ * the card. The rules are the provider's own code (frontend/ec_checks.c), on
+ * OpenSSL's default provider on the host; the hashes of CKM_ECDSA_SHA* too.
  */
-#include <string.h>
-
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
+#include "../frontend/ec_checks.h"
 #include "p11.h"
-
-/* Our module may be loaded by a program that also loads our provider: never verify with it. */
-#define VERIFY_PROPQ "provider!=iotsafe"
-
-static EVP_PKEY *public_key(iotsafe_curve c, const uint8_t *point, size_t point_len)
-{
-    EVP_PKEY *pkey = NULL;
-    OSSL_PARAM params[3];
-    EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", VERIFY_PROPQ);
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-                                                 (char *)iotsafe_curve_name(c), 0);
-    params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point,
-                                                  point_len);
-    params[2] = OSSL_PARAM_construct_end();
-    if (kctx == NULL || EVP_PKEY_fromdata_init(kctx) <= 0 ||
-        EVP_PKEY_fromdata(kctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
-        pkey = NULL;
-    EVP_PKEY_CTX_free(kctx);
-    return pkey;
-}
 
 int p11_verify_signature(iotsafe_curve c, const uint8_t *point, size_t point_len,
                          const uint8_t *digest, size_t dlen, const uint8_t *der, size_t der_len)
 {
-    ERR_set_mark();
-    EVP_PKEY *pkey = public_key(c, point, point_len);
-    EVP_PKEY_CTX *vctx = pkey != NULL ? EVP_PKEY_CTX_new_from_pkey(NULL, pkey, VERIFY_PROPQ) : NULL;
-    int r = -1;
-    if (vctx != NULL && EVP_PKEY_verify_init(vctx) > 0)
-        r = EVP_PKEY_verify(vctx, der, der_len, digest, dlen);
-    EVP_PKEY_CTX_free(vctx);
+    EVP_PKEY *pkey = fe_ec_public_key(NULL, c, point, point_len);
+    int r = fe_ecdsa_verify(NULL, pkey, digest, dlen, der, der_len);
     EVP_PKEY_free(pkey);
-    ERR_pop_to_mark(); /* nothing of ours for the program's OpenSSL error queue */
-    return r == 1 ? 1 : r == 0 ? 0 : -1;
+    return r;
 }
 
 const char *p11_secret_problem(iotsafe_curve c, const uint8_t *z, size_t z_len)
 {
-    if (z_len != iotsafe_curve_field_len(c))
-        return "not the curve's field length";
-    size_t i;
-    for (i = 0; i < z_len && z[i] == 0; i++)
-        ;
-    if (i == z_len)
-        return "all zero";
-    const char *why = "cannot be checked on the host";
-    ERR_set_mark();
-    EC_GROUP *g = EC_GROUP_new_by_curve_name_ex(
-        NULL, NULL, c == IOTSAFE_CURVE_P256 ? NID_X9_62_prime256v1 : NID_brainpoolP256r1);
-    EC_POINT *p = g != NULL ? EC_POINT_new(g) : NULL;
-    BIGNUM *x = BN_bin2bn(z, (int)z_len, NULL);
-    if (p != NULL && x != NULL)
-        why = EC_POINT_set_compressed_coordinates(g, p, x, 0, NULL) == 1
-                  ? NULL
-                  : "not the x-coordinate of a point on the curve";
-    BN_free(x);
-    EC_POINT_free(p);
-    EC_GROUP_free(g);
-    ERR_pop_to_mark();
-    return why;
+    /* the reasons are static text but for the length one: keep it per thread */
+    static _Thread_local char why[128];
+    return fe_ec_secret_check(NULL, c, z, z_len, why, sizeof(why)) == 1 ? NULL : why;
+}
+
+int p11_point_ok(iotsafe_curve c, const uint8_t *point, size_t len)
+{
+    return fe_ec_point_ok(NULL, c, point, len);
 }
 
 void *p11_digest_new(CK_MECHANISM_TYPE mech)
@@ -86,7 +41,7 @@ void *p11_digest_new(CK_MECHANISM_TYPE mech)
                                                   : NULL;
     if (name == NULL)
         return NULL;
-    EVP_MD *md = EVP_MD_fetch(NULL, name, VERIFY_PROPQ);
+    EVP_MD *md = EVP_MD_fetch(NULL, name, FE_EC_PROPQ);
     EVP_MD_CTX *ctx = md != NULL ? EVP_MD_CTX_new() : NULL;
     if (ctx != NULL && EVP_DigestInit_ex(ctx, md, NULL) != 1) {
         EVP_MD_CTX_free(ctx);

@@ -10,8 +10,9 @@
  * X9.63 KDF (as CMS asks for), computed on the host from the card's secret.
  *
  * The slot is the provider's dh-peer-slot setting, else the first public
- * key object with update access on the key's curve that is not the key's
- * own public key.
+ * key object with update access on the key's curve that is no key pair's
+ * public key: libiotsafe's rule (iotsafe_find_peer_slot), as the PKCS#11
+ * module's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,6 @@
 #include <openssl/params.h>
 
 #include "dispatch.h"
-#include "iotsafe/hex.h"
 #include "error.h"
 #include "key.h"
 #include "verify.h"
@@ -174,75 +174,17 @@ struct dh_arg {
     char reader[128]; /* the reader that answered, for messages */
 };
 
-/* Is obj a public key slot this key may put its peer into? */
-static int slot_fits(const IPROV_KEY *k, const iotsafe_object *o)
-{
-    if (o->type != IOTSAFE_OBJ_PUBLIC_KEY || (o->access & IOTSAFE_ACCESS_UPDATE) == 0)
-        return 0;
-    if ((o->present & IOTSAFE_HAS_KEY_TYPE) != 0 && iotsafe_key_type_curve(o->key_type) != k->curve)
-        return 0;
-    /* Never overwrite the key's own public half. */
-    if (k->has_pub_obj && o->id_len == k->pub.id_len && memcmp(o->id, k->pub.id, o->id_len) == 0)
-        return 0;
-    return 1;
-}
-
-/* The peer slot: configured, else found in the object list. */
-static iotsafe_rc find_slot(iotsafe_card *card, const struct dh_arg *a, iotsafe_object *slot,
-                            iotsafe_status *st)
-{
-    const iotsafe_options *opts = &a->pctx->cfg.opts;
-    iotsafe_object *objs = NULL;
-    size_t n = 0;
-    char h[2 * IOTSAFE_ID_MAX + 1];
-    iotsafe_rc rc;
-
-    if (opts->dh_peer_slot_len > 0) {
-        iotsafe_ref ref = {opts->dh_peer_slot, opts->dh_peer_slot_len, NULL, 0};
-        iotsafe_hex_format(opts->dh_peer_slot, opts->dh_peer_slot_len, h, sizeof(h));
-        rc = iotsafe_find_object(card, IOTSAFE_OBJ_PUBLIC_KEY, &ref, slot, st);
-        if (rc == IOTSAFE_E_NOT_FOUND)
-            return iotsafe_status_set(st, rc, 0,
-                                      "dh-peer-slot %s: no public key object with this ID on the "
-                                      "card in reader '%s'",
-                                      h, iotsafe_card_reader(card));
-        if (rc != IOTSAFE_OK)
-            return rc;
-        if (!slot_fits(a->key, slot))
-            return iotsafe_status_set(st, IOTSAFE_E_USAGE, 0,
-                                      "dh-peer-slot %s cannot take a %s peer key (it needs update "
-                                      "access, the same curve, and must not be the key's own "
-                                      "public key)",
-                                      h, iotsafe_curve_name(a->key->curve));
-        return IOTSAFE_OK;
-    }
-    rc = iotsafe_list_objects(card, &objs, &n, st);
-    if (rc != IOTSAFE_OK)
-        return rc;
-    rc = iotsafe_status_set(st, IOTSAFE_E_NOT_FOUND, 0,
-                            "no public key object with update access on %s to receive the ECDH "
-                            "peer key on the card in reader '%s' (see dh-peer-slot)",
-                            iotsafe_curve_name(a->key->curve), iotsafe_card_reader(card));
-    for (size_t i = 0; i < n; i++) {
-        if (slot_fits(a->key, &objs[i])) {
-            *slot = objs[i];
-            iotsafe_status_clear(st);
-            rc = IOTSAFE_OK;
-            break;
-        }
-    }
-    free(objs);
-    return rc;
-}
-
 static iotsafe_rc dh_op(iotsafe_card *card, void *varg, iotsafe_status *st)
 {
     struct dh_arg *a = varg;
+    const iotsafe_options *opts = &a->pctx->cfg.opts;
     iotsafe_object slot;
     iotsafe_ref priv, sref;
     iotsafe_rc rc;
     snprintf(a->reader, sizeof(a->reader), "%s", iotsafe_card_reader(card));
-    rc = find_slot(card, a, &slot, st);
+    rc = iotsafe_find_peer_slot(card, a->key->curve,
+                                opts->dh_peer_slot_len > 0 ? opts->dh_peer_slot : NULL,
+                                opts->dh_peer_slot_len, &slot, st);
     if (rc != IOTSAFE_OK)
         return rc;
     priv = iprov_key_priv_ref(a->key);

@@ -3,7 +3,7 @@
 #   ./scripts/format.sh           rewrite every unformatted file in place
 #   ./scripts/format.sh --check   list the unformatted files, exit 1 if any
 # Files: the git-tracked *.c and *.h (outside a git checkout, those under the
-# source directories: bench fuzz include provider sim src test tools).
+# source directories: bench frontend fuzz include pkcs11 provider sim src test tools).
 # The tree is formatted with clang-format 14 (Debian 12's); other major versions
 # lay some macros out differently, so --check with another one says so and exits
 # 77 (a skip for meson) instead of giving a verdict.
@@ -30,7 +30,7 @@ if [ "$major" != "$pinned" ]; then
   echo "$0: warning: formatting with clang-format ${major:-?}, not $pinned: expect unrelated changes" >&2
 fi
 
-src_dirs="bench fuzz include provider sim src test tools"
+src_dirs="bench frontend fuzz include pkcs11 provider sim src test tools"
 files=()
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && [ "$(git rev-parse --show-toplevel)" = "$here" ]; then
   mapfile -t files < <(git ls-files -- '*.c' '*.h')

@@ -170,6 +170,8 @@ void card_ctx(iotsafe_status *st, const char *cmd, const char *obj);
 iotsafe_rc objects_load(iotsafe_card *c, iotsafe_status *st);
 iotsafe_rc objects_find_locked(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref,
                                iotsafe_object *out, iotsafe_status *st);
+/* The public key that pairs with private key p in the loaded list (the one rule), or NULL. */
+const iotsafe_object *objects_pair_locked(const iotsafe_card *c, const iotsafe_object *p);
 /* "private key id=01 (DEVKEY)" using the cached list only. */
 const char *card_obj_desc(iotsafe_card *c, iotsafe_obj_type type, const iotsafe_ref *ref, char *buf,
                           size_t len);

@@ -364,31 +364,36 @@ iotsafe_rc iotsafe_find_object(iotsafe_card *c, iotsafe_obj_type type, const iot
     return card_run(c, op_find, &a, st);
 }
 
+const iotsafe_object *objects_pair_locked(const iotsafe_card *c, const iotsafe_object *p)
+{
+    /* a pair is linked by its label; the ID is the fallback (separate ID spaces) */
+    if (p->label_len != 0) {
+        for (size_t i = 0; i < c->n_objs; i++) {
+            const iotsafe_object *o = &c->objs[i];
+            if (o->type == IOTSAFE_OBJ_PUBLIC_KEY && o->label_len == p->label_len &&
+                memcmp(o->label, p->label, p->label_len) == 0)
+                return o;
+        }
+    }
+    for (size_t i = 0; i < c->n_objs; i++) {
+        const iotsafe_object *o = &c->objs[i];
+        if (o->type == IOTSAFE_OBJ_PUBLIC_KEY && o->id_len == p->id_len &&
+            memcmp(o->id, p->id, p->id_len) == 0)
+            return o;
+    }
+    return NULL;
+}
+
 static iotsafe_rc op_find_pub(iotsafe_card *c, void *arg, iotsafe_status *st)
 {
     struct find_arg *a = arg;
     iotsafe_rc rc = objects_load(c, st);
     if (rc != IOTSAFE_OK)
         return rc;
-    const iotsafe_object *p = a->priv;
-    /* a pair is linked by its label; the ID is the fallback (separate ID spaces) */
-    if (p->label_len != 0) {
-        for (size_t i = 0; i < c->n_objs; i++) {
-            const iotsafe_object *o = &c->objs[i];
-            if (o->type == IOTSAFE_OBJ_PUBLIC_KEY && o->label_len == p->label_len &&
-                memcmp(o->label, p->label, p->label_len) == 0) {
-                *a->out = *o;
-                return IOTSAFE_OK;
-            }
-        }
-    }
-    for (size_t i = 0; i < c->n_objs; i++) {
-        const iotsafe_object *o = &c->objs[i];
-        if (o->type == IOTSAFE_OBJ_PUBLIC_KEY && o->id_len == p->id_len &&
-            memcmp(o->id, p->id, p->id_len) == 0) {
-            *a->out = *o;
-            return IOTSAFE_OK;
-        }
+    const iotsafe_object *p = a->priv, *pub = objects_pair_locked(c, p);
+    if (pub != NULL) {
+        *a->out = *pub;
+        return IOTSAFE_OK;
     }
     char d[CARD_DESC_MAX];
     iotsafe_ref pr = iotsafe_object_ref(p);

@@ -185,6 +185,19 @@ iotsafe_rc iotsafe_find_object(iotsafe_card *c, iotsafe_obj_type type, const iot
 iotsafe_rc iotsafe_find_public_for_private(iotsafe_card *c, const iotsafe_object *priv,
                                            iotsafe_object *out, iotsafe_status *st);
 
+/*
+ * The public key object that receives the ECDH peer point for a key on curve
+ * (PUT PUBLIC KEY overwrites it). It must allow update, be of that curve when
+ * the card gives its key type, and pair with no private key (its point is a
+ * key pair's: overwritten, that key's signatures would fail their check). id
+ * (id_len bytes; the dh-peer-slot setting) names it, and a configured object
+ * that does not fit is refused (IOTSAFE_E_USAGE); with id NULL the first
+ * fitting object of the list is taken. IOTSAFE_E_NOT_FOUND when there is no
+ * such ID or no fitting object. The messages name the setting and the reader.
+ */
+iotsafe_rc iotsafe_find_peer_slot(iotsafe_card *c, iotsafe_curve curve, const uint8_t *id,
+                                  size_t id_len, iotsafe_object *out, iotsafe_status *st);
+
 /* READ FILE, whole file in read_chunk steps; *data malloc'ed, caller frees. */
 iotsafe_rc iotsafe_read_file(iotsafe_card *c, const iotsafe_ref *file, uint8_t **data, size_t *len,
                              iotsafe_status *st);

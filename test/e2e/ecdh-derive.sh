@@ -110,4 +110,24 @@ ok "ECDH works again once the card is back" \
     openssl pkeyutl -derive -inkey 'iotsafe:label=DHKEY' -peerkey peer1.pem -out again.bin
 ok "same secret as before" cmp again.bin card-peer1.bin
 
+# ---- another key pair's public key is never the peer slot, even when writable
+# (libiotsafe's rule, the PKCS#11 module's too): DEVKEY's (01, ahead of 05)
+sim_stop
+awk '/^\[/ {sect = $0; name = ""} /^# / {name = $2}
+    sect == "[public-key]" && name == "DEVKEY" && /^access = / {$0 = "access = 03"} {print}' \
+    "$SIM_STATE" >state.new && mv state.new "$SIM_STATE"
+sim_start
+trace3=$WORK/dh3.trace
+IOTSAFE_TRACE=1 openssl pkeyutl -derive -inkey 'iotsafe:label=DHKEY' -peerkey peer2.pem \
+    -out pair.bin 2>"$trace3"
+is "derive with DEVKEY's public key writable" "$?" 0
+ok "same secret as before" cmp pair.bin card-peer2.bin
+like "PUT PUBLIC KEY into the peer slot 05" "$(cat "$trace3")" 'iotsafe: > [0-9A-F]{2} 24 00 03 03 85 01 05'
+is "nothing put into DEVKEY's public key 01" "$(grep -cE 'iotsafe: > [0-9A-F]{2} 24 00 03 03 85 01 01' "$trace3")" 0
+ok "DEVKEY's public key is still the soft key's" \
+    sh -c "openssl pkey -in 'iotsafe:label=DEVKEY;type=public' -pubin -pubout | cmp - devpub.pem"
+fails "dh-peer-slot 01 cannot take a prime256v1 peer key \\(it needs update access, the same curve, and must not be a key pair's public key\\)" \
+    "dh-peer-slot naming another key pair's (writable) public key" \
+    env IOTSAFE_DH_PEER_SLOT=01 openssl pkeyutl -derive -inkey 'iotsafe:label=DHKEY' -peerkey peer1.pem -out x.bin
+
 done_testing

@@ -97,4 +97,79 @@ ok "no control byte reached the output" sh -c "! printf '%s' \"\$1\" | grep -q \
 fails "^iotsafe-pkcs11: no private key label=\\\\x1b\\[2Jevil on the card in 'Virtual PCD 00 00'\$" \
     "a hostile label from the program is escaped" "${P[@]}" --keypairgen --key-type EC:prime256v1 --label $'\e[2Jevil'
 
+# ---- ECDH: the peer slot is never a key pair's public key (libiotsafe's rule,
+# the provider's), and what the module can refuse never reaches the card
+restart_with
+puts() { grep -cE '^iotsafe-sim: > [0-9A-F]{2}(24|D8)' "$WORK/sim.log"; }
+dhs() { grep -cE '^iotsafe-sim: > [0-9A-F]{2}46' "$WORK/sim.log"; }
+set_access() { # NAME ACCESS: the access byte (60) of public key NAME in the card's state
+    awk -v n="$1" -v a="$2" '/^\[/ {sect = $0; name = ""} /^# / {name = $2}
+        sect == "[public-key]" && name == n && /^access = / {$0 = "access = " a} {print}' \
+        "$SIM_STATE" >state.new && mv state.new "$SIM_STATE"
+}
+ec_points() { # the listing of DEVKEY's and DHKEY's public keys
+    "${P[@]}" -O --type pubkey 2>/dev/null | awk '/^[A-Z]/ {if (keep) printf "%s", obj; obj = ""; keep = 0}
+        {obj = obj $0 "\n"} /^ *label: *(DEVKEY|DHKEY)$/ {keep = 1} END {if (keep) printf "%s", obj}'
+}
+# a peer the slot does not hold yet (the one above went in with the off-curve fault)
+OPENSSL_CONF=/dev/null openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out peer2.key &&
+    OPENSSL_CONF=/dev/null openssl pkey -in peer2.key -pubout -outform DER -out peer2.der
+# DEVKEY's and DHKEY's public keys, ahead of the peer slot 05 in the list, made writable
+sim_stop
+set_access DEVKEY 03
+set_access DHKEY 03
+sim_start
+ec_points >points-before
+like "the listing shows both points" "$(grep -c '^ *EC_POINT:' points-before)" '^2$'
+put_inits() { grep -E '^iotsafe-sim: > [0-9A-F]{2}24[0-9A-F]{6}8501' "$WORK/sim.log"; }
+m=$(put_inits | wc -l)
+ok "ECDH with writable key pair public keys ahead of the peer slot" \
+    "${P[@]}" --derive -m ECDH1-DERIVE --id 04 --input-file peer2.der --output-file z2.bin
+is "one PUT PUBLIC KEY, into the peer slot 05" "$(put_inits | tail -n +$((m + 1)) | grep -o "8501..$")" 850105
+ec_points >points-after
+ok "DEVKEY's and DHKEY's public points are unchanged" cmp points-before points-after
+ok "and DEVKEY still signs (its signature verifies with its point)" \
+    "${P[@]}" --sign -m ECDSA-SHA256 --id 01 -i msg -o s
+n=$(puts)
+fails "^iotsafe-pkcs11: dh-peer-slot 01 cannot take a prime256v1 peer key \\(it needs update access, the same curve, and must not be a key pair's public key\\)\$" \
+    "dh-peer-slot naming a key pair's public key (writable) is refused" \
+    env IOTSAFE_DH_PEER_SLOT=01 "${P[@]}" --derive -m ECDH1-DERIVE --id 04 --input-file peer2.der --output-file x.bin
+like "as CKR_KEY_FUNCTION_NOT_PERMITTED" "$LAST_OUT" 'CKR_KEY_FUNCTION_NOT_PERMITTED'
+fails "^iotsafe-pkcs11: dh-peer-slot 33: no public key object with this ID on the card $R\$" \
+    "dh-peer-slot naming no object" \
+    env IOTSAFE_DH_PEER_SLOT=33 "${P[@]}" --derive -m ECDH1-DERIVE --id 04 --input-file peer2.der --output-file x.bin
+sim_stop
+set_access PEER 01
+sim_start
+fails "^iotsafe-pkcs11: dh-peer-slot 05 cannot take a prime256v1 peer key" \
+    "dh-peer-slot naming a slot without update access is refused" \
+    env IOTSAFE_DH_PEER_SLOT=05 "${P[@]}" --derive -m ECDH1-DERIVE --id 04 --input-file peer2.der --output-file x.bin
+fails "^iotsafe-pkcs11: no public key object with update access on prime256v1 to receive the ECDH peer key on the card $R \\(see dh-peer-slot\\)\$" \
+    "no slot: the key pairs' writable public keys are not taken instead" \
+    "${P[@]}" --derive -m ECDH1-DERIVE --id 04 --input-file peer2.der --output-file x.bin
+is "no PUT PUBLIC KEY for any refusal" "$(puts)" "$n"
+ec_points >points-after2
+ok "the public points are still unchanged" cmp points-before points-after2
+sim_stop
+set_access PEER 03
+sim_start
+
+# the peer point and the template are checked before any card I/O
+point=$(tail -c 65 peer2.der | od -An -tx1 -v | tr -d ' \n')
+off=${point%??}$(printf '%02x' $((0x${point: -2} ^ 1))) # Y changed: not on the curve
+n=$(puts)
+d=$(dhs)
+out=$("$P11_PROBE" "$P11_MODULE" derive-bad-template "$off" 2>&1)
+like "an off-curve peer point: CKR_MECHANISM_PARAM_INVALID" "$out" '^good 0x71$'
+like "and said" "$out" "iotsafe-pkcs11: the ECDH peer point is not an uncompressed point on prime256v1, the curve of private key id=04 \\(DHKEY\\)"
+is "no PUT PUBLIC KEY or COMPUTE DH for it" "$(puts) $(dhs)" "$n $d"
+out=$("$P11_PROBE" "$P11_MODULE" derive-bad-template "$point" 2>&1)
+for c in sensitive-in-a-ulong label-without-buffer id-without-buffer value-len-in-a-byte; do
+    like "template $c: CKR_ATTRIBUTE_VALUE_INVALID" "$out" "^$c 0x13\$"
+done
+like "template AES of 20 bytes: CKR_TEMPLATE_INCONSISTENT" "$out" '^aes-20-bytes 0xd1$'
+like "a good template (sensitive AES-128) derives" "$out" '^good 0x0$'
+like "and its value stays inside" "$out" 'value of the sensitive secret CKR_ATTRIBUTE_SENSITIVE'
+is "the card computed only for the good ones" "$(dhs)" "$((d + 1))"
+
 done_testing

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -615,6 +616,104 @@ START_TEST(quirk_switches)
 }
 END_TEST
 
+/*
+ * A card whose key pairs' public keys are writable, ahead of the free slots:
+ * SIGNER pairs by label and ID, AGREE by label only (its public key has
+ * another ID).
+ */
+static const char PEER_CARD[] =
+    "[applet]\n"
+    "aid = A0000005590010\n"
+    "[keypair SIGNER]\n"
+    "private-id = 01\npublic-id = 01\ncurve = P-256\n"
+    "functions = sign\npublic-access = read, update\nkey = generate\n"
+    "[keypair AGREE]\n"
+    "private-id = 02\npublic-id = 12\ncurve = P-256\n"
+    "functions = key-agreement\npublic-access = read, update\n"
+    "key = generate\n"
+    "[public-key RO]\n"
+    "id = 03\ncurve = P-256\naccess = read\nvalue = empty\n"
+    "[public-key BPSLOT]\n"
+    "id = 04\ncurve = brainpoolP256r1\naccess = read, update\nvalue = empty\n"
+    "[public-key PEER]\n"
+    "id = 05\ncurve = P-256\naccess = read, update\nvalue = empty\n";
+
+static void peer_slot_is(iotsafe_card *c, iotsafe_curve curve, uint8_t id, uint8_t want)
+{
+    iotsafe_object o;
+    iotsafe_status st;
+    iotsafe_rc rc = iotsafe_find_peer_slot(c, curve, id != 0 ? &id : NULL, id != 0, &o, &st);
+    ck_assert_msg(rc == IOTSAFE_OK, "%02X: %s", id, st.msg);
+    ck_assert_uint_eq(o.id_len, 1);
+    ck_assert_uint_eq(o.id[0], want);
+}
+
+static void peer_slot_fails(iotsafe_card *c, iotsafe_curve curve, uint8_t id, iotsafe_rc want,
+                            const char *msg)
+{
+    iotsafe_object o;
+    iotsafe_status st;
+    iotsafe_rc rc = iotsafe_find_peer_slot(c, curve, id != 0 ? &id : NULL, id != 0, &o, &st);
+    ck_assert_msg(rc == want, "%02X: %s", id, st.msg);
+    ck_assert_msg(strcmp(st.msg, msg) == 0, "%02X: %s", id, st.msg);
+}
+
+#define NO_SLOT(c)                                  \
+    "no public key object with update access on " c \
+    " to receive the ECDH peer key on the card in reader 'in-process card' (see dh-peer-slot)"
+#define CANNOT_TAKE(id, c)                 \
+    "dh-peer-slot " id " cannot take a " c \
+    " peer key (it needs update access, the same curve, and must not be a key pair's public key)"
+
+/* The peer slot: never a key pair's public key, whatever its access; the configured one checked. */
+START_TEST(peer_slot_choice)
+{
+    char path[] = "/tmp/iotsafe-peer-card-XXXXXX", err[256];
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, PEER_CARD, sizeof PEER_CARD - 1), (ssize_t)(sizeof PEER_CARD - 1));
+    close(fd);
+    const char *ov[] = {"deterministic=yes"};
+    sim_applet *a = sim_applet_new(path, NULL, 1, ov, 1, err, sizeof err);
+    unlink(path);
+    ck_assert_msg(a != NULL, "simulator: %s", err);
+    sim_applet_power(a, SIM_POWER_ON);
+    iotsafe_card *c = attach_fn(sim_applet_process, a);
+
+    /* automatic: past SIGNER's and AGREE's writable public keys, the read-only and the BP slot */
+    peer_slot_is(c, IOTSAFE_CURVE_P256, 0, 0x05);
+    peer_slot_is(c, IOTSAFE_CURVE_BP256R1, 0, 0x04);
+    /* configured: only a slot that fits */
+    peer_slot_is(c, IOTSAFE_CURVE_P256, 0x05, 0x05);
+    peer_slot_fails(c, IOTSAFE_CURVE_P256, 0x01, IOTSAFE_E_USAGE, CANNOT_TAKE("01", "prime256v1"));
+    peer_slot_fails(c, IOTSAFE_CURVE_P256, 0x12, IOTSAFE_E_USAGE, CANNOT_TAKE("12", "prime256v1"));
+    peer_slot_fails(c, IOTSAFE_CURVE_P256, 0x03, IOTSAFE_E_USAGE, CANNOT_TAKE("03", "prime256v1"));
+    peer_slot_fails(c, IOTSAFE_CURVE_P256, 0x04, IOTSAFE_E_USAGE, CANNOT_TAKE("04", "prime256v1"));
+    peer_slot_fails(c, IOTSAFE_CURVE_BP256R1, 0x05, IOTSAFE_E_USAGE,
+                    CANNOT_TAKE("05", "brainpoolP256r1"));
+    peer_slot_fails(c, IOTSAFE_CURVE_P256, 0x33, IOTSAFE_E_NOT_FOUND,
+                    "dh-peer-slot 33: no public key object with this ID on the card in reader "
+                    "'in-process card'");
+    iotsafe_object o;
+    iotsafe_status st;
+    ck_assert_int_eq(iotsafe_find_peer_slot(c, IOTSAFE_CURVE_NONE, NULL, 0, &o, &st),
+                     IOTSAFE_E_INVALID_ARG);
+    uint8_t long_id[IOTSAFE_ID_MAX + 1] = {0};
+    ck_assert_int_eq(
+        iotsafe_find_peer_slot(c, IOTSAFE_CURVE_P256, long_id, sizeof long_id, &o, &st),
+        IOTSAFE_E_INVALID_ARG);
+    iotsafe_card_free(c);
+    sim_applet_free(a);
+
+    /* the standard card: PEER for P-256, nothing for brainpoolP256r1 (BPKEY's is read-only) */
+    simcard s = sim_open(NULL);
+    peer_slot_is(s.card, IOTSAFE_CURVE_P256, 0, 0x05);
+    peer_slot_fails(s.card, IOTSAFE_CURVE_BP256R1, 0, IOTSAFE_E_NOT_FOUND,
+                    NO_SLOT("brainpoolP256r1"));
+    sim_close(&s);
+}
+END_TEST
+
 static Suite *sim_suite(void)
 {
     Suite *s = suite_create("commands_sim");
@@ -630,6 +729,7 @@ static Suite *sim_suite(void)
     tcase_add_test(tc, tv10_info_tv11_random);
     tcase_add_test(tc, objects_files_lookup);
     tcase_add_test(tc, usage_and_keygen);
+    tcase_add_test(tc, peer_slot_choice);
     tcase_add_loop_test(tc, quirk_switches, 0, (int)(sizeof quirks / sizeof quirks[0]));
     suite_add_tcase(s, tc);
     return s;

@@ -12,6 +12,8 @@
  *   removal     sign, wait for a line on stdin (the card is removed), sign again (CKR),
  *               use the old session again (CKR), wait for a line (the card is back),
  *               open a new session and sign (CKR)
+ *   derive-bad-template HEX  CKM_ECDH1_DERIVE with CKA_ID 04 and peer point HEX: templates the
+ *               module must refuse before any card I/O, then a good one (the CKR of each)
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -248,6 +250,48 @@ int main(int argc, char **argv)
         fflush(stdout);
         wait_line();
         printf("new session sign %s\n", rv_name(open_sign()));
+    } else if (strcmp(cmd, "derive-bad-template") == 0 && argc == 4) {
+        /* what pkcs11-tool cannot send; CKRs in hex: 0x13 ATTRIBUTE_VALUE_INVALID, 0xd1
+           TEMPLATE_INCONSISTENT, 0x71 MECHANISM_PARAM_INVALID */
+        unsigned char pt[65];
+        CK_ULONG pl = 0;
+        while (pl < sizeof(pt) && sscanf(argv[3] + 2 * pl, "%2hhx", &pt[pl]) == 1)
+            pl++;
+        CK_SESSION_HANDLE s;
+        f->C_OpenSession(first_slot(), CKF_SERIAL_SESSION, NULL, NULL, &s);
+        CK_OBJECT_HANDLE k = find_key(s, CKO_PRIVATE_KEY, 4), out;
+        CK_ECDH1_DERIVE_PARAMS dp = {CKD_NULL, 0, NULL, pl, pt};
+        CK_MECHANISM m = {CKM_ECDH1_DERIVE, &dp, sizeof(dp)};
+        CK_BBOOL yes = CK_TRUE;
+        CK_ULONG wide_true = CK_TRUE, aes = CKK_AES, len20 = 20, len16 = 16;
+        const struct {
+            const char *name;
+            CK_ATTRIBUTE t[3];
+            CK_ULONG n;
+        } cases[] = {
+            {"sensitive-in-a-ulong", {{CKA_SENSITIVE, &wide_true, sizeof(wide_true)}}, 1},
+            {"label-without-buffer", {{CKA_LABEL, NULL, 5}}, 1},
+            {"id-without-buffer", {{CKA_ID, NULL, 3}}, 1},
+            {"value-len-in-a-byte", {{CKA_VALUE_LEN, &yes, sizeof(yes)}}, 1},
+            {"aes-20-bytes",
+             {{CKA_KEY_TYPE, &aes, sizeof(aes)}, {CKA_VALUE_LEN, &len20, sizeof(len20)}},
+             2},
+            {"good",
+             {{CKA_SENSITIVE, &yes, sizeof(yes)},
+              {CKA_KEY_TYPE, &aes, sizeof(aes)},
+              {CKA_VALUE_LEN, &len16, sizeof(len16)}},
+             3},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+            out = CK_INVALID_HANDLE;
+            rv = f->C_DeriveKey(s, &m, k, (CK_ATTRIBUTE_PTR)cases[i].t, cases[i].n, &out);
+            printf("%s 0x%lx\n", cases[i].name, (unsigned long)rv);
+        }
+        unsigned char v[32];
+        CK_ATTRIBUTE a = {CKA_VALUE, v, sizeof(v)};
+        printf("value of the sensitive secret %s\n",
+               rv_name(f->C_GetAttributeValue(s, out, &a, 1)));
+        f->C_CloseSession(s);
     } else {
         ok = 0;
     }
