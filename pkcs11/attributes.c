@@ -145,21 +145,30 @@ static CK_RV key_common(const p11_obj *o, CK_ATTRIBUTE *a)
     }
 }
 
-static CK_RV private_key(const p11_obj *o, CK_ATTRIBUTE *a)
+/* What an EC key of the card, private or public, has. */
+static CK_RV ec_key(const p11_obj *o, CK_ATTRIBUTE *a)
 {
-    const int sign = (o->card.functions & IOTSAFE_FN_SIGN) != 0;
-    const int derive = (o->card.functions & IOTSAFE_FN_KEY_AGREEMENT) != 0;
     switch (a->type) {
     case CKA_KEY_TYPE:
         return put_ulong(a, CKK_EC);
     case CKA_EC_PARAMS:
         return put_ec_params(a, o);
-    case CKA_EC_POINT: /* not a private key's attribute in the spec, but programs ask */
+    case CKA_EC_POINT: /* on a private key not in the spec, but programs ask */
         return put_ec_point(a, o);
     case CKA_PUBLIC_KEY_INFO:
         return put_spki(a, o);
     case CKA_SUBJECT:
         return put(a, NULL, 0);
+    default:
+        return key_common(o, a);
+    }
+}
+
+static CK_RV private_key(const p11_obj *o, CK_ATTRIBUTE *a)
+{
+    const int sign = (o->card.functions & IOTSAFE_FN_SIGN) != 0;
+    const int derive = (o->card.functions & IOTSAFE_FN_KEY_AGREEMENT) != 0;
+    switch (a->type) {
     case CKA_SENSITIVE:
     case CKA_ALWAYS_SENSITIVE:
     case CKA_NEVER_EXTRACTABLE:
@@ -188,23 +197,13 @@ static CK_RV private_key(const p11_obj *o, CK_ATTRIBUTE *a)
     case CKA_VALUE:
         return invalid(a, CKR_ATTRIBUTE_SENSITIVE); /* never leaves the card */
     default:
-        return key_common(o, a);
+        return ec_key(o, a);
     }
 }
 
 static CK_RV public_key(const p11_obj *o, CK_ATTRIBUTE *a)
 {
     switch (a->type) {
-    case CKA_KEY_TYPE:
-        return put_ulong(a, CKK_EC);
-    case CKA_EC_PARAMS:
-        return put_ec_params(a, o);
-    case CKA_EC_POINT:
-        return put_ec_point(a, o);
-    case CKA_PUBLIC_KEY_INFO:
-        return put_spki(a, o);
-    case CKA_SUBJECT:
-        return put(a, NULL, 0);
     case CKA_VERIFY:
         return put_bool(a, 1);
     case CKA_ENCRYPT:
@@ -214,7 +213,7 @@ static CK_RV public_key(const p11_obj *o, CK_ATTRIBUTE *a)
     case CKA_TRUSTED:
         return put_bool(a, 0);
     default:
-        return key_common(o, a);
+        return ec_key(o, a);
     }
 }
 

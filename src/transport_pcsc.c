@@ -464,6 +464,18 @@ static const iotsafe_transport_ops pcsc_ops = {
     .discard = pcsc_discard,
 };
 
+/* A PC/SC context for one short query (reader list, card presence). */
+static iotsafe_rc short_context(SCARDCONTEXT *ctx, iotsafe_status *st)
+{
+    LONG r = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, ctx);
+    if (r == SCARD_S_SUCCESS)
+        return IOTSAFE_OK;
+    return scard_err(st, map_connect_err(r),
+                     r == SCARD_E_NO_SERVICE ? "no PC/SC service (is pcscd running?)"
+                                             : "SCardEstablishContext",
+                     NULL, r);
+}
+
 iotsafe_rc iotsafe_pcsc_list_readers(char **names, size_t *count, iotsafe_status *st)
 {
     if (names == NULL || count == NULL)
@@ -471,12 +483,10 @@ iotsafe_rc iotsafe_pcsc_list_readers(char **names, size_t *count, iotsafe_status
     *names = NULL;
     *count = 0;
     SCARDCONTEXT ctx;
-    LONG r = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx);
-    if (r != SCARD_S_SUCCESS)
-        return scard_err(st, map_connect_err(r),
-                         r == SCARD_E_NO_SERVICE ? "no PC/SC service (is pcscd running?)"
-                                                 : "SCardEstablishContext",
-                         NULL, r);
+    iotsafe_rc rc = short_context(&ctx, st);
+    if (rc != IOTSAFE_OK)
+        return rc;
+    LONG r;
     char *buf = NULL;
     DWORD len = 0;
     /* the list may grow between the size query and the read: retry a few times */
@@ -545,12 +555,10 @@ iotsafe_rc iotsafe_pcsc_cards_present(const char *names, int *present, size_t n,
     if (count == 0)
         return IOTSAFE_OK;
     SCARDCONTEXT ctx;
-    LONG r = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx);
-    if (r != SCARD_S_SUCCESS)
-        return scard_err(st, map_connect_err(r),
-                         r == SCARD_E_NO_SERVICE ? "no PC/SC service (is pcscd running?)"
-                                                 : "SCardEstablishContext",
-                         NULL, r);
+    iotsafe_rc rc = short_context(&ctx, st);
+    if (rc != IOTSAFE_OK)
+        return rc;
+    LONG r;
     r = SCardGetStatusChange(ctx, 0, rs, count);
     SCardReleaseContext(ctx);
     if (r != SCARD_S_SUCCESS && r != SCARD_E_TIMEOUT)

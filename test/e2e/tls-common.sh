@@ -16,6 +16,9 @@
 #   issue_card_cert NAME KEY_URI CN [server|client]
 #       CSR signed by the card key KEY_URI, certificate from the test CA for
 #       it: $WORK/NAME.pem
+#   server_saw_device LOG WHAT
+#       TAP checks: the s_server writing LOG saw one more verified handshake
+#       with DEVCERT (SERVER_SEEN counts them)
 #   spawn OUT ERR CMD...      start CMD in the background (stdin /dev/null,
 #                             stdout to OUT, stderr to ERR), track its PID for
 #                             the harness's EXIT trap; sets SPAWNED_PID
@@ -150,6 +153,23 @@ count_lines() {
     local n
     n=$(grep -Ec -- "$2" "$1" 2>/dev/null) || true
     echo "${n:-0}"
+}
+
+# server_saw_device LOG WHAT: TAP checks that the s_server writing LOG has seen
+# one more verified client handshake with the device certificate; SERVER_SEEN
+# counts them (each adds a "Peer certificate" and a "Verification: OK" line).
+SERVER_SEEN=0
+server_saw_device() {
+    local log=$1 what=$2 n
+    SERVER_SEEN=$((SERVER_SEEN + 1))
+    # s_server may print its summary just after the client is gone (bounded wait).
+    for _ in $(seq 100); do
+        n=$(count_lines "$log" "^Peer certificate: CN ?= ?$DEVICE_CN\$")
+        [ "$n" -ge "$SERVER_SEEN" ] && break
+        sleep 0.05
+    done
+    is "server saw the card's certificate ($what)" "$n" "$SERVER_SEEN"
+    is "server verified the client ($what)" "$(count_lines "$log" '^Verification: OK')" "$SERVER_SEEN"
 }
 
 apdus() {

@@ -130,6 +130,17 @@ static int wait_line(void)
     return fgets(buf, sizeof(buf), stdin) != NULL;
 }
 
+/* Open a session, sign with key 01 and say so, then wait for a line: the key, the session in *s. */
+static CK_OBJECT_HANDLE sign_then_wait(CK_SESSION_HANDLE *s)
+{
+    f->C_OpenSession(first_slot(), CKF_SERIAL_SESSION, NULL, NULL, s);
+    CK_OBJECT_HANDLE k = find_key(*s, CKO_PRIVATE_KEY, 1);
+    printf("sign %s\n", rv_name(sign_once(*s, k)));
+    fflush(stdout);
+    wait_line();
+    return k;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -223,21 +234,13 @@ int main(int argc, char **argv)
         ok = rv == CKR_OK;
     } else if (strcmp(cmd, "again") == 0) {
         CK_SESSION_HANDLE s;
-        f->C_OpenSession(first_slot(), CKF_SERIAL_SESSION, NULL, NULL, &s);
-        CK_OBJECT_HANDLE k = find_key(s, CKO_PRIVATE_KEY, 1);
-        printf("sign %s\n", rv_name(sign_once(s, k)));
-        fflush(stdout);
-        wait_line();
+        CK_OBJECT_HANDLE k = sign_then_wait(&s);
         rv = sign_once(s, k);
         printf("same session sign %s\n", rv_name(rv));
         ok = rv == CKR_OK;
     } else if (strcmp(cmd, "removal") == 0) {
         CK_SESSION_HANDLE s;
-        f->C_OpenSession(first_slot(), CKF_SERIAL_SESSION, NULL, NULL, &s);
-        CK_OBJECT_HANDLE k = find_key(s, CKO_PRIVATE_KEY, 1);
-        printf("sign %s\n", rv_name(sign_once(s, k)));
-        fflush(stdout);
-        wait_line();
+        CK_OBJECT_HANDLE k = sign_then_wait(&s);
         printf("sign after removal %s\n", rv_name(sign_once(s, k)));
         printf("old session %s\n", rv_name(sign_once(s, k)));
         CK_SLOT_ID slots[4];
