@@ -8,6 +8,8 @@
 # processes sharing the card. p11_probe stands for that program: it links no
 # OpenSSL, so this runs on every line the module is built for.
 . "$SOURCE_ROOT/test/e2e/harness.sh"
+. "$SOURCE_ROOT/test/e2e/tls-common.sh"
+. "$SOURCE_ROOT/test/e2e/channels-common.sh"
 SIM_VERBOSE=1
 line_program "iotsafe-pkcs11.so=$P11_MODULE"
 card_up
@@ -56,6 +58,38 @@ card_reset
 echo reset >&7
 wait "$pid"
 like "the same session signs after a reset" "$(cat again.out)" '^same session sign CKR_OK$'
+
+# ---- channels: a program that exits without C_Finalize, and programs killed by SIGKILL, cost
+# the card no channel for good (the census is the card's own, from the simulator's log)
+is "no logical channel open after the programs above" "$(census)" none
+ok "a program that exits without C_Finalize" "${PROBE[@]}" sign-exit
+is "... closed its channel at exit" "$(census)" none
+# A holder keeps the card in use: pcscd powers an idle card down, which would close leaked
+# channels and hide them.
+start_probe() { # NAME: p11_probe again, its stdin on the FIFO NAME.in kept open by us
+    mkfifo "$1.in"
+    "${PROBE[@]}" again <"$1.in" >"$1.out" 2>&1 &
+    eval "$1_pid=$!"
+    track_pid "$!"
+    exec {_fd}>"$1.in"
+    eval "$1_fd=$_fd"
+    for _ in $(seq 100); do grep -q '^sign ' "$1.out" && return 0; sleep 0.1; done
+    return 1
+}
+ok "a holder signs and keeps its session" start_probe hold
+like "... on the card's channel 1" "$(census)" '^1$'
+ok "a second program signs" start_probe dead1
+ok "a third program signs" start_probe dead2
+is "the card has no free channel" "$(census)" "1 2 3"
+{ kill -9 "$dead1_pid" "$dead2_pid" && wait "$dead1_pid" "$dead2_pid"; } 2>/dev/null
+is "after SIGKILL their channels are still open on the card" "$(census)" "1 2 3"
+ok "a program that may not share the basic channel signs: the dead programs' channels are reclaimed" \
+    env IOTSAFE_CHANNEL_EXHAUSTED=fail "${PROBE[@]}" sign
+is "... and closed, its own too" "$(census)" "1"
+echo go >&"$hold_fd"
+wait "$hold_pid"
+like "the holder signs again in its session" "$(cat hold.out)" '^same session sign CKR_OK$'
+is "no channel left" "$(census)" none
 
 # ---- fork: the child must C_Initialize, then works; the parent goes on
 ok "fork" "${PROBE[@]}" fork

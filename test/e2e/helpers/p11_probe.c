@@ -9,6 +9,7 @@
  *   threads N M N threads x M sessions each signing; prints "signed K"
  *   sign        one signature with the key CKA_ID 01; prints the CKR
  *   again       sign, wait for a line on stdin (the card is reset), sign in the same session
+ *   sign-exit   one signature, then exit without C_Finalize (as many programs end)
  *   removal     sign, wait for a line on stdin (the card is removed), sign again (CKR),
  *               use the old session again (CKR), wait for a line (the card is back),
  *               open a new session and sign (CKR)
@@ -232,6 +233,10 @@ int main(int argc, char **argv)
         rv = open_sign();
         printf("sign %s\n", rv_name(rv));
         ok = rv == CKR_OK;
+    } else if (strcmp(cmd, "sign-exit") == 0) {
+        rv = open_sign();
+        printf("sign %s\n", rv_name(rv));
+        exit(rv == CKR_OK ? 0 : 1);
     } else if (strcmp(cmd, "again") == 0) {
         CK_SESSION_HANDLE s;
         CK_OBJECT_HANDLE k = sign_then_wait(&s);
